@@ -1,0 +1,25 @@
+"""The Starlette app holding every HTTP route; each route is thin over a service."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from jobspy_web.db import read_session
+
+
+async def health(_request: Request) -> JSONResponse:
+    """Liveness plus a database round trip, for load balancers and the e2e fixture."""
+    try:
+        with read_session() as session:
+            session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+    except Exception:
+        return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok"})
+
+
+def build_api() -> Starlette:
+    return Starlette(routes=[Route("/health", health, methods=["GET"])])

@@ -1,0 +1,34 @@
+"""Composition root: build the Reflex app, mount the HTTP API, register pages."""
+
+from __future__ import annotations
+
+import asyncio
+
+import reflex as rx
+
+from jobspy_web.api import build_api
+from jobspy_web.db import write_session
+from jobspy_web.services import scraping, search
+from jobspy_web.settings import get_settings
+from jobspy_web.ui import routes
+from jobspy_web.ui.pages.history import history_page
+from jobspy_web.ui.pages.search import search_page
+from jobspy_web.ui.pwa import PWA_HEAD
+from jobspy_web.ui.state.history import HistoryState
+
+get_settings()  # fail at start, naming the variable, when a setting is invalid
+
+
+async def _on_start() -> None:
+    with write_session() as session:
+        search.mark_interrupted(session=session)
+    await asyncio.to_thread(scraping.warm_up)
+
+
+app = rx.App(
+    api_transformer=build_api(),
+    head_components=PWA_HEAD,
+)
+app.register_lifespan_task(_on_start)
+app.add_page(search_page, route=routes.SEARCH, title="JobSpy Web: search every job board at once")
+app.add_page(history_page, route=routes.HISTORY, title="Search history · JobSpy Web", on_load=HistoryState.load)

@@ -1,0 +1,208 @@
+"""Searches: create one, run it across sites concurrently, and report progress as events."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from jobspy_web.db import read_session, write_session
+from jobspy_web.models import Search, SearchStatus
+from jobspy_web.models.base import utcnow
+from jobspy_web.services import jobs, scraping
+from jobspy_web.services.search_params import SearchParams
+from jobspy_web.services.site_outcomes import SiteOutcome, SiteState, classify
+from jobspy_web.settings import get_settings
+
+# How often a running search proves it is alive and looks for a cancel request.
+HEARTBEAT_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class SearchEvent:
+    """Something the person watching should see: one site moved, or the search ended."""
+
+    search_id: uuid.UUID
+    site: str | None
+    outcome: SiteOutcome | None = None
+    status: SearchStatus | None = None  # set on the final event only
+
+
+def create_search(
+    *, session: Session, params: SearchParams, owner_id: uuid.UUID | None = None
+) -> Search:
+    search = Search(
+        owner_id=owner_id,
+        params=params.model_dump(),
+        label=params.label[:300],
+        warnings=params.warnings(),
+        site_outcomes={site: SiteOutcome(SiteState.QUEUED).as_json() for site in params.site_name},
+    )
+    session.add(search)
+    session.flush()
+    return search
+
+
+def request_cancel(*, session: Session, search_id: uuid.UUID, owner_id: uuid.UUID | None = None) -> bool:
+    """Ask a running search to stop; it keeps what it found. False if it isn't running."""
+    search = session.get(Search, search_id)
+    if search is None or search.owner_id != owner_id or not search.status.is_active:
+        return False
+    search.cancel_requested = True
+    session.add(search)
+    return True
+
+
+def mark_interrupted(*, session: Session, stale_after_s: float | None = None) -> int:
+    """Searches whose runner went silent (server restart, crash) become 'interrupted'."""
+    stale_after = timedelta(seconds=stale_after_s or get_settings().search_heartbeat_timeout_seconds)
+    cutoff = utcnow() - stale_after
+    stale = session.exec(
+        select(Search).where(
+            col(Search.status).in_([SearchStatus.QUEUED, SearchStatus.RUNNING]),
+            (col(Search.heartbeat_at) < cutoff)
+            | (col(Search.heartbeat_at).is_(None) & (col(Search.created_at) < cutoff)),
+        )
+    ).all()
+    for search in stale:
+        search.site_outcomes = _settle(search.site_outcomes, SiteState.INTERRUPTED)
+        search.status = SearchStatus.INTERRUPTED
+        search.finished_at = utcnow()
+        session.add(search)
+    return len(stale)
+
+
+def _settle(outcomes: dict[str, Any], state: SiteState) -> dict[str, Any]:
+    """Sites still queued or running take `state`; finished ones keep their outcome."""
+    return {
+        site: outcome
+        if outcome["state"] not in (SiteState.QUEUED.value, SiteState.RUNNING.value)
+        else SiteOutcome(state, message=f"search {state.value}").as_json()
+        for site, outcome in outcomes.items()
+    }
+
+
+def recent_searches(*, session: Session, owner_id: uuid.UUID | None = None, limit: int = 20) -> list[Search]:
+    return list(
+        session.exec(
+            select(Search)
+            .where(Search.owner_id == owner_id)
+            .order_by(col(Search.created_at).desc())
+            .limit(limit)
+        )
+    )
+
+
+def get_search(*, session: Session, search_id: uuid.UUID, owner_id: uuid.UUID | None = None) -> Search | None:
+    search = session.get(Search, search_id)
+    return search if search is not None and search.owner_id == owner_id else None
+
+
+async def run_search(search_id: uuid.UUID, *, site_timeout_s: float | None = None) -> AsyncIterator[SearchEvent]:
+    """Scrape every site of a created search at once, storing jobs as each site answers.
+
+    Yields an event whenever a site starts, finishes or fails, and a last one with the
+    search's final status. Closing the iterator early cancels the remaining sites.
+    """
+    settings = get_settings()
+    timeout_s = site_timeout_s or settings.jobspy_site_timeout_seconds
+    with write_session() as session:
+        search = session.get(Search, search_id)
+        if search is None or search.status != SearchStatus.QUEUED:
+            raise ValueError(f"search {search_id} is not waiting to run")
+        params = SearchParams.model_validate(search.params)
+        search.status, search.started_at, search.heartbeat_at = SearchStatus.RUNNING, utcnow(), utcnow()
+        session.add(search)
+
+    events: asyncio.Queue[SearchEvent] = asyncio.Queue()
+    slots = asyncio.Semaphore(settings.jobspy_max_concurrent_sites)
+    store_lock = asyncio.Lock()  # one site's upsert at a time keeps the merge of sources simple
+
+    async def run_site(site: str) -> None:
+        async with slots:
+            await _publish(search_id, site, SiteOutcome(SiteState.RUNNING), events)
+            kwargs = params.scrape_kwargs(site)
+            kwargs.update(proxies=settings.jobspy_proxies or None, ca_cert=settings.jobspy_ca_cert)
+            scrape = await scraping.scrape_site(kwargs, timeout_s=timeout_s)
+            async with store_lock:
+                stored = await asyncio.to_thread(_store, search_id, site, scrape.rows)
+            await _publish(search_id, site, classify(scrape, stored=stored, timeout_s=timeout_s), events)
+
+    tasks = [asyncio.create_task(run_site(site)) for site in params.site_name]
+    final_status: SearchStatus | None = None
+    try:
+        while final_status is None:
+            try:
+                yield await asyncio.wait_for(events.get(), HEARTBEAT_SECONDS)
+                continue
+            except TimeoutError:
+                pass
+            if all(task.done() for task in tasks) and events.empty():
+                for task in tasks:
+                    task.result()  # surface a bug in run_site rather than hide it
+                final_status = await asyncio.to_thread(_finish, search_id, None)
+            elif await asyncio.to_thread(_beat, search_id):
+                final_status = await asyncio.to_thread(_finish, search_id, SearchStatus.CANCELLED)
+        yield SearchEvent(search_id, None, status=final_status)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if final_status is None:  # the consumer went away: don't leave it "running"
+            await asyncio.to_thread(_finish, search_id, SearchStatus.CANCELLED)
+
+
+async def _publish(
+    search_id: uuid.UUID, site: str, outcome: SiteOutcome, events: asyncio.Queue[SearchEvent]
+) -> None:
+    await asyncio.to_thread(_save_outcome, search_id, site, outcome)
+    events.put_nowait(SearchEvent(search_id, site, outcome))
+
+
+def _save_outcome(search_id: uuid.UUID, site: str, outcome: SiteOutcome) -> None:
+    with write_session() as session:
+        search = session.get(Search, search_id, with_for_update=True)
+        assert search is not None
+        search.site_outcomes = {**search.site_outcomes, site: outcome.as_json()}
+        search.heartbeat_at = utcnow()
+        session.add(search)
+
+
+def _store(search_id: uuid.UUID, site: str, rows: list[dict[str, Any]]) -> int:
+    with write_session() as session:
+        return jobs.store_site_jobs(session=session, search_id=search_id, site=site, rows=rows)
+
+
+def _beat(search_id: uuid.UUID) -> bool:
+    """Record that the runner is alive; True when the owner asked to cancel."""
+    with write_session() as session:
+        search = session.get(Search, search_id)
+        assert search is not None
+        search.heartbeat_at = utcnow()
+        session.add(search)
+        return search.cancel_requested
+
+
+def _finish(search_id: uuid.UUID, forced: SearchStatus | None) -> SearchStatus:
+    with write_session() as session:
+        search = session.get(Search, search_id, with_for_update=True)
+        assert search is not None
+        if not search.status.is_active:  # already settled (e.g. by mark_interrupted)
+            return search.status
+        outcomes = [SiteOutcome.from_json(raw) for raw in search.site_outcomes.values()]
+        search.job_count = jobs.count_search_jobs(session=session, search_id=search_id)
+        if forced is not None:
+            search.status = forced
+            search.site_outcomes = _settle(search.site_outcomes, SiteState.CANCELLED)
+        elif search.job_count == 0 and any(o.state == SiteState.FAILED for o in outcomes):
+            search.status = SearchStatus.FAILED
+        else:
+            search.status = SearchStatus.COMPLETED
+        search.finished_at = utcnow()
+        session.add(search)
+        return search.status

@@ -1,0 +1,94 @@
+"""The one Settings object, read from the environment (and an optional `.env`)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    data_dir: Path = Path("data")
+    # Empty means a SQLite file under data_dir: the embedded default.
+    database_url: str = ""
+    database_replica_url: str = ""
+    # Empty means in-process cache and rate limits.
+    redis_url: str = ""
+
+    jobspy_proxies: Annotated[list[str], NoDecode] = []
+    jobspy_ca_cert: Path | None = None
+    jobspy_site_timeout_seconds: float = Field(120.0, gt=0, le=3600)
+    jobspy_max_concurrent_sites: int = Field(8, ge=1, le=16)
+    # A search whose runner has been silent this long is shown as interrupted.
+    search_heartbeat_timeout_seconds: float = Field(30.0, gt=0)
+
+    @field_validator("jobspy_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("jobspy_ca_cert")
+    @classmethod
+    def _ca_cert_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
+
+    @field_validator("database_url", "database_replica_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("use a sqlite:/// or postgresql:// URL")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("use a redis:// or rediss:// URL")
+        return value
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return _with_driver(self.database_url)
+        return f"sqlite:///{(self.data_dir / 'jobspy_web.db').resolve()}"
+
+    @property
+    def sqlalchemy_replica_url(self) -> str:
+        return _with_driver(self.database_replica_url) if self.database_replica_url else ""
+
+
+def _with_driver(url: str) -> str:
+    # psycopg 3 is the driver we ship; plain postgresql:// would ask for psycopg2.
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class SettingsError(SystemExit):
+    """Invalid configuration: the message names each offending environment variable."""
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        lines = [
+            f"  {str(problem['loc'][0]).upper()}: {problem['msg']}" for problem in error.errors()
+        ]
+        raise SettingsError("Invalid settings:\n" + "\n".join(lines)) from None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,218 @@
+"""Live site chips, the filter bar, the results table and the job detail dialog."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from jobspy_web.services.search_params import JOB_TYPES, SITES
+from jobspy_web.ui.state.search import SearchState
+
+CHIP_COLORS = {"queued": "gray", "running": "blue", "done": "green", "failed": "red"}
+
+
+def _chip(chip: rx.Var) -> rx.Component:
+    color = rx.match(chip["state"], *CHIP_COLORS.items(), "gray")
+    badge = rx.badge(
+        rx.cond(chip["state"] == "running", rx.spinner(size="1")),
+        chip["label"],
+        color_scheme=color,
+        size="2",
+        variant="soft",
+        radius="full",
+        data_state=chip["state"],
+        id="chip-" + chip["site"].to(str),
+        class_name="site-chip",
+    )
+    return rx.cond(chip["detail"] != "", rx.tooltip(badge, content=chip["detail"]), badge)
+
+
+def site_status() -> rx.Component:
+    failed_details = rx.foreach(
+        SearchState.chips,
+        lambda chip: rx.cond(
+            (chip["state"] == "failed") | ((chip["state"] == "done") & (chip["detail"] != "")),
+            rx.text(rx.text.strong(chip["label"] + ": "), chip["detail"], size="2", color_scheme="gray"),
+        ),
+    )
+    return rx.cond(
+        SearchState.search_id != "",
+        rx.vstack(
+            rx.hstack(
+                rx.heading(SearchState.search_label, size="4"),
+                rx.badge(SearchState.status, id="search-status", variant="outline"),
+                align="center",
+                wrap="wrap",
+            ),
+            rx.flex(rx.foreach(SearchState.chips, _chip), wrap="wrap", gap="2"),
+            failed_details,
+            spacing="2",
+            width="100%",
+        ),
+    )
+
+
+def _filter_select(field: str, options: list[tuple[str, str]], label: str) -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(placeholder=label, aria_label=label, id=f"{field}-trigger"),
+        rx.select.content(*[rx.select.item(text, value=value) for value, text in options]),
+        value=getattr(SearchState, field),
+        on_change=lambda value: SearchState.set_filter(field, value),
+        size="2",
+    )
+
+
+def filter_bar() -> rx.Component:
+    return rx.flex(
+        rx.input(
+            value=SearchState.filter_text,
+            on_change=lambda value: SearchState.set_filter("filter_text", value),
+            placeholder="Filter title, company, place",
+            id="filter-text",
+            width=["100%", "auto"],
+            min_width="220px",
+        ),
+        _filter_select("filter_site", [("all", "All sites"), *SITES.items()], "Site"),
+        _filter_select("filter_remote", [("any", "Remote or not"), ("remote", "Remote"), ("onsite", "On site")], "Remote"),
+        _filter_select("filter_job_type", [("any", "Any job type"), *[(t, t) for t in JOB_TYPES]], "Job type"),
+        rx.input(
+            value=SearchState.filter_min_salary,
+            on_change=lambda value: SearchState.set_filter("filter_min_salary", value),
+            placeholder="Min yearly salary",
+            type="number",
+            id="filter-min-salary",
+            width="160px",
+        ),
+        _filter_select(
+            "filter_posted_days",
+            [("any", "Any date"), ("1", "Last 24 hours"), ("3", "Last 3 days"), ("7", "Last week"), ("30", "Last month")],
+            "Posted",
+        ),
+        _filter_select("sort", [("date", "Newest first"), ("salary", "Highest salary"), ("title", "Title A–Z"), ("company", "Company A–Z")], "Sort"),
+        rx.button("Clear", variant="ghost", on_click=SearchState.clear_filters),
+        gap="2",
+        wrap="wrap",
+        align="center",
+        width="100%",
+    )
+
+
+def export_menu() -> rx.Component:
+    return rx.hstack(
+        rx.text("Export", size="2", color_scheme="gray"),
+        *[
+            rx.button(fmt.upper(), size="1", variant="outline", on_click=SearchState.export(fmt), id=f"export-{fmt}")
+            for fmt in ("csv", "xlsx", "json")
+        ],
+        align="center",
+        spacing="2",
+    )
+
+
+def _row(row: rx.Var) -> rx.Component:
+    hide_on_phone = {"display": ["none", "none", "table-cell"]}
+    return rx.table.row(
+        rx.table.cell(
+            rx.vstack(
+                rx.link(row["title"], on_click=SearchState.open_detail(row["id"]), weight="medium", cursor="pointer"),
+                rx.text(row["company"], " · ", row["location"], size="1", color_scheme="gray", display=["block", "block", "none"]),
+                spacing="0",
+            )
+        ),
+        rx.table.cell(row["company"], **hide_on_phone),
+        rx.table.cell(row["location"], rx.cond(row["remote"] != "", rx.badge("Remote", margin_left="1")), **hide_on_phone),
+        rx.table.cell(row["salary"], size="1"),
+        rx.table.cell(row["sites"], **hide_on_phone),
+        rx.table.cell(row["date_posted"], white_space="nowrap"),
+        class_name="job-row",
+        data_job_id=row["id"],
+    )
+
+
+def results_table() -> rx.Component:
+    hide_on_phone = {"display": ["none", "none", "table-cell"]}
+    return rx.table.root(
+        rx.table.header(
+            rx.table.row(
+                rx.table.column_header_cell("Title"),
+                rx.table.column_header_cell("Company", **hide_on_phone),
+                rx.table.column_header_cell("Location", **hide_on_phone),
+                rx.table.column_header_cell("Salary"),
+                rx.table.column_header_cell("Sites", **hide_on_phone),
+                rx.table.column_header_cell("Posted"),
+            )
+        ),
+        rx.table.body(rx.foreach(SearchState.visible_rows, _row)),
+        width="100%",
+        size="1",
+        variant="surface",
+        id="results-table",
+    )
+
+
+def results() -> rx.Component:
+    return rx.cond(
+        SearchState.search_id != "",
+        rx.vstack(
+            rx.flex(
+                rx.text(
+                    rx.text.strong(SearchState.matching_count),
+                    " of ",
+                    SearchState.total_count,
+                    " jobs",
+                    id="result-count",
+                ),
+                rx.spacer(),
+                export_menu(),
+                width="100%",
+                align="center",
+                wrap="wrap",
+                gap="2",
+            ),
+            filter_bar(),
+            rx.cond(
+                SearchState.total_count > 0,
+                rx.box(results_table(), width="100%", overflow_x="auto"),
+                rx.cond(
+                    SearchState.is_running,
+                    rx.text("Results appear here as each site finishes…", color_scheme="gray"),
+                    rx.text("No jobs yet. Each site's chip above says why.", color_scheme="gray"),
+                ),
+            ),
+            spacing="3",
+            width="100%",
+        ),
+    )
+
+
+def job_detail() -> rx.Component:
+    detail = SearchState.detail
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(detail["title"]),
+            rx.dialog.description(
+                rx.text(detail["company"], " · ", detail["location"], " ", detail["remote"]),
+                rx.text(detail["salary"], " ", detail["job_type"], " · posted ", detail["date_posted"], size="2", color_scheme="gray"),
+            ),
+            rx.scroll_area(
+                rx.cond(
+                    detail["format"] == "html",
+                    rx.html(detail["description"]),
+                    rx.markdown(detail["description"]),
+                ),
+                max_height="55vh",
+                type="auto",
+                padding_y="3",
+            ),
+            rx.flex(
+                rx.link(rx.button("Open on the site"), href=detail["job_url"], is_external=True),
+                rx.cond(detail["job_url_direct"] != "", rx.link(rx.button("Apply directly", variant="soft"), href=detail["job_url_direct"], is_external=True)),
+                rx.spacer(),
+                rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray")),
+                gap="2",
+                wrap="wrap",
+            ),
+            max_width="760px",
+        ),
+        open=SearchState.detail_open,
+        on_open_change=SearchState.set_detail_open,
+    )

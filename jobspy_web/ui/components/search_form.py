@@ -1,0 +1,173 @@
+"""The search form: the common options up front, the rest under 'Advanced'."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from jobspy_web.services.search_params import COUNTRIES, JOB_TYPES, SITES
+from jobspy_web.ui.state.search import SearchState
+
+
+def _error(field: str) -> rx.Component:
+    return rx.cond(
+        SearchState.form_errors.contains(field),
+        rx.text(SearchState.form_errors[field], color_scheme="red", size="2", id=f"error-{field}"),
+    )
+
+
+def _labelled(label: str, control: rx.Component, field: str) -> rx.Component:
+    return rx.vstack(
+        rx.text(label, size="2", weight="medium", as_="label"),
+        control,
+        _error(field),
+        spacing="1",
+        width="100%",
+    )
+
+
+def _text_input(field: str, placeholder: str, **props: object) -> rx.Component:
+    return rx.input(
+        value=getattr(SearchState, field),
+        on_change=lambda value: SearchState.set_field(field, value),
+        placeholder=placeholder,
+        name=field,
+        width="100%",
+        size="3",
+        **props,
+    )
+
+
+def _switch(field: str, label: str) -> rx.Component:
+    return rx.text(
+        rx.hstack(
+            rx.switch(
+                checked=getattr(SearchState, field),
+                on_change=lambda value: SearchState.set_field(field, value),
+                name=field,
+            ),
+            label,
+            spacing="2",
+            align="center",
+        ),
+        as_="label",
+        size="2",
+    )
+
+
+def _select(field: str, options: list[str], **props: object) -> rx.Component:
+    return rx.select(
+        options,
+        value=getattr(SearchState, field),
+        on_change=lambda value: SearchState.set_field(field, value),
+        name=field,
+        width="100%",
+        **props,
+    )
+
+
+def site_picker() -> rx.Component:
+    return rx.vstack(
+        rx.text("Sites", size="2", weight="medium"),
+        rx.flex(
+            *[
+                rx.button(
+                    name,
+                    rx.cond(SearchState.sites.contains(site), rx.icon("check", size=14)),
+                    variant=rx.cond(SearchState.sites.contains(site), "solid", "outline"),
+                    on_click=SearchState.toggle_site(site),
+                    type="button",
+                    size="2",
+                    radius="full",
+                    id=f"site-{site}",
+                    aria_pressed=SearchState.sites.contains(site),
+                )
+                for site, name in SITES.items()
+            ],
+            wrap="wrap",
+            gap="2",
+        ),
+        _error("site_name"),
+        spacing="1",
+        width="100%",
+    )
+
+
+def advanced_options() -> rx.Component:
+    return rx.grid(
+        _labelled("Google search term", _text_input("google_search_term", "software engineer jobs near Austin since yesterday"), "google_search_term"),
+        _labelled("Distance (miles)", _text_input("distance", "50", type="number", min=0), "distance"),
+        _labelled("Job type", _select("job_type", ["any", *JOB_TYPES]), "job_type"),
+        _labelled("Posted within (hours)", _text_input("hours_old", "any", type="number", min=1), "hours_old"),
+        _labelled("Country (Indeed, Glassdoor)", _select("country_indeed", COUNTRIES), "country_indeed"),
+        _labelled("LinkedIn company ids", _text_input("linkedin_company_ids", "1441, 1586"), "linkedin_company_ids"),
+        _labelled("Description format", _select("description_format", ["markdown", "html", "plain"]), "description_format"),
+        _labelled("Skip first results", _text_input("offset", "0", type="number", min=0), "offset"),
+        _switch("easy_apply", "Easy apply only"),
+        _switch("linkedin_fetch_description", "Fetch full descriptions (slower)"),
+        _switch("enforce_annual_salary", "Show salaries per year"),
+        columns=rx.breakpoints(initial="1", sm="2", md="3"),
+        spacing="4",
+        width="100%",
+    )
+
+
+def search_form() -> rx.Component:
+    return rx.form(
+        rx.vstack(
+            rx.grid(
+                _labelled("What", _text_input("search_term", "Job title, skill or company", auto_focus=True), "search_term"),
+                _labelled("Where", _text_input("location", "City, state or country"), "location"),
+                _labelled("Results per site", _text_input("results_wanted", "20", type="number", min=1, max=1000), "results_wanted"),
+                columns=rx.breakpoints(initial="1", md="3"),
+                spacing="3",
+                width="100%",
+            ),
+            site_picker(),
+            rx.flex(
+                _switch("is_remote", "Remote only"),
+                rx.button(
+                    rx.cond(SearchState.show_advanced, "Hide advanced", "Advanced options"),
+                    variant="ghost",
+                    type="button",
+                    on_click=SearchState.toggle_advanced,
+                    margin_left="8px",
+                ),
+                rx.spacer(),
+                rx.cond(
+                    SearchState.is_running,
+                    rx.button(
+                        rx.cond(SearchState.cancelling, "Cancelling…", "Cancel search"),
+                        color_scheme="red",
+                        variant="soft",
+                        type="button",
+                        size="3",
+                        on_click=SearchState.cancel,
+                        disabled=SearchState.cancelling,
+                    ),
+                ),
+                rx.button(
+                    rx.icon("search", size=16),
+                    "Search",
+                    type="submit",
+                    size="3",
+                    loading=SearchState.is_running,
+                    id="search-button",
+                ),
+                gap="3",
+                align="center",
+                wrap="wrap",
+                width="100%",
+            ),
+            rx.cond(SearchState.show_advanced, advanced_options()),
+            _error("search"),
+            rx.foreach(
+                SearchState.pending_warnings,
+                lambda text: rx.callout(text, icon="info", size="1", color_scheme="amber"),
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        on_submit=SearchState.submit,
+        reset_on_submit=False,
+        width="100%",
+    )

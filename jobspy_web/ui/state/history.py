@@ -1,0 +1,31 @@
+"""Past searches, newest first."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from jobspy_web.db import read_session, write_session
+from jobspy_web.services import search
+from jobspy_web.services.search_params import SITES
+
+
+class HistoryState(rx.State):
+    searches: list[dict[str, str]] = []
+
+    @rx.event
+    def load(self) -> None:
+        with write_session() as session:
+            search.mark_interrupted(session=session)
+        with read_session() as session:
+            found = search.recent_searches(session=session, limit=50)
+        self.searches = [
+            {
+                "id": str(item.id),
+                "label": item.label,
+                "status": item.status.value,
+                "job_count": str(item.job_count),
+                "sites": ", ".join(SITES.get(site, site) for site in item.site_outcomes),
+                "created_at": item.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+            }
+            for item in found
+        ]

@@ -1,0 +1,309 @@
+"""The search page's state: a thin layer that turns service events into what the page shows."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import nh3
+import reflex as rx
+
+from jobspy_web.db import read_session, write_session
+from jobspy_web.services import jobs, search
+from jobspy_web.services.search_params import (
+    DEFAULT_SITES,
+    SITES,
+    SearchParamsError,
+    parse_search_params,
+)
+from jobspy_web.services.site_outcomes import SiteOutcome, SiteState
+
+ROW_LIMIT = 500  # rows sent to the browser at once; exports include every match
+
+
+def _chip(site: str, outcome: SiteOutcome) -> dict[str, str]:
+    name = SITES.get(site, site)
+    if outcome.state == SiteState.DONE:
+        label = f"{name}: {outcome.count} job{'s' if outcome.count != 1 else ''}"
+    elif outcome.state == SiteState.FAILED:
+        label = f"{name}: failed ({outcome.reason.value.replace('_', ' ') if outcome.reason else 'error'})"
+    elif outcome.state == SiteState.RUNNING:
+        label = f"{name}: running…"
+    else:
+        label = f"{name}: {outcome.state.value}"
+    detail = " ".join(part for part in (outcome.message, outcome.hint) if part)
+    return {"site": site, "state": outcome.state.value, "label": label, "detail": detail}
+
+
+def _view(row: jobs.JobRow) -> dict[str, str]:
+    return {
+        "id": row.id,
+        "title": row.title,
+        "company": row.company,
+        "location": row.location,
+        "sites": ", ".join(SITES.get(site, site) for site in row.sites),
+        "job_url": row.job_url,
+        "date_posted": row.date_posted,
+        "job_type": row.job_type,
+        "remote": "Remote" if row.is_remote else "",
+        "salary": row.salary,
+    }
+
+
+class SearchState(rx.State):
+    # The form. Numbers stay strings so a half-typed value never breaks the page.
+    search_term: str = ""
+    location: str = ""
+    sites: list[str] = list(DEFAULT_SITES)
+    results_wanted: str = "20"
+    is_remote: bool = False
+    google_search_term: str = ""
+    distance: str = "50"
+    job_type: str = "any"
+    hours_old: str = ""
+    easy_apply: bool = False
+    country_indeed: str = "usa"
+    linkedin_company_ids: str = ""
+    linkedin_fetch_description: bool = False
+    description_format: str = "markdown"
+    enforce_annual_salary: bool = False
+    offset: str = "0"
+    show_advanced: bool = False
+    form_errors: dict[str, str] = {}
+
+    # The search being shown.
+    search_id: str = ""
+    search_label: str = ""
+    status: str = ""
+    chips: list[dict[str, str]] = []
+    search_warnings: list[str] = []
+    cancelling: bool = False
+    _description_format: str = "markdown"
+
+    # Results and the filters over them.
+    _rows: list[dict[str, Any]] = []
+    visible_rows: list[dict[str, str]] = []
+    matching_count: int = 0
+    total_count: int = 0
+    filter_site: str = "all"
+    filter_remote: str = "any"
+    filter_job_type: str = "any"
+    filter_min_salary: str = ""
+    filter_posted_days: str = "any"
+    filter_text: str = ""
+    sort: str = "date"
+
+    # The job opened in the detail dialog.
+    detail_open: bool = False
+    detail: dict[str, str] = {}
+
+    @rx.var
+    def is_running(self) -> bool:
+        return self.status in ("queued", "running")
+
+    @rx.var
+    def pending_warnings(self) -> list[str]:
+        """What the chosen sites will ignore, shown while the person fills the form."""
+        try:
+            return parse_search_params(self._raw_params()).warnings()
+        except SearchParamsError:
+            return []
+
+    def _raw_params(self) -> dict[str, Any]:
+        return {
+            "site_name": self.sites,
+            "search_term": self.search_term,
+            "google_search_term": self.google_search_term,
+            "location": self.location,
+            "distance": self.distance or "50",
+            "job_type": "" if self.job_type == "any" else self.job_type,
+            "is_remote": self.is_remote,
+            "results_wanted": self.results_wanted,
+            "hours_old": self.hours_old or None,
+            "easy_apply": self.easy_apply,
+            "country_indeed": self.country_indeed,
+            "linkedin_company_ids": [part.strip() for part in self.linkedin_company_ids.split(",") if part.strip()],
+            "linkedin_fetch_description": self.linkedin_fetch_description,
+            "description_format": self.description_format,
+            "enforce_annual_salary": self.enforce_annual_salary,
+            "offset": self.offset or "0",
+        }
+
+    @rx.event
+    def set_field(self, name: str, value: Any) -> None:
+        if name not in FORM_FIELDS:
+            return
+        setattr(self, name, value)
+        self.form_errors = {key: text for key, text in self.form_errors.items() if key != name}
+
+    @rx.event
+    def toggle_site(self, site: str) -> None:
+        self.sites = [s for s in self.sites if s != site] if site in self.sites else [*self.sites, site]
+        self.form_errors = {key: text for key, text in self.form_errors.items() if key != "site_name"}
+
+    @rx.event
+    def toggle_advanced(self) -> None:
+        self.show_advanced = not self.show_advanced
+
+    @rx.event
+    def submit(self) -> Any:
+        if self.is_running:
+            return None
+        try:
+            params = parse_search_params(self._raw_params())
+        except SearchParamsError as error:
+            self.form_errors = error.problems
+            return None
+        self.form_errors = {}
+        with write_session() as session:
+            created = search.create_search(session=session, params=params)
+        self._show_search(created)
+        return SearchState.run_search
+
+    def _show_search(self, shown: Any) -> None:
+        self.search_id = str(shown.id)
+        self.search_label = shown.label
+        self.status = shown.status.value
+        self.search_warnings = list(shown.warnings)
+        self._description_format = shown.params.get("description_format", "markdown")
+        self.chips = [_chip(site, SiteOutcome.from_json(raw)) for site, raw in shown.site_outcomes.items()]
+        self.cancelling = False
+
+    @rx.event(background=True)
+    async def run_search(self) -> None:
+        async with self:
+            search_id = uuid.UUID(self.search_id)
+        async for event in search.run_search(search_id):
+            rows = None
+            if event.outcome is not None and event.outcome.state == SiteState.DONE:
+                with read_session() as session:
+                    rows = jobs.search_rows(session=session, search_id=search_id)
+            async with self:
+                if self.search_id != str(search_id):
+                    continue  # the person moved on to another search; keep running quietly
+                if event.site is not None and event.outcome is not None:
+                    self.chips = [
+                        _chip(event.site, event.outcome) if chip["site"] == event.site else chip
+                        for chip in self.chips
+                    ]
+                if event.status is not None:
+                    self.status = event.status.value
+                    self.cancelling = False
+                if rows is not None:
+                    self._set_rows(rows)
+
+    @rx.event
+    def cancel(self) -> None:
+        if not self.search_id:
+            return
+        with write_session() as session:
+            self.cancelling = search.request_cancel(session=session, search_id=uuid.UUID(self.search_id))
+
+    @rx.event
+    def open_search(self, search_id: str) -> Any:
+        with write_session() as session:
+            search.mark_interrupted(session=session)
+            shown = search.get_search(session=session, search_id=uuid.UUID(search_id))
+            if shown is None:
+                return rx.toast.error("That search no longer exists.")
+            rows = jobs.search_rows(session=session, search_id=shown.id)
+        self._show_search(shown)
+        self._set_rows(rows)
+        return rx.redirect("/")
+
+    def _set_rows(self, rows: list[jobs.JobRow]) -> None:
+        self._rows = [row.as_json() for row in rows]
+        self.total_count = len(rows)
+        self._refilter()
+
+    def _current_filter(self) -> jobs.JobFilter:
+        return jobs.JobFilter(
+            sites=frozenset() if self.filter_site == "all" else frozenset({self.filter_site}),
+            remote=self.filter_remote,
+            job_type="" if self.filter_job_type == "any" else self.filter_job_type,
+            min_yearly_salary=_number(self.filter_min_salary),
+            posted_within_days=int(self.filter_posted_days) if self.filter_posted_days.isdigit() else None,
+            text=self.filter_text,
+            sort=self.sort,
+        )
+
+    def _matching(self) -> list[jobs.JobRow]:
+        return jobs.filter_rows((jobs.JobRow(**row) for row in self._rows), self._current_filter())
+
+    def _refilter(self) -> None:
+        matching = self._matching()
+        self.matching_count = len(matching)
+        self.visible_rows = [_view(row) for row in matching[:ROW_LIMIT]]
+
+    @rx.event
+    def set_filter(self, name: str, value: str) -> None:
+        if name in FILTER_FIELDS:
+            setattr(self, name, value)
+            self._refilter()
+
+    @rx.event
+    def clear_filters(self) -> None:
+        for name, value in FILTER_DEFAULTS.items():
+            setattr(self, name, value)
+        self._refilter()
+
+    @rx.event
+    def open_detail(self, job_id: str) -> None:
+        with read_session() as session:
+            job = jobs.get_job(session=session, job_id=uuid.UUID(job_id))
+        if job is None:
+            return
+        self.detail = {
+            "title": job.title,
+            "company": job.company or "",
+            "location": job.location or "",
+            "salary": jobs.salary_text(job, annual=self.enforce_annual_salary),
+            "job_type": job.job_type or "",
+            "date_posted": job.date_posted.isoformat() if job.date_posted else "",
+            "remote": "Remote" if job.is_remote else "",
+            # Scraped HTML is untrusted: strip scripts, handlers and javascript: links.
+            "description": nh3.clean(job.description or "No description was provided by the site."),
+            "format": self._description_format,
+            "links": " · ".join(source["site"] for source in job.sources),
+            "job_url": job.job_url,
+            "job_url_direct": job.job_url_direct or "",
+        }
+        self.detail_open = True
+
+    @rx.event
+    def set_detail_open(self, is_open: bool) -> None:
+        self.detail_open = is_open
+
+    @rx.event
+    def export(self, export_format: str) -> Any:
+        ids = [row.id for row in self._matching()]
+        if not ids:
+            return rx.toast.info("Nothing to export yet.")
+        with read_session() as session:
+            data = jobs.export_jobs(session=session, job_ids=ids, export_format=export_format)
+        stem = "".join(c if c.isalnum() else "-" for c in self.search_label.lower()).strip("-")
+        return rx.download(data=data, filename=f"jobs-{stem or 'search'}.{export_format}")
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text.replace(",", "")) if text.strip() else None
+    except ValueError:
+        return None
+
+
+FORM_FIELDS = {
+    "search_term", "location", "results_wanted", "is_remote", "google_search_term", "distance",
+    "job_type", "hours_old", "easy_apply", "country_indeed", "linkedin_company_ids",
+    "linkedin_fetch_description", "description_format", "enforce_annual_salary", "offset",
+}  # fmt: skip
+FILTER_DEFAULTS = {
+    "filter_site": "all",
+    "filter_remote": "any",
+    "filter_job_type": "any",
+    "filter_min_salary": "",
+    "filter_posted_days": "any",
+    "filter_text": "",
+    "sort": "date",
+}
+FILTER_FIELDS = set(FILTER_DEFAULTS)

@@ -1,0 +1,109 @@
+"""Shared fixtures: settings isolation and migrated databases on SQLite and PostgreSQL.
+
+  data_dir (autouse)  DATA_DIR -> a per-test tmp dir, app settings/engines reset.
+  postgres_url        (session) an empty PostgreSQL database, dropped at the end.
+  database_url        a migrated, emptied database; parametrized: [sqlite], [postgresql].
+  db                  database_url, with the app's write_session()/read_session() on it.
+  pg_db               like db, PostgreSQL only (real concurrency, row locks, JSONB ops).
+
+PostgreSQL comes from TEST_POSTGRES_ADMIN_URL (default: postgres@127.0.0.1:5432/test).
+Tests that need it are marked `postgresql`; without a server: `pytest -m "not postgresql"`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from db_helpers import clean_tables, temporary_postgres_database, upgrade_to_head
+from jobspy_web.db import reset_engines
+from jobspy_web.settings import get_settings
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Mark everything built on postgres_url (pg_db, migrated_postgres_url, ...).
+    for item in items:
+        if "postgres_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgresql)
+
+
+def _forget_app_state() -> None:
+    # get_settings() and the engines are cached per process: drop them so the next
+    # call reads the environment as this test has set it.
+    get_settings.cache_clear()
+    reset_engines()
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point the app at a per-test DATA_DIR (not created yet), never the repo's data/."""
+    path = tmp_path / "data"
+    monkeypatch.setenv("DATA_DIR", str(path))
+    # Also ignore a developer's .env / shell DATABASE_URL: tests never touch a real
+    # database unless they ask for one through `db` or `pg_db`.
+    monkeypatch.setenv("DATABASE_URL", "")
+    monkeypatch.setenv("DATABASE_REPLICA_URL", "")
+    _forget_app_state()
+    yield path
+    _forget_app_state()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """An empty PostgreSQL database for this test session (no tables)."""
+    with temporary_postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres_url(postgres_url: str) -> str:
+    upgrade_to_head(postgres_url)
+    return postgres_url
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.db'}"
+    upgrade_to_head(url)
+    return url
+
+
+_MIGRATED = {"sqlite": "migrated_sqlite_url", "postgresql": "migrated_postgres_url"}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """A database at Alembic head with empty tables; tests using it run on both backends.
+
+    Migrated once per session per backend; emptied before each test (not after, so a
+    test that crashed halfway can't leave rows for the next one).
+    """
+    # getfixturevalue: a SQLite-only run (-m "not postgresql") never touches PostgreSQL.
+    url: str = request.getfixturevalue(_MIGRATED[request.param])
+    clean_tables(url)
+    return url
+
+
+def _use_database(url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("DATABASE_URL", url)
+    _forget_app_state()
+    yield url
+    # Dispose the pool before the next test empties tables / the session drops the DB.
+    _forget_app_state()
+
+
+@pytest.fixture
+def db(database_url: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """write_session()/read_session() talk to `database_url`; yields that URL."""
+    yield from _use_database(database_url, monkeypatch)
+
+
+@pytest.fixture
+def pg_db(
+    migrated_postgres_url: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """Like `db`, on PostgreSQL only."""
+    clean_tables(migrated_postgres_url)
+    yield from _use_database(migrated_postgres_url, monkeypatch)

@@ -1,0 +1,107 @@
+"""Glassdoor: the location autocomplete and the GraphQL endpoint, www.glassdoor.com.
+
+GET /autocomplete/location?...&term=<location> answers the places matching the
+location (one city, or none for an empty term). POST /graph takes a one-item
+list [{"operationName", "variables", "query"}] and answers a one-item list:
+- JobSearchResultsQuery: variables keyword, numJobsToShow and pageNumber; it
+  answers {"jobListings": [...], "paginationCursors": [...]}, a listing per
+  glassdoor_job_listing.json, cursors for the next three pages.
+- JobDetails (fetch_description): the query aliases `j<id>: jobView(listingId:
+  <id>, ...)` per job; it answers {"j<id>": {"job": {"description": html}}}.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import re
+import zlib
+
+from ..catalog import Board, Posting
+from ..fixtures import fill_json
+from ..http11 import Request, Response, json_response, text_response
+
+SITE = "glassdoor"
+ID_BASE = 1_009_000_000_000
+DEFAULT_PAGE_SIZE = 30
+JOB_VIEW_ALIAS = re.compile(r"j(\d+): jobView\(listingId: (\d+)")
+PAY_PERIODS = {"hourly": "HOURLY", "monthly": "MONTHLY", "yearly": "ANNUAL"}
+
+
+def respond(request: Request, job_count: int) -> Response:
+    if (request.method, request.path) == ("GET", "/autocomplete/location"):
+        return _places(request.query.get("term", ""))
+    if (request.method, request.path) == ("POST", "/graph"):
+        [operation] = request.json()  # type: ignore[misc]
+        if operation["operationName"] == "JobSearchResultsQuery":
+            return _search(operation["variables"], job_count)
+        if operation["operationName"] == "JobDetails":
+            return _details(operation["query"], job_count)
+    return text_response(404)
+
+
+def _places(term: str) -> Response:
+    if not term.strip():
+        return json_response([])
+    place = {
+        "locationId": zlib.crc32(term.lower().encode()) % 10_000_000,
+        "locationType": "C",
+        "locationName": f"{term} (US)",
+        "countryName": "United States",
+    }
+    return json_response([place])
+
+
+def _search(variables: dict[str, object], job_count: int) -> Response:
+    board = Board(SITE, variables.get("keyword"), job_count)  # type: ignore[arg-type]
+    page_size = int(variables.get("numJobsToShow") or DEFAULT_PAGE_SIZE)  # type: ignore[call-overload]
+    page = int(variables.get("pageNumber") or 1)  # type: ignore[call-overload]
+    postings = board.page((page - 1) * page_size, page_size)
+    last_page = math.ceil(job_count / page_size)
+    cursors = [
+        {"cursor": base64.b64encode(f"page={number}".encode()).decode(), "pageNumber": number}
+        for number in range(page + 1, min(page + 3, last_page) + 1)
+    ]
+    listings = {
+        "jobListings": [_listing(posting) for posting in postings],
+        "paginationCursors": cursors,
+        "totalJobsCount": job_count,
+    }
+    return json_response([{"data": {"jobListings": listings}}])
+
+
+def _listing(posting: Posting) -> object:
+    company, place, pay = posting.company, posting.place, posting.pay
+    return fill_json(
+        "glassdoor_job_listing.json",
+        sponsorship="SPONSORED" if posting.index % 7 == 0 else "STANDARD",
+        age_in_days=posting.days_ago,
+        employer_id=zlib.crc32(company.name.encode()) % 1_000_000,
+        company=company.name,
+        job_type_keys=[f"jobType.{posting.job_type}"],
+        location=f"{place.city}, {place.state}",
+        pay_currency=pay and pay.currency,
+        pay_period=pay and PAY_PERIODS[pay.interval],
+        adjusted_pay=pay and {"p10": pay.low, "p90": pay.high},
+        rating=company.rating,
+        remote_work_types=["WORK_FROM_HOME"] if posting.remote else None,
+        title=posting.title,
+        listing_id=ID_BASE + posting.number,
+        country=place.country,
+        headquarters=company.headquarters,
+        company_about=company.about,
+        industry=company.industry,
+        revenue=company.revenue,
+        employees=f"{company.employees} Employees",
+        logo_url=company.logo_url,
+        website=company.website.removeprefix("https://"),
+    )
+
+
+def _details(query: str, job_count: int) -> Response:
+    board = Board(SITE, None, job_count)
+    views = {}
+    for alias_id, listing_id in JOB_VIEW_ALIAS.findall(query):
+        posting = board.find(int(listing_id) - ID_BASE)
+        views[f"j{alias_id}"] = posting and {"job": {"description": posting.description_html}}
+    return json_response([{"data": views}])

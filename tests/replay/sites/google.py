@@ -1,0 +1,95 @@
+"""Google Jobs: the search page and its async callback, www.google.com.
+
+A job is a positional array, google_job_info.json: [0] title, [1] company,
+[2] location, [3][0][0] the listing's URL, [12] age ("3 days ago"), [19]
+description (plain text on Google), [28] id; JobSpy finds it under the key
+"520084652". GET /search?q=...&udm=8 answers a page with the first 10 jobs,
+each in a script as `[[[[[{"520084652": <job>}]]]]]` (JobSpy's regex wants
+`}]]]]]` after the job, on one line), and a data-async-fc cursor when more
+follow. GET /async/callback:550?fc=<cursor> answers `)]}'`, the next cursor
+and a JSON list of [id, "<json of [[[null, {"520084652": <job>}]]]>"] pairs.
+A cursor is the next page's start, base64-encoded.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from html import escape, unescape
+
+from ..catalog import Board, Posting
+from ..fixtures import fill_html, fill_json
+from ..http11 import Request, Response, html_response, text_response
+
+SITE = "google"
+PAGE_SIZE = 10
+JOB_KEY = "520084652"
+# JobSpy builds q as "<search term> jobs near <location> ..."
+SEARCH_TERM = re.compile(r"^(.*?) jobs(?: |$)")
+
+
+def respond(request: Request, job_count: int) -> Response:
+    if request.method != "GET":
+        return text_response(405)
+    if request.path == "/search":
+        return _search_page(request.query.get("q", ""), job_count)
+    if request.path == "/async/callback:550" and "fc" in request.query:
+        return _next_page(request.query["fc"], job_count)
+    return text_response(404)
+
+
+def _search_page(query: str, job_count: int) -> Response:
+    term = SEARCH_TERM.match(query)
+    board = Board(SITE, term[1] if term else query, job_count)
+    postings = board.page(0, PAGE_SIZE)
+    scripts = "\n".join(
+        f'<script type="application/json">{json.dumps([[[[[{JOB_KEY: _job_info(p)}]]]]])}</script>' for p in postings
+    )
+    html = fill_html(
+        "google_search_page.html",
+        query=escape(query),
+        async_cursor=_cursor_attribute(board, len(postings), query),
+        job_scripts=scripts,
+    )
+    return html_response(html)
+
+
+def _next_page(cursor: str, job_count: int) -> Response:
+    start, query = _decode_cursor(cursor)
+    term = SEARCH_TERM.match(query)
+    board = Board(SITE, term[1] if term else query, job_count)
+    postings = board.page(start, PAGE_SIZE)
+    pairs = [[str(p.number), json.dumps([[[None, {JOB_KEY: _job_info(p)}]]])] for p in postings]
+    body = f")]}}'\n<div{_cursor_attribute(board, start + len(postings), query)}></div>{json.dumps([pairs])}"
+    return Response(body=body.encode(), content_type="application/json; charset=UTF-8")
+
+
+def _cursor_attribute(board: Board, end: int, query: str) -> str:
+    if not board.has_more_after(end):
+        return ""
+    cursor = base64.urlsafe_b64encode(json.dumps([end, query]).encode()).decode()
+    return f' data-async-fc="{escape(cursor)}"'
+
+
+def _decode_cursor(cursor: str) -> tuple[int, str]:
+    start, query = json.loads(base64.urlsafe_b64decode(unescape(cursor)))
+    return int(start), str(query)
+
+
+def _job_info(posting: Posting) -> object:
+    place = posting.place
+    location = f"{place.city}, {place.state}" if place.country_code == "US" else f"{place.city}, {place.state}, {place.country}"
+    description = re.sub(r"<[^>]+>", " ", posting.description_html)
+    return fill_json(
+        "google_job_info.json",
+        title=posting.title,
+        company=posting.company.name,
+        location=location,
+        job_url=f"https://jobs.replay.example/google/{posting.number}?utm_campaign=google_jobs_apply",
+        source_domain="jobs.replay.example",
+        source_label="Replay Jobs",
+        age=f"{posting.days_ago} day{'s' if posting.days_ago > 1 else ''} ago",
+        description=" ".join(unescape(description).split()),
+        job_id=base64.b64encode(f"google:{posting.number}".encode()).decode(),
+    )

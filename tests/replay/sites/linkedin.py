@@ -1,0 +1,108 @@
+"""LinkedIn: the guest jobs API and the public job pages, www.linkedin.com.
+
+GET /jobs-guest/jobs/api/seeMoreJobPostings/search?keywords=...&start=N answers
+an HTML fragment of 10 job cards (linkedin_card.html) from N on, and past the
+last job the near-empty page JobSpy knows as the end. Cards carry no pay:
+GET /jobs/view/<id>, which JobSpy fetches with fetch_description, answers the
+job page (linkedin_job_page.html) with the description, pay range, logo and
+criteria.
+"""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+from ..catalog import Board, Pay, Posting, slugify
+from ..fixtures import fill_html
+from ..http11 import Request, Response, html_response, text_response
+
+SITE = "linkedin"
+SEARCH_PATH = "/jobs-guest/jobs/api/seeMoreJobPostings/search"
+JOB_PAGE_PATH = re.compile(r"/jobs/view/(?:[\w-]+-)?(\d+)/?")
+PAGE_SIZE = 10
+END_OF_RESULTS = "<!DOCTYPE html>\n\n<!---->"
+ID_BASE = 4_000_000_000
+
+CURRENCY_SYMBOLS = {"USD": "$", "CAD": "CA$"}
+PAY_SUFFIXES = {"hourly": "/hr", "monthly": "/mo", "yearly": "/yr"}
+EMPLOYMENT_TYPES = {"fulltime": "Full-time", "parttime": "Part-time", "contract": "Contract", "internship": "Internship"}
+
+
+def respond(request: Request, job_count: int) -> Response:
+    if request.method != "GET":
+        return text_response(405)
+    if request.path == SEARCH_PATH:
+        return _search_page(request, job_count)
+    if job_page := JOB_PAGE_PATH.fullmatch(request.path):
+        return _job_page(int(job_page[1]) - ID_BASE, job_count)
+    return text_response(404)
+
+
+def _search_page(request: Request, job_count: int) -> Response:
+    board = Board(SITE, request.query.get("keywords"), job_count)
+    start = int(request.query.get("start", 0))
+    postings = board.page(start, PAGE_SIZE)
+    if not postings:
+        return html_response(END_OF_RESULTS)
+    return html_response("".join(_card(posting, start + i) for i, posting in enumerate(postings)))
+
+
+def _card(posting: Posting, position: int) -> str:
+    pay = posting.pay
+    salary_info = f'<span class="job-search-card__salary-info">{_pay_range(pay, 0)}</span>' if pay else ""
+    return fill_html(
+        "linkedin_card.html",
+        job_id=ID_BASE + posting.number,
+        position=position + 1,
+        title=escape(posting.title),
+        title_slug=slugify(posting.title),
+        company=escape(posting.company.name),
+        company_slug=posting.company.slug,
+        logo_url=posting.company.logo_url,
+        location=escape(_location(posting)),
+        salary_info=salary_info,
+        date_posted=posting.posted_on.isoformat(),
+        age=f"{posting.days_ago} day{'s' if posting.days_ago > 1 else ''} ago",
+    )
+
+
+def _job_page(number: int, job_count: int) -> Response:
+    posting = Board(SITE, None, job_count).find(number)
+    if posting is None:
+        return text_response(404)
+    pay = posting.pay
+    compensation = (
+        fill_html("linkedin_compensation.html", salary=_pay_range(pay, 2, PAY_SUFFIXES[pay.interval]))
+        if pay
+        else ""
+    )
+    return html_response(
+        fill_html(
+            "linkedin_job_page.html",
+            job_id=ID_BASE + number,
+            company=escape(posting.company.name),
+            company_slug=posting.company.slug,
+            logo_url=posting.company.logo_url,
+            location=escape(_location(posting)),
+            compensation=compensation,
+            description_html=posting.description_html,
+            seniority=posting.level.seniority,
+            employment_type=EMPLOYMENT_TYPES[posting.job_type],
+            industry=escape(posting.company.industry),
+        )
+    )
+
+
+def _location(posting: Posting) -> str:
+    """ "Austin, TX" in the US, "Toronto, ON, Canada" elsewhere."""
+    place = posting.place
+    if place.country_code == "US":
+        return f"{place.city}, {place.state}"
+    return f"{place.city}, {place.state}, {place.country}"
+
+
+def _pay_range(pay: Pay, decimals: int, suffix: str = "") -> str:
+    """ "$117,000.00/yr - $234,000.00/yr" on a job page, "$117,000 - $234,000" on a card"""
+    symbol = CURRENCY_SYMBOLS[pay.currency]
+    return f"{symbol}{pay.low:,.{decimals}f}{suffix} - {symbol}{pay.high:,.{decimals}f}{suffix}"
