@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     @field_validator("database_url", "database_replica_url")
     @classmethod
     def _known_database(cls, value: str) -> str:
-        if value and not value.startswith(("sqlite", "postgresql")):
+        if value and not value.startswith(("sqlite", "postgresql", "postgres:")):
             raise ValueError("use a sqlite:/// or postgresql:// URL")
         return value
 

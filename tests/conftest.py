@@ -1,10 +1,12 @@
 """Shared fixtures: settings isolation and migrated databases on SQLite and PostgreSQL.
 
-  data_dir (autouse)  DATA_DIR -> a per-test tmp dir, app settings/engines reset.
-  postgres_url        (session) an empty PostgreSQL database, dropped at the end.
-  database_url        a migrated, emptied database; parametrized: [sqlite], [postgresql].
-  db                  database_url, with the app's write_session()/read_session() on it.
-  pg_db               like db, PostgreSQL only (real concurrency, row locks, JSONB ops).
+  data_dir (autouse)      DATA_DIR -> a per-test tmp dir; app settings/engines reset.
+  postgres_url            (session) a PostgreSQL database made for this session.
+  migrated_postgres_url,  (session) that database / a tmp SQLite file, at Alembic head;
+  migrated_sqlite_url     not emptied between tests.
+  database_url            migrated and emptied; parametrized [sqlite] and [postgresql].
+  db                      database_url, with the app's write_session()/read_session() on it.
+  pg_db                   like db, PostgreSQL only (real concurrency, row locks, JSONB).
 
 PostgreSQL comes from TEST_POSTGRES_ADMIN_URL (default: postgres@127.0.0.1:5432/test).
 Tests that need it are marked `postgresql`; without a server: `pytest -m "not postgresql"`.
@@ -52,7 +54,11 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    """An empty PostgreSQL database for this test session (no tables)."""
+    """A PostgreSQL database created for this session and dropped at its end.
+
+    Shared: the fixtures below migrate it, so don't count on it being empty. For a
+    database of your own, use db_helpers.temporary_postgres_database().
+    """
     with temporary_postgres_database() as url:
         yield url
 
@@ -77,8 +83,8 @@ _MIGRATED = {"sqlite": "migrated_sqlite_url", "postgresql": "migrated_postgres_u
 def database_url(request: pytest.FixtureRequest) -> str:
     """A database at Alembic head with empty tables; tests using it run on both backends.
 
-    Migrated once per session per backend; emptied before each test (not after, so a
-    test that crashed halfway can't leave rows for the next one).
+    Migrated once per session per backend, emptied before each test: whatever an
+    earlier (perhaps crashed) test left behind can't leak in.
     """
     # getfixturevalue: a SQLite-only run (-m "not postgresql") never touches PostgreSQL.
     url: str = request.getfixturevalue(_MIGRATED[request.param])

@@ -54,10 +54,9 @@ def postgres_admin_url() -> sa.URL:
 
 
 def _admin_engine() -> sa.Engine:
+    url = postgres_admin_url().render_as_string(hide_password=False)
     # CREATE/DROP DATABASE refuse to run inside a transaction.
-    return _engine(postgres_admin_url().render_as_string(hide_password=False)).execution_options(
-        isolation_level="AUTOCOMMIT"
-    )
+    return sa.create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
 
 
 @contextmanager

@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import Field, SQLModel
 
 from jobspy_web.models.base import (
+    enum_field,
     JSONType,
     UTCDateTime,
     created_at_field,
@@ -34,7 +35,7 @@ class License(SQLModel, table=True):
     license_key_hash: str = Field(max_length=64, unique=True, index=True)
     key_prefix: str = Field(max_length=16)
     license_type: str = Field(default="pro", max_length=32)
-    status: LicenseStatus = Field(default=LicenseStatus.ACTIVE, max_length=16)
+    status: LicenseStatus = enum_field(LicenseStatus.ACTIVE)
     features: list[str] = Field(default_factory=list, sa_type=JSONType)
     max_machines: int = 1
     hardware_fingerprint: str | None = Field(default=None, max_length=128)

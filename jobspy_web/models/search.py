@@ -11,6 +11,7 @@ from sqlalchemy import Column, ForeignKey, Text, Uuid
 from sqlmodel import Field, SQLModel
 
 from jobspy_web.models.base import (
+    enum_field,
     JSONType,
     UTCDateTime,
     created_at_field,
@@ -40,7 +41,7 @@ class Search(SQLModel, table=True):
     # The validated SearchParams, as JSON.
     params: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
     label: str = Field(default="", max_length=300)
-    status: SearchStatus = Field(default=SearchStatus.QUEUED, max_length=16, index=True)
+    status: SearchStatus = enum_field(SearchStatus.QUEUED, index=True)
     # {site: {"state", "count", "error", "hint", "elapsed_ms"}}
     site_outcomes: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
     warnings: list[str] = Field(default_factory=list, sa_type=JSONType)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import Field, SQLModel
 
 from jobspy_web.models.base import (
+    enum_field,
     UTCDateTime,
     created_at_field,
     metadata_field,
@@ -32,7 +33,7 @@ class User(SQLModel, table=True):
     email: str = Field(max_length=320, unique=True, index=True)
     password_hash: str | None = Field(default=None, max_length=255)
     full_name: str | None = Field(default=None, max_length=200)
-    role: Role = Field(default=Role.FREE, max_length=16)
+    role: Role = enum_field(Role.FREE)
     is_active: bool = True
     email_verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     stripe_customer_id: str | None = Field(default=None, max_length=64, unique=True)

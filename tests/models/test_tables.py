@@ -46,11 +46,6 @@ def test_naive_datetime_is_refused(db: str) -> None:
         session.add(User(email="ada@example.com", email_verified_at=datetime(2026, 1, 2)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="UTCDateTime.process_result_value only fixes naive values: PostgreSQL returns "
-    "timestamptz in the session's TimeZone (the server default unless set)",
-)
 def test_utc_datetime_is_utc_whatever_the_postgres_time_zone(pg_db: str) -> None:
     with write_session() as session:
         user = User(email="ada@example.com", email_verified_at=datetime.now(timezone.utc))

@@ -42,6 +42,13 @@ class Place:
     country: str
     currency: str
 
+    @property
+    def label(self) -> str:
+        """ "Austin, TX" in the US, "Toronto, ON, Canada" elsewhere."""
+        if self.country_code == "US":
+            return f"{self.city}, {self.state}"
+        return f"{self.city}, {self.state}, {self.country}"
+
 
 @dataclass(frozen=True)
 class Company:
@@ -111,6 +118,10 @@ class Posting:
     @property
     def posted_on(self) -> date:
         return self.posted_at.date()
+
+    @property
+    def age(self) -> str:
+        return f"{self.days_ago} day{'s' if self.days_ago > 1 else ''} ago"
 
     @property
     def employer_apply_url(self) -> str:

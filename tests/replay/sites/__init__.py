@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..http11 import Request, Response
-from . import indeed
+from . import bayt, glassdoor, google, indeed, linkedin, ziprecruiter
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,12 @@ class FakeSite:
 
 SITES = (
     FakeSite("indeed", re.compile(r"(.+\.)?indeed\.com"), indeed.respond),
+    FakeSite("linkedin", re.compile(r"(.+\.)?linkedin\.com"), linkedin.respond),
+    FakeSite("zip_recruiter", re.compile(r"(.+\.)?ziprecruiter\.com"), ziprecruiter.respond),
+    # every country's domain: glassdoor.com, glassdoor.co.uk, de.glassdoor.ch, ...
+    FakeSite("glassdoor", re.compile(r"(.+\.)?glassdoor\.[a-z.]+"), glassdoor.respond),
+    FakeSite("google", re.compile(r"www\.google\.com"), google.respond),
+    FakeSite("bayt", re.compile(r"(.+\.)?bayt\.com"), bayt.respond),
 )
 
 

@@ -8,7 +8,7 @@ each in a script as `[[[[[{"520084652": <job>}]]]]]` (JobSpy's regex wants
 `}]]]]]` after the job, on one line), and a data-async-fc cursor when more
 follow. GET /async/callback:550?fc=<cursor> answers `)]}'`, the next cursor
 and a JSON list of [id, "<json of [[[null, {"520084652": <job>}]]]>"] pairs.
-A cursor is the next page's start, base64-encoded.
+A cursor is the next page's start and the query, base64-encoded JSON.
 """
 
 from __future__ import annotations
@@ -40,11 +40,10 @@ def respond(request: Request, job_count: int) -> Response:
 
 
 def _search_page(query: str, job_count: int) -> Response:
-    term = SEARCH_TERM.match(query)
-    board = Board(SITE, term[1] if term else query, job_count)
+    board = _board(query, job_count)
     postings = board.page(0, PAGE_SIZE)
     scripts = "\n".join(
-        f'<script type="application/json">{json.dumps([[[[[{JOB_KEY: _job_info(p)}]]]]])}</script>' for p in postings
+        f'<script type="application/json">{_compact([[[[[{JOB_KEY: _job_info(p)}]]]]])}</script>' for p in postings
     )
     html = fill_html(
         "google_search_page.html",
@@ -56,40 +55,43 @@ def _search_page(query: str, job_count: int) -> Response:
 
 
 def _next_page(cursor: str, job_count: int) -> Response:
-    start, query = _decode_cursor(cursor)
-    term = SEARCH_TERM.match(query)
-    board = Board(SITE, term[1] if term else query, job_count)
+    start, query = json.loads(base64.urlsafe_b64decode(cursor))
+    board = _board(query, job_count)
     postings = board.page(start, PAGE_SIZE)
-    pairs = [[str(p.number), json.dumps([[[None, {JOB_KEY: _job_info(p)}]]])] for p in postings]
-    body = f")]}}'\n<div{_cursor_attribute(board, start + len(postings), query)}></div>{json.dumps([pairs])}"
+    pairs = [[str(p.number), _compact([[[None, {JOB_KEY: _job_info(p)}]]])] for p in postings]
+    cursor_div = f"<div{_cursor_attribute(board, start + len(postings), query)}></div>"
+    body = f")]}}'\n{cursor_div}{_compact([pairs])}"
     return Response(body=body.encode(), content_type="application/json; charset=UTF-8")
 
 
+def _board(query: str, job_count: int) -> Board:
+    term = SEARCH_TERM.match(query)
+    return Board(SITE, term[1] if term else query, job_count)
+
+
 def _cursor_attribute(board: Board, end: int, query: str) -> str:
+    """The next page's cursor, which carries its start and the query."""
     if not board.has_more_after(end):
         return ""
-    cursor = base64.urlsafe_b64encode(json.dumps([end, query]).encode()).decode()
-    return f' data-async-fc="{escape(cursor)}"'
+    cursor = base64.urlsafe_b64encode(_compact([end, query]).encode()).decode()
+    return f' data-async-fc="{cursor}"'
 
 
-def _decode_cursor(cursor: str) -> tuple[int, str]:
-    start, query = json.loads(base64.urlsafe_b64decode(unescape(cursor)))
-    return int(start), str(query)
+def _compact(data: object) -> str:
+    return json.dumps(data, separators=(",", ":"))
 
 
 def _job_info(posting: Posting) -> object:
-    place = posting.place
-    location = f"{place.city}, {place.state}" if place.country_code == "US" else f"{place.city}, {place.state}, {place.country}"
-    description = re.sub(r"<[^>]+>", " ", posting.description_html)
+    text = unescape(re.sub(r"<[^>]+>", " ", posting.description_html))
     return fill_json(
         "google_job_info.json",
         title=posting.title,
         company=posting.company.name,
-        location=location,
-        job_url=f"https://jobs.replay.example/google/{posting.number}?utm_campaign=google_jobs_apply",
-        source_domain="jobs.replay.example",
-        source_label="Replay Jobs",
-        age=f"{posting.days_ago} day{'s' if posting.days_ago > 1 else ''} ago",
-        description=" ".join(unescape(description).split()),
+        location=posting.place.label,
+        job_url=f"{posting.employer_apply_url}?utm_source=google_jobs_apply",
+        source_domain=posting.company.website.removeprefix("https://"),
+        source_label=f"{posting.company.name} Careers",
+        age=posting.age,
+        description=" ".join(text.split()),
         job_id=base64.b64encode(f"google:{posting.number}".encode()).decode(),
     )

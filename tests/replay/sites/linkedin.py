@@ -60,10 +60,10 @@ def _card(posting: Posting, position: int) -> str:
         company=escape(posting.company.name),
         company_slug=posting.company.slug,
         logo_url=posting.company.logo_url,
-        location=escape(_location(posting)),
+        location=escape(posting.place.label),
         salary_info=salary_info,
         date_posted=posting.posted_on.isoformat(),
-        age=f"{posting.days_ago} day{'s' if posting.days_ago > 1 else ''} ago",
+        age=posting.age,
     )
 
 
@@ -84,7 +84,7 @@ def _job_page(number: int, job_count: int) -> Response:
             company=escape(posting.company.name),
             company_slug=posting.company.slug,
             logo_url=posting.company.logo_url,
-            location=escape(_location(posting)),
+            location=escape(posting.place.label),
             compensation=compensation,
             description_html=posting.description_html,
             seniority=posting.level.seniority,
@@ -92,14 +92,6 @@ def _job_page(number: int, job_count: int) -> Response:
             industry=escape(posting.company.industry),
         )
     )
-
-
-def _location(posting: Posting) -> str:
-    """ "Austin, TX" in the US, "Toronto, ON, Canada" elsewhere."""
-    place = posting.place
-    if place.country_code == "US":
-        return f"{place.city}, {place.state}"
-    return f"{place.city}, {place.state}, {place.country}"
 
 
 def _pay_range(pay: Pay, decimals: int, suffix: str = "") -> str:

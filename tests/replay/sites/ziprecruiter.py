@@ -49,7 +49,7 @@ def _search_page(request: Request, page: int, job_count: int) -> Response:
     cards = [_card(posting) for posting in board.page((page - 1) * PAGE_SIZE, PAGE_SIZE)]
     rows = [
         '0:["$","html",null,{"lang":"en"}]\n',
-        f'1:["$","div",null,{json.dumps({"jobCards": cards, "jobCount": job_count, "page": page})}]\n',
+        f'1:["$","div",null,{_compact({"jobCards": cards, "jobCount": job_count, "page": page})}]\n',
     ]
     return _page(f"{term or 'All'} Jobs", rows)
 
@@ -103,7 +103,7 @@ def _job_page(listing_key: str, job_count: int) -> Response:
     rows = [
         '0:["$","html",null,{"lang":"en"}]\n',
         f"2:T{len(description):x},{posting.description_html}",
-        f'3:["$","div",null,{json.dumps({"jobDetails": details})}]\n',
+        f'3:["$","div",null,{_compact({"jobDetails": details})}]\n',
     ]
     return _page(company.name, rows)
 
@@ -115,6 +115,11 @@ def _page(title: str, rows: list[str]) -> Response:
         chunk = json.dumps(row).replace("<", "\\u003c")
         scripts.append(f"<script>self.__next_f.push([1,{chunk}])</script>\n")
     return html_response(fill_html("ziprecruiter_page.html", title=escape(title), flight_scripts="".join(scripts)))
+
+
+def _compact(data: object) -> str:
+    """JSON as Next.js writes it, which JobSpy relies on: no space after a key's colon."""
+    return json.dumps(data, separators=(",", ":"))
 
 
 def _listing_key(number: int) -> str:

@@ -1,0 +1,160 @@
+"""The search pipeline end to end: real JobSpy scrapers, in child processes, through the replay proxy."""
+
+import asyncio
+import time
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from jobspy_web.db import read_session, write_session
+from jobspy_web.models import Search, SearchStatus
+from jobspy_web.models.base import utcnow
+from jobspy_web.services import jobs, search
+from jobspy_web.services.search_params import parse_search_params
+from jobspy_web.services.site_outcomes import FailureReason, SiteState
+from tests.replay import SiteBehaviour
+
+
+def start(**raw) -> uuid.UUID:
+    params = parse_search_params({"search_term": "python developer", "location": "Austin, TX", "results_wanted": 10, **raw})
+    with write_session() as session:
+        return search.create_search(session=session, params=params).id
+
+
+async def collect(search_id, **kwargs) -> list[search.SearchEvent]:
+    return [event async for event in search.run_search(search_id, **kwargs)]
+
+
+def final_outcomes(search_id) -> dict:
+    with read_session() as session:
+        return session.get(Search, search_id).site_outcomes
+
+
+async def test_sites_report_progress_and_results_are_stored_and_merged(db, replay):
+    replay.scenario["glassdoor"] = SiteBehaviour(mode="status", status=429)
+    search_id = start(site_name=["indeed", "linkedin", "zip_recruiter", "glassdoor", "google"])
+
+    events = await collect(search_id)
+
+    states = {}
+    for event in events[:-1]:
+        states.setdefault(event.site, []).append(event.outcome.state)
+    assert states["indeed"] == [SiteState.RUNNING, SiteState.DONE]
+    assert states["glassdoor"] == [SiteState.RUNNING, SiteState.FAILED]
+    assert events[-1].status == SearchStatus.COMPLETED
+    outcomes = final_outcomes(search_id)
+    assert outcomes["glassdoor"]["reason"] == FailureReason.BLOCKED.value
+    assert "proxy" in outcomes["glassdoor"]["hint"]
+    for site in ("indeed", "linkedin", "zip_recruiter", "google"):
+        assert outcomes[site]["state"] == "done" and outcomes[site]["count"] == 10, site
+    with read_session() as session:
+        rows = jobs.search_rows(session=session, search_id=search_id)
+    # Cross-posted jobs appear once, with every board that listed them.
+    merged = [row for row in rows if len(row.sites) > 1]
+    assert merged, "the replay catalogue cross-posts jobs; some must merge"
+    assert len(rows) == 40 - sum(len(row.sites) - 1 for row in merged)
+    assert any(row.salary for row in rows)
+
+
+async def test_a_hung_site_is_stopped_at_its_timeout_and_others_finish(db, replay):
+    replay.scenario["glassdoor"] = SiteBehaviour(mode="hang")
+    search_id = start(site_name=["indeed", "glassdoor"])
+
+    began = time.perf_counter()
+    events = await collect(search_id, site_timeout_s=2)
+    elapsed = time.perf_counter() - began
+
+    assert elapsed < 8, "the hung site must not hold the search past its timeout"
+    outcomes = final_outcomes(search_id)
+    assert outcomes["glassdoor"]["reason"] == "timeout"
+    assert outcomes["indeed"]["count"] == 10
+    assert events[-1].status == SearchStatus.COMPLETED
+
+
+async def test_a_fast_site_is_reported_before_a_slow_one_finishes(db, replay):
+    replay.scenario["linkedin"] = SiteBehaviour(delay=2.0)
+    search_id = start(site_name=["indeed", "linkedin"])
+
+    finished = [event.site for event in await collect(search_id) if event.outcome and event.outcome.state == SiteState.DONE]
+
+    assert finished == ["indeed", "linkedin"]
+
+
+async def test_every_site_failing_fails_the_search(db, replay):
+    replay.scenario["indeed"] = SiteBehaviour(mode="malformed")
+    search_id = start(site_name=["indeed"])
+
+    events = await collect(search_id)
+
+    assert events[-1].status == SearchStatus.FAILED
+    assert final_outcomes(search_id)["indeed"]["reason"] == "unexpected_response"
+
+
+async def test_cancel_stops_running_sites_and_keeps_partial_results(pg_db, replay):
+    replay.scenario["linkedin"] = SiteBehaviour(delay=30)
+    search_id = start(site_name=["indeed", "linkedin"])
+    events = []
+    began = time.perf_counter()
+    async for event in search.run_search(search_id):
+        events.append(event)
+        if event.site == "indeed" and event.outcome.state == SiteState.DONE:
+            with write_session() as session:
+                assert search.request_cancel(session=session, search_id=search_id)
+
+    assert time.perf_counter() - began < 8
+    assert events[-1].status == SearchStatus.CANCELLED
+    outcomes = final_outcomes(search_id)
+    assert outcomes["indeed"]["count"] == 10
+    assert outcomes["linkedin"]["state"] == "cancelled"
+    with read_session() as session:
+        assert jobs.count_search_jobs(session=session, search_id=search_id) == 10
+
+
+async def test_closing_the_event_stream_early_does_not_leave_the_search_running(pg_db, replay):
+    replay.scenario["indeed"] = SiteBehaviour(delay=30)
+    search_id = start(site_name=["indeed"])
+    stream = search.run_search(search_id)
+    await anext(stream)  # indeed: running
+    await stream.aclose()
+    with read_session() as session:
+        assert session.get(Search, search_id).status == SearchStatus.CANCELLED
+
+
+def test_cancel_is_refused_for_a_finished_or_foreign_search(db):
+    search_id = start()
+    with write_session() as session:
+        assert not search.request_cancel(session=session, search_id=search_id, owner_id=uuid.uuid4())
+        session.get(Search, search_id).status = SearchStatus.COMPLETED
+    with write_session() as session:
+        assert not search.request_cancel(session=session, search_id=search_id)
+
+
+def test_a_search_cut_off_by_a_restart_shows_as_interrupted_with_its_results(db):
+    search_id = start(site_name=["indeed", "linkedin"])
+    with write_session() as session:
+        running = session.get(Search, search_id)
+        running.status = SearchStatus.RUNNING
+        running.heartbeat_at = utcnow() - timedelta(minutes=5)
+        running.site_outcomes = {**running.site_outcomes, "indeed": {"state": "done", "count": 3}}
+        session.add(running)
+    fresh_id = start()
+    with write_session() as session:
+        session.get(Search, fresh_id).heartbeat_at = utcnow()
+
+    with write_session() as session:
+        assert search.mark_interrupted(session=session) == 1
+
+    with read_session() as session:
+        interrupted = session.get(Search, search_id)
+        assert interrupted.status == SearchStatus.INTERRUPTED
+        assert interrupted.site_outcomes["indeed"] == {"state": "done", "count": 3}
+        assert interrupted.site_outcomes["linkedin"]["state"] == "interrupted"
+        assert session.get(Search, fresh_id).status == SearchStatus.QUEUED
+
+
+async def test_a_search_runs_only_once(db, replay):
+    search_id = start(site_name=["indeed"])
+    await collect(search_id)
+    with pytest.raises(ValueError, match="not waiting to run"):
+        await collect(search_id)
