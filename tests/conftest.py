@@ -22,6 +22,7 @@ import pytest
 from db_helpers import clean_tables, temporary_postgres_database, upgrade_to_head
 from jobspy_web.db import reset_engines
 from jobspy_web.settings import get_settings
+from tests.replay import ReplayProxy
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -113,3 +114,22 @@ def pg_db(
     """Like `db`, on PostgreSQL only."""
     clean_tables(migrated_postgres_url)
     yield from _use_database(migrated_postgres_url, monkeypatch)
+
+
+@pytest.fixture(scope="session")
+def replay_proxy() -> Iterator[ReplayProxy]:
+    """The offline job sites, shared by the whole session (see tests/replay)."""
+    with ReplayProxy() as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def replay(replay_proxy: ReplayProxy, monkeypatch: pytest.MonkeyPatch) -> Iterator[ReplayProxy]:
+    """The app's scrapers go through the replay proxy; every site starts out behaving."""
+    replay_proxy.scenario.clear()
+    monkeypatch.setenv("JOBSPY_PROXIES", replay_proxy.url)
+    monkeypatch.setenv("JOBSPY_CA_CERT", str(replay_proxy.ca_cert_path))
+    get_settings.cache_clear()
+    yield replay_proxy
+    replay_proxy.scenario.clear()
+    get_settings.cache_clear()

@@ -121,17 +121,24 @@ async def run_search(search_id: uuid.UUID, *, site_timeout_s: float | None = Non
 
     events: asyncio.Queue[SearchEvent] = asyncio.Queue()
     slots = asyncio.Semaphore(settings.jobspy_max_concurrent_sites)
-    store_lock = asyncio.Lock()  # one site's upsert at a time keeps the merge of sources simple
+    # One write at a time from this runner: site outcomes share one JSON column (SQLite has
+    # no row locks), and one site's upsert at a time keeps the merge of sources simple.
+    write_lock = asyncio.Lock()
+
+    async def publish(site: str, outcome: SiteOutcome) -> None:
+        async with write_lock:
+            await asyncio.to_thread(_save_outcome, search_id, site, outcome)
+        events.put_nowait(SearchEvent(search_id, site, outcome))
 
     async def run_site(site: str) -> None:
         async with slots:
-            await _publish(search_id, site, SiteOutcome(SiteState.RUNNING), events)
+            await publish(site, SiteOutcome(SiteState.RUNNING))
             kwargs = params.scrape_kwargs(site)
             kwargs.update(proxies=settings.jobspy_proxies or None, ca_cert=settings.jobspy_ca_cert)
             scrape = await scraping.scrape_site(kwargs, timeout_s=timeout_s)
-            async with store_lock:
+            async with write_lock:
                 stored = await asyncio.to_thread(_store, search_id, site, scrape.rows)
-            await _publish(search_id, site, classify(scrape, stored=stored, timeout_s=timeout_s), events)
+            await publish(site, classify(scrape, stored=stored, timeout_s=timeout_s))
 
     tasks = [asyncio.create_task(run_site(site)) for site in params.site_name]
     final_status: SearchStatus | None = None
@@ -155,13 +162,6 @@ async def run_search(search_id: uuid.UUID, *, site_timeout_s: float | None = Non
         await asyncio.gather(*tasks, return_exceptions=True)
         if final_status is None:  # the consumer went away: don't leave it "running"
             await asyncio.to_thread(_finish, search_id, SearchStatus.CANCELLED)
-
-
-async def _publish(
-    search_id: uuid.UUID, site: str, outcome: SiteOutcome, events: asyncio.Queue[SearchEvent]
-) -> None:
-    await asyncio.to_thread(_save_outcome, search_id, site, outcome)
-    events.put_nowait(SearchEvent(search_id, site, outcome))
 
 
 def _save_outcome(search_id: uuid.UUID, site: str, outcome: SiteOutcome) -> None:

@@ -54,7 +54,10 @@ _PATTERNS: list[tuple[FailureReason, re.Pattern[str]]] = [
     ),
     (
         FailureReason.UNEXPECTED_RESPONSE,
-        re.compile(r"json|expecting|decode|parse|api error|validation|not found|no jobs", re.I),
+        re.compile(
+            r"json|expecting|decode|parse|line \d+ column \d+|api error|validation|not found|no jobs",
+            re.I,
+        ),
     ),
 ]
 _CREDENTIALS = re.compile(r"(?<=//)[^/@\s:]+:[^/@\s]+@")

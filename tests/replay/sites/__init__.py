@@ -32,3 +32,6 @@ SITES = (
 
 def site_for_host(host: str) -> FakeSite | None:
     return next((site for site in SITES if site.hosts.fullmatch(host.lower())), None)
+
+
+SITE_NAMES = tuple(site.name for site in SITES)

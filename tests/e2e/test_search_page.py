@@ -1,0 +1,90 @@
+"""A person searches several sites, watches them arrive, filters and exports."""
+
+import csv
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.replay import SiteBehaviour
+
+DEFAULT_TIMEOUT_MS = 30_000
+
+
+def chip(page: Page, site: str):
+    return page.locator(f"#chip-{site}")
+
+
+def fill_search(page: Page, app_url: str, term: str = "python developer") -> None:
+    page.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    page.goto(app_url)
+    page.get_by_placeholder("Job title, skill or company").fill(term)
+    page.get_by_placeholder("City, state or country").fill("Austin, TX")
+    page.locator("input[name=results_wanted]").fill("10")
+
+
+def test_results_arrive_site_by_site_then_filter_and_export_csv(page: Page, app_url: str, replay_proxy, tmp_path):
+    replay_proxy.scenario.clear()
+    replay_proxy.scenario["linkedin"] = SiteBehaviour(delay=6)
+    replay_proxy.scenario["glassdoor"] = SiteBehaviour(mode="status", status=429)
+    fill_search(page, app_url)
+
+    page.locator("#search-button").click()
+
+    # Indeed answers first; its rows are on the page while LinkedIn is still running.
+    expect(chip(page, "indeed")).to_have_attribute("data-state", "done")
+    expect(chip(page, "indeed")).to_contain_text("10 jobs")
+    expect(chip(page, "linkedin")).to_have_attribute("data-state", "running")
+    expect(page.locator(".job-row").first).to_be_visible()
+    assert page.locator(".job-row").count() >= 10
+    expect(chip(page, "linkedin")).to_have_attribute("data-state", "done", timeout=40_000)
+    expect(chip(page, "glassdoor")).to_have_attribute("data-state", "failed")
+    expect(page.get_by_text("rate limited or blocked").first).to_be_visible()
+    expect(page.locator("#search-status")).to_have_text("completed")
+    total = page.locator(".job-row").count()
+    assert total >= 25  # indeed + linkedin + zip_recruiter, cross-posts merged
+
+    # Narrow to LinkedIn jobs with a word in the title.
+    page.locator("#filter_site-trigger").click()
+    page.get_by_role("option", name="LinkedIn").click()
+    expect(page.locator(".job-row")).to_have_count(10)
+    first_title = page.locator(".job-row").first.locator("a").inner_text()
+    word = max(re.findall(r"[A-Za-z]+", first_title), key=len)
+    page.locator("#filter-text").fill(word)
+    expect(page.locator(".job-row").first).to_contain_text(word)
+    shown = page.locator(".job-row").count()
+    assert 1 <= shown <= 10
+
+    with page.expect_download() as download_info:
+        page.locator("#export-csv").click()
+    path = tmp_path / "jobs.csv"
+    download_info.value.save_as(path)
+    with path.open(newline="") as exported:
+        records = list(csv.DictReader(exported))
+    assert len(records) == shown
+    assert all("linkedin" in record["sites"] for record in records)
+    assert all(word.lower() in (record["title"] + record["company"] + record["location"]).lower() for record in records)
+    assert {"description", "job_url", "yearly_min"} <= set(records[0])
+
+    # The detail view renders the description.
+    page.locator(".job-row a").first.click()
+    expect(page.get_by_role("dialog")).to_be_visible()
+    expect(page.get_by_role("dialog").get_by_role("link", name="Open on the site")).to_be_visible()
+
+
+def test_an_empty_search_explains_itself_and_runs_nothing(page: Page, app_url: str):
+    page.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    page.goto(app_url)
+    page.locator("#search-button").click()
+    expect(page.locator("#error-search")).to_contain_text("search term")
+    expect(page.locator("#search-status")).to_have_count(0)
+
+
+def test_the_page_fits_a_phone(page: Page, app_url: str, replay_proxy):
+    replay_proxy.scenario.clear()
+    page.set_viewport_size({"width": 375, "height": 800})
+    fill_search(page, app_url, "nurse")
+    page.locator("#search-button").click()
+    expect(page.locator("#search-status")).to_have_text("completed", timeout=40_000)
+    expect(page.locator(".job-row").first).to_be_visible()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the page scrolls sideways by {overflow}px on a phone"
