@@ -46,7 +46,9 @@ def every_site(proxy: ReplayProxy) -> pd.DataFrame:
     return search(proxy, SITES)
 
 
-def search(proxy: ReplayProxy, sites: tuple[str, ...], results_wanted: int = WANTED, **options: object) -> pd.DataFrame:
+def search(
+    proxy: ReplayProxy, sites: tuple[str, ...], results_wanted: int = WANTED, **options: object
+) -> pd.DataFrame:
     return scrape_jobs(
         site_name=list(sites),
         search_term=SEARCH_TERM,
@@ -65,7 +67,9 @@ def via_proxy(proxy: ReplayProxy) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("site", SITES)
-def test_each_site_returns_the_jobs_asked_for(proxy: ReplayProxy, every_site: pd.DataFrame, site: str) -> None:
+def test_each_site_returns_the_jobs_asked_for(
+    proxy: ReplayProxy, every_site: pd.DataFrame, site: str
+) -> None:
     jobs = every_site[every_site["site"] == site]
 
     assert site not in every_site.attrs["errors"]
@@ -243,7 +247,17 @@ def test_unknown_hosts_get_502_and_nothing_leaves(proxy: ReplayProxy) -> None:
 
 
 def test_command_line_runs_the_proxy_in_the_foreground() -> None:
-    command = [sys.executable, "-m", "tests.replay", "--port", "0", "--mode", "indeed=status", "--status", "indeed=503"]
+    command = [
+        sys.executable,
+        "-m",
+        "tests.replay",
+        "--port",
+        "0",
+        "--mode",
+        "indeed=status",
+        "--status",
+        "indeed=503",
+    ]
     project = Path(__file__).resolve().parents[1]
     with subprocess.Popen(command, cwd=project, stdout=subprocess.PIPE, text=True) as process:
         try:

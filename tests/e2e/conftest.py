@@ -92,3 +92,10 @@ def _wait_until_serving(url: str, server: subprocess.Popen, log_path: Path) -> N
             pass
         time.sleep(0.5)
     pytest.fail(f"the app did not serve within {START_TIMEOUT_S} s:\n{log_path.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def base_url(app_url: str) -> str:
+    """Playwright resolves relative URLs against the app (and pytest-base-url's own fixture,
+    which warns on this pytest, never runs)."""
+    return app_url

@@ -52,13 +52,19 @@ def main(argv: list[str] | None = None) -> None:
 
     # SIGTERM ends the process like Ctrl-C, so the CA's temp dir is removed
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    with ReplayProxy(scenario, host=args.host, port=args.port) as proxy:
-        print(f"proxy: {proxy.url}", flush=True)
-        print(f"ca_cert: {proxy.ca_cert_path}", flush=True)
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
+    proxy = ReplayProxy(scenario, host=args.host, port=args.port)
+    try:
+        proxy.start()
+    except OSError as e:
+        sys.exit(f"cannot listen on {args.host}:{args.port}: {e.strerror}")
+    print(f"proxy: {proxy.url}", flush=True)
+    print(f"ca_cert: {proxy.ca_cert_path}", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        proxy.stop()
 
 
 if __name__ == "__main__":

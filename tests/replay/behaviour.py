@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, get_args
 
+from .catalog import INDEX_SPAN
+
 Mode = Literal["ok", "status", "hang", "malformed", "empty"]
 MODES: tuple[str, ...] = get_args(Mode)
 
 DEFAULT_JOB_COUNT = 1000
-MAX_JOB_COUNT = 100_000
+MAX_JOB_COUNT = INDEX_SPAN
 """Job ids keep the posting's index in their last five digits."""
 
 

@@ -2,10 +2,11 @@
 
 `Board(site, search_term, total).page(start, size)` lists what a fake site
 has for a search. The search term is echoed in each title; everything else
-comes from an RNG seeded with the site and the posting's index, so results
-are stable across runs and page sizes. Each site picks companies from its own
-pool, so two sites never list the same job by chance. The job number (from
-which each site makes its ids and URLs) is unique per site, search and index.
+comes from an RNG seeded with the site and the posting's index (not the page,
+so a job stays the same whatever the page size a scraper asks for). Each site
+picks companies from a pool of its own, so two sites never list the same job
+by chance. The job number, from which each site makes its ids and URLs, is
+unique per search and index; with the site's own URL scheme, per site too.
 
 Cross-posted jobs, the same job on two sites (same title, company, city, pay,
 type and date; different id and URL), for a downstream dedupe to merge:
@@ -25,7 +26,7 @@ import random
 import string
 import zlib
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from html import escape
 
 INDEX_SPAN = 100_000
@@ -95,7 +96,6 @@ class Level:
 
 @dataclass(frozen=True)
 class Posting:
-    site: str
     index: int
     number: int
     title: str
@@ -111,13 +111,9 @@ class Posting:
 
     @property
     def posted_at(self) -> datetime:
-        """Midday UTC, days_ago days before today: the same date in every time zone a test runs in."""
+        """Midday UTC, days_ago days before today (UTC)."""
         today = datetime.now(timezone.utc).date()
         return datetime.combine(today - timedelta(days=self.days_ago), time(12), timezone.utc)
-
-    @property
-    def posted_on(self) -> date:
-        return self.posted_at.date()
 
     @property
     def age(self) -> str:
@@ -170,18 +166,64 @@ LEVELS = {
 }
 
 COMPANY_POOLS = {
-    "indeed": ("Stark Industries", "Wayne Enterprises", "Acme Analytics", "Cyberdyne Systems", "Soylent Foods", "Vandelay Industries"),
-    "linkedin": ("Pied Piper", "Massive Dynamic", "Tyrell Corporation", "Wonka Labs", "Oscorp", "Aperture Science"),
-    "zip_recruiter": ("Dunder Mifflin", "Sterling Cooper & Partners", "Bluth Company", "Prestige Worldwide", "Monarch Solutions", "Gringotts Fintech"),
-    "glassdoor": ("Wernham Hogg", "Nakatomi Trading", "Virtucon", "Gekko & Co", "Kwik-E-Mart Digital", "Paper Street Soap"),
+    "indeed": (
+        "Stark Industries",
+        "Wayne Enterprises",
+        "Acme Analytics",
+        "Cyberdyne Systems",
+        "Soylent Foods",
+        "Vandelay Industries",
+    ),
+    "linkedin": (
+        "Pied Piper",
+        "Massive Dynamic",
+        "Tyrell Corporation",
+        "Wonka Labs",
+        "Oscorp",
+        "Aperture Science",
+    ),
+    "zip_recruiter": (
+        "Dunder Mifflin",
+        "Sterling Cooper & Partners",
+        "Bluth Company",
+        "Prestige Worldwide",
+        "Monarch Solutions",
+        "Gringotts Fintech",
+    ),
+    "glassdoor": (
+        "Wernham Hogg",
+        "Nakatomi Trading",
+        "Virtucon",
+        "Gekko & Co",
+        "Kwik-E-Mart Digital",
+        "Paper Street Soap",
+    ),
     "google": ("Buy n Large", "Rekall", "Spacely Sprockets", "Cogswell Cogs", "Ollivanders", "Duff Brewing"),
-    "bayt": ("Weyland-Yutani", "InGen", "Zorg Industries", "Sirius Cybernetics", "Blue Sun", "Tessier-Ashpool"),
+    "bayt": (
+        "Weyland-Yutani",
+        "InGen",
+        "Zorg Industries",
+        "Sirius Cybernetics",
+        "Blue Sun",
+        "Tessier-Ashpool",
+    ),
 }
 
 INDUSTRIES = ("Software Development", "Financial Services", "Retail", "Healthcare", "Logistics", "Media")
 EMPLOYEES = ("11-50", "51-200", "201-500", "1001-5000", "10000+")
 REVENUES = ("$1 to $5 million (USD)", "$25 to $100 million (USD)", "$1 to $5 billion (USD)")
-SKILLS = ("Django", "FastAPI", "PostgreSQL", "AWS", "Kubernetes", "React", "Kafka", "Terraform", "Airflow", "Redis")
+SKILLS = (
+    "Django",
+    "FastAPI",
+    "PostgreSQL",
+    "AWS",
+    "Kubernetes",
+    "React",
+    "Kafka",
+    "Terraform",
+    "Airflow",
+    "Redis",
+)
 JOB_TYPES = ("fulltime", "contract", "parttime", "internship")
 JOB_TYPE_WEIGHTS = (12, 4, 2, 1)
 # pay ranges by interval: (lowest low, highest low, step)
@@ -230,7 +272,6 @@ def make_posting(site: str, index: int, search_term: str | None) -> Posting:
     # every fifth posting shows no pay, as many real ones don't
     pay = None if index % 5 == 4 else _pay(rng, job_type, place.currency)
     return Posting(
-        site=site,
         index=index,
         number=_search_code(search_term) * INDEX_SPAN + index,
         title=title,
@@ -280,7 +321,8 @@ def _description(rng: random.Random, company: Company, place: Place, pay: Pay | 
     skills = rng.sample(SKILLS, 3)
     where = f"remote, anywhere in {place.country}" if remote else f"on site in {place.city}, {place.state}"
     paragraphs = [
-        f"<p><b>{escape(company.name)}</b> ({escape(company.industry)}) is growing its engineering team. This role is {where}.</p>",
+        f"<p><b>{escape(company.name)}</b> ({escape(company.industry)}) is growing its engineering team.",
+        f" This role is {where}.</p>",
         "<p>What you will do:</p>",
         "<ul>" + "".join(f"<li>Build and run services with {skill}</li>" for skill in skills) + "</ul>",
     ]

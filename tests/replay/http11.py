@@ -50,9 +50,7 @@ def text_response(status: int, text: str = "") -> Response:
     return Response(status, (text or _phrase(status)).encode(), "text/plain")
 
 
-async def read_request(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-) -> Request | None:
+async def read_request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> Request | None:
     """The connection's next request; None once the client has closed it."""
     try:
         head = await reader.readuntil(b"\r\n\r\n")

@@ -61,6 +61,7 @@ class ReplayProxy:
         self._seen_lock = threading.Lock()
         self._connections: set[asyncio.Task[None]] = set()
         self._cert_dir: tempfile.TemporaryDirectory[str] | None = None
+        self._ca_cert: Path | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None
@@ -68,15 +69,17 @@ class ReplayProxy:
     @property
     def url(self) -> str:
         """The value for scrape_jobs(proxies=[...])."""
-        host, port = self._running_server().sockets[0].getsockname()[:2]
+        if self._server is None:
+            raise RuntimeError("the proxy is not started")
+        host, port = self._server.sockets[0].getsockname()[:2]
         return f"http://{host}:{port}"
 
     @property
     def ca_cert_path(self) -> str:
-        """The PEM file for scrape_jobs(ca_cert=...)."""
-        self._running_server()
-        assert self._cert_dir is not None
-        return str(Path(self._cert_dir.name) / "replay-ca.pem")
+        """The CA's PEM file, for scrape_jobs(ca_cert=...)."""
+        if self._ca_cert is None:
+            raise RuntimeError("the proxy is not started")
+        return str(self._ca_cert)
 
     @property
     def requests_seen(self) -> list[SeenRequest]:
@@ -87,16 +90,17 @@ class ReplayProxy:
     def start(self) -> ReplayProxy:
         if self._thread:
             raise RuntimeError("the proxy is already started")
-        self._cert_dir = tempfile.TemporaryDirectory(prefix="replay-proxy-")
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(
-            target=self._loop.run_forever, name="replay-proxy", daemon=True
-        )
+        self._thread = threading.Thread(target=self._loop.run_forever, name="replay-proxy", daemon=True)
         self._thread.start()
-        self._server = asyncio.run_coroutine_threadsafe(
-            self._listen(), self._loop
-        ).result()
-        self._ca.cert_pem.write_to_path(self.ca_cert_path)
+        try:
+            self._server = asyncio.run_coroutine_threadsafe(self._listen(), self._loop).result()
+        except BaseException:
+            self.stop()
+            raise
+        self._cert_dir = tempfile.TemporaryDirectory(prefix="replay-proxy-")
+        self._ca_cert = Path(self._cert_dir.name) / "replay-ca.pem"
+        self._ca.cert_pem.write_to_path(self._ca_cert)
         return self
 
     def stop(self) -> None:
@@ -108,7 +112,7 @@ class ReplayProxy:
         self._loop.close()
         if self._cert_dir:
             self._cert_dir.cleanup()
-        self._loop = self._thread = self._server = self._cert_dir = None
+        self._loop = self._thread = self._server = self._cert_dir = self._ca_cert = None
 
     def __enter__(self) -> ReplayProxy:
         return self.start()
@@ -121,32 +125,26 @@ class ReplayProxy:
     ) -> None:
         self.stop()
 
-    def _running_server(self) -> asyncio.Server:
-        if self._server is None:
-            raise RuntimeError("the proxy is not started")
-        return self._server
-
     async def _listen(self) -> asyncio.Server:
         return await asyncio.start_server(self._serve_connection, *self._bind)
 
     async def _shutdown(self) -> None:
-        server = self._running_server()
-        server.close()
+        if self._server:
+            self._server.close()
         for task in self._connections:
             task.cancel()
         await asyncio.gather(*self._connections, return_exceptions=True)
-        await server.wait_closed()
+        if self._server:
+            await self._server.wait_closed()
 
-    async def _serve_connection(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
+    async def _serve_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
         self._connections.add(task)
         try:
             await self._serve(reader, writer)
-        except (OSError, ssl.SSLError, asyncio.IncompleteReadError, ValueError):
-            pass  # the client went away or spoke something else than HTTP/1.1
+        except (OSError, asyncio.IncompleteReadError, ValueError):
+            pass  # the client went away (or broke TLS) or spoke something else than HTTP/1.1
         except asyncio.CancelledError:
             # stopping: drop the connection, as a client holding the tunnel open
             # won't answer TLS's close; not re-raised, as this task is the top
@@ -156,9 +154,7 @@ class ReplayProxy:
             self._connections.discard(task)
             await _close(writer)
 
-    async def _serve(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-    ) -> None:
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         connect = await read_request(reader, writer)
         if connect is None:
             return
@@ -207,6 +203,6 @@ class ReplayProxy:
 
 async def _close(writer: asyncio.StreamWriter) -> None:
     writer.close()
-    with suppress(OSError, ssl.SSLError, asyncio.TimeoutError):
+    with suppress(OSError, asyncio.TimeoutError):
         await asyncio.wait_for(writer.wait_closed(), CLOSE_TIMEOUT)
     writer.transport.abort()  # no-op once closed; ends a TLS close the client ignores

@@ -190,8 +190,8 @@ def job_detail() -> rx.Component:
         rx.dialog.content(
             rx.dialog.title(detail["title"]),
             rx.dialog.description(
-                rx.text(detail["company"], " · ", detail["location"], " ", detail["remote"]),
-                rx.text(detail["salary"], " ", detail["job_type"], " · posted ", detail["date_posted"], size="2", color_scheme="gray"),
+                rx.text(detail["company"], " · ", detail["location"]),
+                rx.text(detail["facts"], size="2", color_scheme="gray"),
             ),
             rx.scroll_area(
                 rx.cond(

@@ -189,6 +189,8 @@ class SearchState(rx.State):
                 if event.status is not None:
                     self.status = event.status.value
                     self.cancelling = False
+                elif self.status == "queued":
+                    self.status = "running"
                 if rows is not None:
                     self._set_rows(rows)
 
@@ -257,10 +259,16 @@ class SearchState(rx.State):
             "title": job.title,
             "company": job.company or "",
             "location": job.location or "",
-            "salary": jobs.salary_text(job, annual=self.enforce_annual_salary),
-            "job_type": job.job_type or "",
-            "date_posted": job.date_posted.isoformat() if job.date_posted else "",
-            "remote": "Remote" if job.is_remote else "",
+            "facts": " · ".join(
+                fact
+                for fact in (
+                    jobs.salary_text(job, annual=self.enforce_annual_salary),
+                    job.job_type,
+                    "Remote" if job.is_remote else "",
+                    f"posted {job.date_posted.isoformat()}" if job.date_posted else "",
+                )
+                if fact
+            ),
             # Scraped HTML is untrusted: strip scripts, handlers and javascript: links.
             "description": nh3.clean(job.description or "No description was provided by the site."),
             "format": self._description_format,

@@ -65,7 +65,8 @@ def _job(posting: Posting) -> object:
         country_code=place.country_code,
         state=place.state,
         city=place.city,
-        base_salary=pay and {"unitOfWork": UNITS_OF_WORK[pay.interval], "range": {"min": pay.low, "max": pay.high}},
+        base_salary=pay
+        and {"unitOfWork": UNITS_OF_WORK[pay.interval], "range": {"min": pay.low, "max": pay.high}},
         currency=pay and pay.currency,
         attributes=[{"key": key} for key in attributes],
         company_page=f"/cmp/{company.slug}",

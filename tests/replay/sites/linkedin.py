@@ -26,7 +26,12 @@ ID_BASE = 4_000_000_000
 
 CURRENCY_SYMBOLS = {"USD": "$", "CAD": "CA$"}
 PAY_SUFFIXES = {"hourly": "/hr", "monthly": "/mo", "yearly": "/yr"}
-EMPLOYMENT_TYPES = {"fulltime": "Full-time", "parttime": "Part-time", "contract": "Contract", "internship": "Internship"}
+EMPLOYMENT_TYPES = {
+    "fulltime": "Full-time",
+    "parttime": "Part-time",
+    "contract": "Contract",
+    "internship": "Internship",
+}
 
 
 def respond(request: Request, job_count: int) -> Response:
@@ -62,7 +67,7 @@ def _card(posting: Posting, position: int) -> str:
         logo_url=posting.company.logo_url,
         location=escape(posting.place.label),
         salary_info=salary_info,
-        date_posted=posting.posted_on.isoformat(),
+        date_posted=posting.posted_at.date().isoformat(),
         age=posting.age,
     )
 

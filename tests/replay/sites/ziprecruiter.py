@@ -30,7 +30,11 @@ EMPLOYMENT_TYPES = {
     "contract": "EMPLOYMENT_TYPE_NAME_CONTRACTOR",
     "internship": "EMPLOYMENT_TYPE_NAME_INTERNSHIP",
 }
-PAY_INTERVALS = {"hourly": "PAY_INTERVAL_HOUR", "monthly": "PAY_INTERVAL_MONTH", "yearly": "PAY_INTERVAL_YEAR"}
+PAY_INTERVALS = {
+    "hourly": "PAY_INTERVAL_HOUR",
+    "monthly": "PAY_INTERVAL_MONTH",
+    "yearly": "PAY_INTERVAL_YEAR",
+}
 
 
 def respond(request: Request, job_count: int) -> Response:
@@ -114,7 +118,9 @@ def _page(title: str, rows: list[str]) -> Response:
         # "<" escaped, as Next.js does, so that no row can end its script early
         chunk = json.dumps(row).replace("<", "\\u003c")
         scripts.append(f"<script>self.__next_f.push([1,{chunk}])</script>\n")
-    return html_response(fill_html("ziprecruiter_page.html", title=escape(title), flight_scripts="".join(scripts)))
+    return html_response(
+        fill_html("ziprecruiter_page.html", title=escape(title), flight_scripts="".join(scripts))
+    )
 
 
 def _compact(data: object) -> str:
