@@ -1,5 +1,7 @@
 """All tables, imported here so SQLModel.metadata (and Alembic) sees every one."""
 
+from jobspy_web.models.account import ApiToken, LoginSession, OAuthIdentity, OutboxMessage, RevokedJwt
+from jobspy_web.models.audit import AuditEvent
 from jobspy_web.models.billing import Payment, Subscription
 from jobspy_web.models.license import License, LicenseStatus
 from jobspy_web.models.search import Job, Search, SearchJob, SearchStatus
@@ -7,7 +9,13 @@ from jobspy_web.models.usage import ApiUsage
 from jobspy_web.models.user import Role, User
 
 __all__ = [
+    "ApiToken",
+    "LoginSession",
+    "OAuthIdentity",
+    "OutboxMessage",
+    "RevokedJwt",
     "ApiUsage",
+    "AuditEvent",
     "Job",
     "License",
     "LicenseStatus",

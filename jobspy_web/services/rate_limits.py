@@ -1,0 +1,48 @@
+"""Rate limits through the `limits` library: Redis when configured, memory otherwise."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+
+from limits import parse
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+
+from jobspy_web.settings import get_settings
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    retry_after_s: int = 0
+    remaining: int = 0
+
+
+@lru_cache
+def _limiter() -> MovingWindowRateLimiter:
+    url = get_settings().redis_url
+    storage: Storage = (
+        RedisStorage("async+" + url, implementation="redispy", key_prefix="jobspy-limits")
+        if url
+        else MemoryStorage()
+    )
+    return MovingWindowRateLimiter(storage)
+
+
+async def hit(limit: str, *identifiers: str) -> Verdict:
+    """Count one request against `limit` (e.g. "60/minute") for these identifiers."""
+    item = parse(limit)
+    limiter = _limiter()
+    if await limiter.hit(item, *identifiers):
+        stats = await limiter.get_window_stats(item, *identifiers)
+        return Verdict(True, remaining=stats.remaining)
+    stats = await limiter.get_window_stats(item, *identifiers)
+    return Verdict(False, retry_after_s=max(1, math.ceil(stats.reset_time - time.time())))
+
+
+def reset_limiter() -> None:
+    """Forget the limiter (tests switch between memory and Redis)."""
+    _limiter.cache_clear()
