@@ -6,8 +6,9 @@ from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
+from jobspy_web.api.errors import EXCEPTION_HANDLERS
 from jobspy_web.db import read_session
 
 
@@ -21,5 +22,10 @@ async def health(_request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": "ok"})
 
 
+def all_routes() -> list[BaseRoute]:
+    # Each area keeps its routes in its own module and lists them here.
+    return [Route("/health", health, methods=["GET"])]
+
+
 def build_api() -> Starlette:
-    return Starlette(routes=[Route("/health", health, methods=["GET"])])
+    return Starlette(routes=all_routes(), exception_handlers=EXCEPTION_HANDLERS)  # type: ignore[arg-type]
