@@ -11,9 +11,15 @@ from jobspy_web.db import write_session
 from jobspy_web.services import scraping, search
 from jobspy_web.settings import get_settings
 from jobspy_web.ui import routes
+from jobspy_web.ui.pages.account import account_page
+from jobspy_web.ui.pages.admin import admin_page
+from jobspy_web.ui.pages.auth import forgot_page, login_page, reset_page, signup_page
 from jobspy_web.ui.pages.history import history_page
 from jobspy_web.ui.pages.search import search_page
 from jobspy_web.ui.pwa import PWA_HEAD
+from jobspy_web.ui.state.account import AccountState
+from jobspy_web.ui.state.admin import AdminState
+from jobspy_web.ui.state.auth import AuthState
 from jobspy_web.ui.state.history import HistoryState
 
 get_settings()  # fail at start, naming the variable, when a setting is invalid
@@ -30,5 +36,11 @@ app = rx.App(
     head_components=PWA_HEAD,
 )
 app.register_lifespan_task(_on_start)
-app.add_page(search_page, route=routes.SEARCH, title="JobSpy Web: search every job board at once")
-app.add_page(history_page, route=routes.HISTORY, title="Search history · JobSpy Web", on_load=HistoryState.load)
+app.add_page(search_page, route=routes.SEARCH, title="JobSpy Web: search every job board at once", on_load=AuthState.require_user)
+app.add_page(history_page, route=routes.HISTORY, title="Search history · JobSpy Web", on_load=[AuthState.require_user, HistoryState.load])
+app.add_page(login_page, route=routes.LOGIN, title="Sign in · JobSpy Web", on_load=AuthState.load_user)
+app.add_page(signup_page, route=routes.SIGNUP, title="Create an account · JobSpy Web", on_load=AuthState.load_user)
+app.add_page(forgot_page, route=routes.FORGOT, title="Reset your password · JobSpy Web", on_load=AuthState.load_user)
+app.add_page(reset_page, route=routes.RESET, title="Choose a new password · JobSpy Web", on_load=AuthState.load_user)
+app.add_page(account_page, route=routes.ACCOUNT, title="Your account · JobSpy Web", on_load=AccountState.load)
+app.add_page(admin_page, route=routes.ADMIN, title="Admin · JobSpy Web", on_load=AdminState.load)

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -28,6 +28,28 @@ class Settings(BaseSettings):
     # A search whose runner has been silent this long is shown as interrupted.
     search_heartbeat_timeout_seconds: float = Field(30.0, gt=0)
 
+    # Where links in mails point, e.g. https://jobs.example.com.
+    public_url: str = "http://localhost:3000"
+    # Signs email links and cookies. Empty: a random key kept in DATA_DIR (development only).
+    secret_key: str = ""
+    session_days: int = Field(30, ge=1, le=365)
+    # smtp://user:password@host:587 or smtps://...; empty: mail goes to the log and the outbox.
+    smtp_url: str = ""
+    mail_from: str = "JobSpy Web <no-reply@localhost>"
+    github_client_id: str = ""
+    github_client_secret: str = ""
+    google_client_id: str = ""
+    google_client_secret: str = ""
+
+    # Signs API access tokens (RS256). PEM text or a file; neither: a dev key pair is
+    # generated in DATA_DIR/jwt_private.pem (never in production).
+    jwt_private_key: SecretStr = SecretStr("")
+    jwt_private_key_file: Path | None = None
+    jwt_issuer: str = Field("jobspy-web", min_length=1, max_length=200)
+    jwt_audience: str = Field("jobspy-web-api", min_length=1, max_length=200)
+    # Short-lived on purpose: revoking a personal token stops new JWTs, this bounds old ones.
+    jwt_ttl_seconds: int = Field(900, ge=60, le=3600)
+
     @field_validator("jobspy_proxies", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
@@ -35,11 +57,19 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("jobspy_ca_cert")
+    @field_validator("jobspy_ca_cert", "jwt_private_key_file")
     @classmethod
-    def _ca_cert_exists(cls, value: Path | None) -> Path | None:
+    def _file_exists(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_file():
             raise ValueError(f"no such file: {value}")
+        return value
+
+    @field_validator("jwt_private_key", mode="before")
+    @classmethod
+    def _pem_newlines(cls, value: object) -> object:
+        # One-line environments (.env, CI secrets) pass the PEM with a literal \n per line.
+        if isinstance(value, str) and "\n" not in value and "\\n" in value:
+            return value.replace("\\n", "\n")
         return value
 
     @field_validator("database_url", "database_replica_url")
@@ -47,6 +77,13 @@ class Settings(BaseSettings):
     def _known_database(cls, value: str) -> str:
         if value and not value.startswith(("sqlite", "postgresql", "postgres:")):
             raise ValueError("use a sqlite:/// or postgresql:// URL")
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_scheme(cls, value: str) -> str:
+        if value and not value.startswith(("smtp://", "smtps://")):
+            raise ValueError("use an smtp:// or smtps:// URL")
         return value
 
     @field_validator("redis_url")

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
+from jobspy_web.api import auth_web
 from jobspy_web.api.errors import EXCEPTION_HANDLERS
 from jobspy_web.db import read_session
 
@@ -24,7 +25,7 @@ async def health(_request: Request) -> JSONResponse:
 
 def all_routes() -> list[BaseRoute]:
     # Each area keeps its routes in its own module and lists them here.
-    return [Route("/health", health, methods=["GET"])]
+    return [Route("/health", health, methods=["GET"]), *auth_web.routes]
 
 
 def build_api() -> Starlette:

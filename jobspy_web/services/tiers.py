@@ -82,3 +82,8 @@ def search_denial(tier: Tier | str, *, sites: list[str], results_wanted: int) ->
     if results_wanted > rules.results_per_search:
         return f"Your plan allows up to {rules.results_per_search} results per site."
     return None
+
+
+def tier_for_user(*, session: Any, user: Any) -> Tier:
+    """The tier a user acts with: their role for now (billing and licenses raise it later)."""
+    return Tier(user.role.value)

@@ -7,10 +7,35 @@ from collections.abc import Callable
 import reflex as rx
 
 from jobspy_web.ui import routes
+from jobspy_web.ui.state.auth import AuthState
 
 
 def _nav_link(text: str, href: str) -> rx.Component:
     return rx.link(text, href=href, size="3", weight="medium", color_scheme="gray", high_contrast=True)
+
+
+def _signed_in_nav() -> rx.Component:
+    return rx.hstack(
+        _nav_link("Search", routes.SEARCH),
+        rx.box(_nav_link("History", routes.HISTORY), display=["none", "block"]),
+        rx.menu.root(
+            rx.menu.trigger(rx.button(rx.icon("circle_user", size=18), variant="ghost", aria_label="Account menu", id="account-menu")),
+            rx.menu.content(
+                rx.menu.label(AuthState.user_email),
+                rx.menu.item("History", on_select=rx.redirect(routes.HISTORY)),
+                rx.menu.item("Account", on_select=rx.redirect(routes.ACCOUNT)),
+                rx.cond(AuthState.is_admin, rx.menu.item("Admin", on_select=rx.redirect(routes.ADMIN))),
+                rx.menu.separator(),
+                rx.el.form(
+                    rx.el.button("Sign out", type="submit", id="sign-out", class_name="rt-BaseMenuItem rt-MenuItem", style={"width": "100%", "background": "none", "border": "none", "cursor": "pointer"}),
+                    action="/auth/logout",
+                    method="post",
+                ),
+            ),
+        ),
+        align="center",
+        spacing="4",
+    )
 
 
 def page_shell(content: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
@@ -30,8 +55,7 @@ def page_shell(content: Callable[[], rx.Component]) -> Callable[[], rx.Component
                     high_contrast=True,
                 ),
                 rx.spacer(),
-                _nav_link("Search", routes.SEARCH),
-                _nav_link("History", routes.HISTORY),
+                rx.cond(AuthState.user_id != "", _signed_in_nav(), _nav_link("Sign in", routes.LOGIN)),
                 rx.color_mode.button(size="2", variant="ghost"),
                 align="center",
                 spacing="4",

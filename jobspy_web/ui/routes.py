@@ -2,3 +2,9 @@
 
 SEARCH = "/"
 HISTORY = "/history"
+LOGIN = "/login"
+SIGNUP = "/signup"
+FORGOT = "/forgot"
+RESET = "/reset"
+ACCOUNT = "/account"
+ADMIN = "/admin"

@@ -7,17 +7,22 @@ import reflex as rx
 from jobspy_web.db import read_session, write_session
 from jobspy_web.services import search
 from jobspy_web.services.search_params import SITES
+from jobspy_web.ui.state.auth import AuthState
 
 
-class HistoryState(rx.State):
+class HistoryState(AuthState):
     searches: list[dict[str, str]] = []
 
     @rx.event
     def load(self) -> None:
+        user = self._current_user()
+        if user is None:
+            self.searches = []
+            return
         with write_session() as session:
             search.mark_interrupted(session=session)
         with read_session() as session:
-            found = search.recent_searches(session=session, limit=50)
+            found = search.recent_searches(session=session, owner_id=user.id, limit=50)
         self.searches = [
             {
                 "id": str(item.id),

@@ -9,7 +9,7 @@ import nh3
 import reflex as rx
 
 from jobspy_web.db import read_session, write_session
-from jobspy_web.services import jobs, search
+from jobspy_web.services import jobs, search, tiers
 from jobspy_web.services.search_params import (
     DEFAULT_SITES,
     SITES,
@@ -17,6 +17,8 @@ from jobspy_web.services.search_params import (
     parse_search_params,
 )
 from jobspy_web.services.site_outcomes import SiteOutcome, SiteState
+from jobspy_web.ui import routes
+from jobspy_web.ui.state.auth import AuthState
 
 ROW_LIMIT = 500  # rows sent to the browser at once; exports include every match
 
@@ -50,7 +52,7 @@ def _view(row: jobs.JobRow) -> dict[str, str]:
     }
 
 
-class SearchState(rx.State):
+class SearchState(AuthState):
     # The form. Numbers stay strings so a half-typed value never breaks the page.
     search_term: str = ""
     location: str = ""
@@ -149,14 +151,21 @@ class SearchState(rx.State):
     def submit(self) -> Any:
         if self.is_running:
             return None
+        user = self._current_user()
+        if user is None:
+            return rx.redirect(routes.LOGIN)
         try:
             params = parse_search_params(self._raw_params())
         except SearchParamsError as error:
             self.form_errors = error.problems
             return None
+        denial = tiers.search_denial(self.tier, sites=params.site_name, results_wanted=params.results_wanted)
+        if denial:
+            self.form_errors = {"search": denial}
+            return None
         self.form_errors = {}
         with write_session() as session:
-            created = search.create_search(session=session, params=params)
+            created = search.create_search(session=session, params=params, owner_id=user.id)
         self._show_search(created)
         return SearchState.run_search
 
@@ -198,14 +207,16 @@ class SearchState(rx.State):
     def cancel(self) -> None:
         if not self.search_id:
             return
+        owner_id = self._require_user_id()
         with write_session() as session:
-            self.cancelling = search.request_cancel(session=session, search_id=uuid.UUID(self.search_id))
+            self.cancelling = search.request_cancel(session=session, search_id=uuid.UUID(self.search_id), owner_id=owner_id)
 
     @rx.event
     def open_search(self, search_id: str) -> Any:
+        owner_id = self._require_user_id()
         with write_session() as session:
             search.mark_interrupted(session=session)
-            shown = search.get_search(session=session, search_id=uuid.UUID(search_id))
+            shown = search.get_search(session=session, search_id=uuid.UUID(search_id), owner_id=owner_id)
             if shown is None:
                 return rx.toast.error("That search no longer exists.")
             rows = jobs.search_rows(session=session, search_id=shown.id)

@@ -1,0 +1,156 @@
+"""Browser sign-in: HTML form posts that set or clear the HttpOnly session cookie.
+
+Forms (not websocket events) do this because only an HTTP response can set an HttpOnly
+cookie; the Reflex state then reads that cookie from the websocket's request headers.
+Each route answers with a 303 back to a page, carrying an error *code* (never free text,
+so a crafted link can't put words on our page).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from jobspy_web.db import write_session
+from jobspy_web.services import accounts, login_sessions, rate_limits
+from jobspy_web.services.accounts import AccountError
+from jobspy_web.settings import get_settings
+
+MAX_FIELD = 1000
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _redirect(path: str, **query: str) -> RedirectResponse:
+    shown = {key: value for key, value in query.items() if value}
+    return RedirectResponse(f"{path}?{urlencode(shown)}" if shown else path, status_code=303)
+
+
+def _safe_next(target: str) -> str:
+    # Only same-site paths: "//evil.example" or "https://evil.example" would be an open redirect.
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+def same_origin(request: Request) -> bool:
+    """CSRF check for cookie-authenticated posts: the browser's Origin must be ours."""
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if not origin:
+        return True  # non-browser clients send neither; the cookie is SameSite=Lax anyway
+    return urlsplit(origin).netloc == request.headers.get("host", "")
+
+
+async def _form(request: Request) -> dict[str, str]:
+    form = await request.form()
+    return {key: str(value)[:MAX_FIELD] for key, value in form.items() if isinstance(value, str)}
+
+
+def _with_cookie(response: Response, secret: str) -> Response:
+    response.set_cookie(
+        login_sessions.COOKIE_NAME,
+        secret,
+        max_age=get_settings().session_days * 86400,
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().public_url.startswith("https://"),
+        path="/",
+    )
+    return response
+
+
+async def _too_many(kind: str, *keys: str, limit: str) -> bool:
+    return not (await rate_limits.hit(limit, kind, *keys)).allowed
+
+
+async def sign_up(request: Request) -> Response:
+    if not same_origin(request):
+        return _redirect("/signup", error="CSRF")
+    form = await _form(request)
+    if await _too_many("signup-ip", client_ip(request), limit="10/hour"):
+        return _redirect("/signup", error="RATE_LIMITED")
+    try:
+        with write_session() as session:
+            user = accounts.sign_up(
+                session=session,
+                email=form.get("email", ""),
+                password=form.get("password", ""),
+                full_name=form.get("full_name", ""),
+                ip=client_ip(request),
+            )
+            secret = login_sessions.start_session(
+                session=session, user=user, ip=client_ip(request), user_agent=request.headers.get("user-agent")
+            )
+    except AccountError as error:
+        return _redirect("/signup", error=error.code.value, email=form.get("email", "")[:320])
+    return _with_cookie(_redirect("/", notice="welcome"), secret)
+
+
+async def log_in(request: Request) -> Response:
+    form = await _form(request)
+    next_path = _safe_next(form.get("next", "/"))
+    if not same_origin(request):
+        return _redirect("/login", error="CSRF")
+    email, ip = form.get("email", "").strip().lower(), client_ip(request)
+    # Per IP against spraying, per account against guessing one password; both forget within minutes.
+    if await _too_many("login-ip", ip, limit="30/minute") or await _too_many("login-account", email, limit="10/minute"):
+        return _redirect("/login", error="RATE_LIMITED", email=email[:320])
+    with write_session() as session:
+        user = accounts.authenticate(session=session, email=email, password=form.get("password", ""))
+        if user is None:
+            accounts.record_login_failure(session=session, email=email, ip=ip, user_agent=request.headers.get("user-agent"))
+            return _redirect("/login", error="INVALID_CREDENTIALS", email=email[:320], next=next_path)
+        secret = login_sessions.start_session(session=session, user=user, ip=ip, user_agent=request.headers.get("user-agent"))
+    return _with_cookie(_redirect(next_path), secret)
+
+
+async def log_out(request: Request) -> Response:
+    if same_origin(request):
+        with write_session() as session:
+            login_sessions.end_session(session=session, secret=request.cookies.get(login_sessions.COOKIE_NAME, ""))
+    response = _redirect("/login", notice="signed_out")
+    response.delete_cookie(login_sessions.COOKIE_NAME, path="/")
+    return response
+
+
+async def forgot_password(request: Request) -> Response:
+    form = await _form(request)
+    if same_origin(request) and not await _too_many("reset-ip", client_ip(request), limit="5/minute"):
+        with write_session() as session:
+            accounts.request_password_reset(session=session, email=form.get("email", ""), ip=client_ip(request))
+    return _redirect("/login", notice="reset_sent")
+
+
+async def reset_password(request: Request) -> Response:
+    form = await _form(request)
+    token = form.get("token", "")
+    if not same_origin(request) or await _too_many("reset-ip", client_ip(request), limit="5/minute"):
+        return _redirect("/reset", error="RATE_LIMITED", token=token)
+    try:
+        with write_session() as session:
+            accounts.reset_password(session=session, token=token, new_password=form.get("password", ""), ip=client_ip(request))
+    except AccountError as error:
+        return _redirect("/reset", error=error.code.value, token=token)
+    return _redirect("/login", notice="password_reset")
+
+
+async def verify_email(request: Request) -> Response:
+    try:
+        with write_session() as session:
+            accounts.verify_email(session=session, token=request.query_params.get("token", "")[:MAX_FIELD])
+    except AccountError as error:
+        return _redirect("/login", error=error.code.value)
+    return _redirect("/", notice="verified")
+
+
+routes = [
+    Route("/auth/signup", sign_up, methods=["POST"]),
+    Route("/auth/login", log_in, methods=["POST"]),
+    Route("/auth/logout", log_out, methods=["POST"]),
+    Route("/auth/forgot", forgot_password, methods=["POST"]),
+    Route("/auth/reset", reset_password, methods=["POST"]),
+    Route("/auth/verify", verify_email, methods=["GET"]),
+]

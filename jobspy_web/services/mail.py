@@ -1,0 +1,55 @@
+"""Outgoing mail: always recorded in the outbox; sent by SMTP when SMTP_URL is set."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from email.message import EmailMessage
+from urllib.parse import unquote, urlsplit
+
+from sqlmodel import Session, col, select
+
+from jobspy_web.models import OutboxMessage
+from jobspy_web.models.base import utcnow
+from jobspy_web.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+
+def send_mail(*, session: Session, to: str, subject: str, body: str) -> OutboxMessage:
+    message = OutboxMessage(to_address=to, subject=subject, body=body)
+    session.add(message)
+    settings = get_settings()
+    if not settings.smtp_url:
+        # The embedded default has no mail server: the admin reads the outbox (or this log).
+        log.warning("mail to %s: %s (no SMTP_URL; read it in the admin outbox)\n%s", to, subject, body)
+        return message
+    try:
+        _deliver(settings.smtp_url, settings.mail_from, to, subject, body)
+        message.sent_at = utcnow()
+    except (OSError, smtplib.SMTPException) as error:
+        log.error("mail to %s failed: %s", to, type(error).__name__)  # it stays unsent in the outbox
+    return message
+
+
+def _deliver(smtp_url: str, sender: str, to: str, subject: str, body: str) -> None:
+    parts = urlsplit(smtp_url)
+    email = EmailMessage()
+    email["From"], email["To"], email["Subject"] = sender, to, subject
+    email.set_content(body)
+    secure = parts.scheme == "smtps"
+    client_class = smtplib.SMTP_SSL if secure else smtplib.SMTP
+    with client_class(parts.hostname or "localhost", parts.port or (465 if secure else 587), timeout=10) as client:
+        if not secure and client.has_extn("starttls"):
+            client.starttls(context=ssl.create_default_context())
+        if parts.username:
+            client.login(unquote(parts.username), unquote(parts.password or ""))
+        client.send_message(email)
+
+
+def outbox(*, session: Session, limit: int = 50, to: str | None = None) -> list[OutboxMessage]:
+    statement = select(OutboxMessage).order_by(col(OutboxMessage.created_at).desc()).limit(limit)
+    if to is not None:
+        statement = statement.where(OutboxMessage.to_address == to)
+    return list(session.exec(statement))

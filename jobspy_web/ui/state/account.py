@@ -1,0 +1,150 @@
+"""The account page: profile, password, sessions, API tokens, connected logins, export, delete."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import reflex as rx
+
+from jobspy_web.db import write_session
+from jobspy_web.models import User
+from jobspy_web.services import accounts, api_tokens, audit, login_sessions
+from jobspy_web.services.accounts import AccountError
+from jobspy_web.ui import routes
+from jobspy_web.ui.state.auth import AuthState
+
+_WHEN = "%Y-%m-%d %H:%M UTC"
+
+
+class AccountState(AuthState):
+    profile_name: str = ""
+    sessions: list[dict[str, str]] = []
+    tokens: list[dict[str, str]] = []
+    identities: list[dict[str, str]] = []
+    new_token_secret: str = ""
+    account_message: str = ""
+    account_error: str = ""
+
+    @rx.event
+    def load(self) -> rx.event.EventSpec | None:
+        redirect = self.require_user()
+        if redirect is not None:
+            return redirect
+        self.new_token_secret = ""
+        self._refresh()
+        return None
+
+    def _refresh(self) -> None:
+        secret = self._cookie_secret()
+        with write_session() as session:
+            user = login_sessions.user_for_secret(session=session, secret=secret)
+            if user is None:
+                return
+            self.profile_name = user.full_name or ""
+            self.sessions = [
+                {
+                    "id": str(item.id),
+                    "device": item.user_agent or "unknown device",
+                    "ip": item.ip or "",
+                    "last_seen": item.last_seen_at.strftime(_WHEN),
+                    "current": "yes" if login_sessions.is_current(item, secret) else "",
+                }
+                for item in login_sessions.active_sessions(session=session, user_id=user.id)
+            ]
+            self.tokens = [
+                {
+                    "id": str(token.id),
+                    "name": token.name,
+                    "prefix": token.prefix,
+                    "created": token.created_at.strftime(_WHEN),
+                    "last_used": token.last_used_at.strftime(_WHEN) if token.last_used_at else "never",
+                }
+                for token in api_tokens.list_api_tokens(session=session, user=user)
+            ]
+            self.identities = [
+                {"provider": identity.provider.title(), "email": identity.email or ""}
+                for identity in accounts.connected_identities(session=session, user_id=user.id)
+            ]
+
+    def _say(self, message: str = "", error: str = "") -> None:
+        self.account_message, self.account_error = message, error
+
+    @rx.event
+    def save_profile(self, form: dict[str, Any]) -> None:
+        user_id = self._require_user_id()
+        try:
+            with write_session() as session:
+                accounts.update_profile(session=session, user=session.get(User, user_id), full_name=str(form.get("full_name", "")))
+        except AccountError as error:
+            return self._say(error=error.message)
+        self._say("Profile saved.")
+        self._refresh()
+
+    @rx.event
+    def change_password(self, form: dict[str, Any]) -> None:
+        user_id = self._require_user_id()
+        try:
+            with write_session() as session:
+                accounts.change_password(
+                    session=session,
+                    user=session.get(User, user_id),
+                    current_password=str(form.get("current_password", "")),
+                    new_password=str(form.get("new_password", "")),
+                    ip=self.router.session.client_ip,
+                )
+        except AccountError as error:
+            return self._say(error=error.message)
+        self._say("Password changed.")
+
+    @rx.event
+    def end_session(self, session_id: str) -> None:
+        user_id = self._require_user_id()
+        with write_session() as session:
+            login_sessions.end_session_by_id(session=session, user_id=user_id, session_id=uuid.UUID(session_id))
+        self._refresh()
+
+    @rx.event
+    def create_token(self, form: dict[str, Any]) -> None:
+        user_id = self._require_user_id()
+        try:
+            with write_session() as session:
+                created = api_tokens.create_api_token(session=session, user=session.get(User, user_id), name=str(form.get("name", "")))
+        except ValueError as error:
+            return self._say(error=str(error))
+        self.new_token_secret = created.secret  # shown once; gone on the next page load
+        self._say("Token created. Copy it now: it won't be shown again.")
+        self._refresh()
+
+    @rx.event
+    def revoke_token(self, token_id: str) -> None:
+        user_id = self._require_user_id()
+        with write_session() as session:
+            api_tokens.revoke_api_token(session=session, user=session.get(User, user_id), token_id=uuid.UUID(token_id))
+        self._say("Token revoked.")
+        self._refresh()
+
+    @rx.event
+    def export_data(self) -> rx.event.EventSpec:
+        user_id = self._require_user_id()
+        with write_session() as session:
+            user = session.get(User, user_id)
+            data = accounts.export_user_data(session=session, user=user)
+            audit.record(session=session, action="user.export", actor_id=user_id, subject_type="user", subject_id=user_id, ip=self.router.session.client_ip)
+        return rx.download(data=json.dumps(data, indent=1, default=str), filename="jobspy-web-my-data.json")
+
+    @rx.event
+    def delete_account(self, form: dict[str, Any]) -> rx.event.EventSpec | None:
+        user_id = self._require_user_id()
+        with write_session() as session:
+            user = session.get(User, user_id)
+            if str(form.get("confirm_email", "")).strip().lower() != user.email:
+                self._say(error="Type your email address exactly to confirm.")
+                return None
+            if not accounts.authenticate(session=session, email=user.email, password=str(form.get("password", ""))):
+                self._say(error="Your password is not right.")
+                return None
+            accounts.delete_account(session=session, user=user, ip=self.router.session.client_ip)
+        self._show_user(None, "")
+        return rx.redirect(f"{routes.LOGIN}?notice=signed_out")

@@ -1,0 +1,125 @@
+"""Who is signed in. Every page state that touches a user's data inherits from AuthState.
+
+The session cookie is HttpOnly: the browser never shows it to scripts, and the backend
+reads it from the websocket's request headers. Handlers that touch owned data call
+`_require_user_id()`, which checks the cookie again, so a sign-out elsewhere counts at once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from http.cookies import SimpleCookie
+from urllib.parse import quote
+
+import reflex as rx
+
+from jobspy_web.db import write_session
+from jobspy_web.models import Role, User
+from jobspy_web.services import login_sessions
+from jobspy_web.services.tiers import tier_for_user
+from jobspy_web.ui import routes
+
+NOTICES = {
+    "welcome": "Welcome! Check your email to confirm your address.",
+    "verified": "Thanks, your email address is confirmed.",
+    "signed_out": "You are signed out.",
+    "reset_sent": "If that address has an account, a reset link is on its way.",
+    "password_reset": "Your password is changed. Sign in with the new one.",
+}
+ERRORS = {
+    "INVALID_CREDENTIALS": "That email and password don't match an account.",
+    "RATE_LIMITED": "Too many attempts. Wait a minute and try again.",
+    "INVALID_EMAIL": "Enter a valid email address.",
+    "EMAIL_TAKEN": "An account with this email already exists. Sign in, or reset your password.",
+    "WEAK_PASSWORD": "Choose a password of at least 10 characters that isn't your email or too simple.",
+    "INVALID_LINK": "This link isn't valid. Copy the whole link from the email.",
+    "EXPIRED_LINK": "This link has expired. Ask for a new one.",
+    "USED_LINK": "This link was already used.",
+    "INVALID_NAME": "Use at most 200 characters for your name.",
+    "CSRF": "That form came from another site, so we ignored it.",
+}
+
+
+class AuthState(rx.State):
+    user_id: str = ""
+    user_email: str = ""
+    user_name: str = ""
+    tier: str = ""
+    is_admin: bool = False
+    email_verified: bool = False
+    notice: str = ""
+    error: str = ""
+
+    def _cookie_secret(self) -> str:
+        cookie = SimpleCookie()
+        try:
+            cookie.load(self.router.headers.cookie or "")
+        except Exception:  # a malformed Cookie header means: not signed in
+            return ""
+        morsel = cookie.get(login_sessions.COOKIE_NAME)
+        return morsel.value if morsel else ""
+
+    def _current_user(self) -> User | None:
+        with write_session() as session:
+            user = login_sessions.user_for_secret(session=session, secret=self._cookie_secret())
+            if user is not None:
+                tier = tier_for_user(session=session, user=user).value
+                self._show_user(user, tier)
+            else:
+                self._show_user(None, "")
+            return user
+
+    def _show_user(self, user: User | None, tier: str) -> None:
+        self.user_id = str(user.id) if user else ""
+        self.user_email = user.email if user else ""
+        self.user_name = (user.full_name or "") if user else ""
+        self.tier = tier
+        self.is_admin = bool(user and user.role == Role.ADMIN)
+        self.email_verified = bool(user and user.email_verified_at)
+
+    def _require_user_id(self) -> uuid.UUID:
+        user = self._current_user()
+        if user is None:
+            raise PermissionError("not signed in")
+        return user.id
+
+    def _read_messages(self) -> None:
+        query = self.router.url.query_parameters
+        self.notice = NOTICES.get(query.get("notice", ""), "")
+        self.error = ERRORS.get(query.get("error", ""), "")
+
+    @rx.event
+    def load_user(self) -> None:
+        self._read_messages()
+        self._current_user()
+
+    @rx.event
+    def require_user(self) -> rx.event.EventSpec | None:
+        """on_load for pages that need a signed-in user: off to sign in otherwise."""
+        self._read_messages()
+        if self._current_user() is None:
+            return rx.redirect(f"{routes.LOGIN}?next={quote(self.router.url.path or '/')}")
+        return None
+
+    @rx.event
+    def require_admin(self) -> rx.event.EventSpec | None:
+        self._read_messages()
+        user = self._current_user()
+        if user is None:
+            return rx.redirect(f"{routes.LOGIN}?next={quote(routes.ADMIN)}")
+        if user.role != Role.ADMIN:
+            return rx.redirect(routes.SEARCH)
+        return None
+
+    @rx.var
+    def next_path(self) -> str:
+        target = self.router.url.query_parameters.get("next", "/")
+        return target if target.startswith("/") and not target.startswith("//") else "/"
+
+    @rx.var
+    def link_token(self) -> str:
+        return self.router.url.query_parameters.get("token", "")
+
+    @rx.var
+    def prefill_email(self) -> str:
+        return self.router.url.query_parameters.get("email", "")
