@@ -6,10 +6,12 @@ without either, a key pair is generated once into DATA_DIR/jwt_private.pem (mode
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import Enum
@@ -39,8 +41,8 @@ __all__ = [
     "SigningKeyError",
     "TokenError",
     "TokenErrorCode",
-    "forget_api_token_status",
     "issue_access_token",
+    "mark_api_token_revoked",
     "public_jwks",
     "purge_expired_revocations",
     "revoke_jti",
@@ -100,6 +102,7 @@ class IssuedToken:
     token: str
     expires_in: int  # seconds
     jti: str
+    tier: Tier
 
 
 @dataclass(frozen=True)
@@ -212,7 +215,7 @@ def issue_access_token(
         claims["tid"] = str(api_token_id)
     header = {"alg": ALGORITHM, "kid": key.kid}
     token = jwt.encode(header, claims, key, algorithms=[ALGORITHM])
-    return IssuedToken(token=token, expires_in=settings.jwt_ttl_seconds, jti=jti)
+    return IssuedToken(token=token, expires_in=settings.jwt_ttl_seconds, jti=jti, tier=Tier(tier))
 
 
 # --- verify ------------------------------------------------------------------------------
@@ -243,13 +246,13 @@ def verify_access_token(token: str) -> AccessClaims:
     claims = _claims_of(signed.payload)
     _check_registered_claims(claims)
     access = _access_claims(claims)
-    if _is_revoked(_jti_key(access.jti), lambda session: session.get(RevokedJwt, access.jti) is not None):
+    if _is_revoked(_jti_key(access.jti), lambda session: _jti_revoked(session, access.jti)):
         raise TokenError(TokenErrorCode.REVOKED)
-    if access.api_token_id is not None and _is_revoked(
-        _api_token_key(access.api_token_id),
-        lambda session: _api_token_revoked(session, access.api_token_id),
+    token_id = access.api_token_id
+    if token_id is not None and _is_revoked(
+        _api_token_key(token_id), lambda session: _api_token_revoked(session, token_id)
     ):
-        raise TokenError(TokenErrorCode.REVOKED, "The API token this access token came from was revoked.")
+        raise TokenError(TokenErrorCode.REVOKED, "The API token behind this access token was revoked.")
     return access
 
 
@@ -267,8 +270,6 @@ def _parse_compact(token: object) -> tuple[dict[str, Any], jws.CompactSignature]
 
 
 def _claims_of(payload: bytes) -> dict[str, Any]:
-    import json
-
     try:
         claims = json.loads(payload)
     except (ValueError, UnicodeError):
@@ -335,16 +336,20 @@ def _api_token_key(token_id: uuid.UUID) -> str:
     return f"jwt:api-token-revoked:{token_id}"
 
 
-def _is_revoked(cache_key: str, look_up: Any) -> bool:
+def _is_revoked(cache_key: str, look_up: Callable[[Session], bool]) -> bool:
     cache = get_cache()
     cached = cache.get(cache_key)
     if cached is not None:
         return bool(cached)
     with read_session() as session:
-        revoked = bool(look_up(session))
+        revoked = look_up(session)
     ttl = get_settings().jwt_ttl_seconds if revoked else NOT_REVOKED_CACHE_SECONDS
     cache.set(cache_key, revoked, ttl_s=ttl)
     return revoked
+
+
+def _jti_revoked(session: Session, jti: str) -> bool:
+    return session.get(RevokedJwt, jti) is not None
 
 
 def _api_token_revoked(session: Session, token_id: uuid.UUID) -> bool:
@@ -362,7 +367,7 @@ def revoke_jti(*, session: Session, jti: str, expires_at: datetime) -> None:
     get_cache().set(_jti_key(jti), True, ttl_s=max(1.0, remaining + LEEWAY_SECONDS))
 
 
-def forget_api_token_status(token_id: uuid.UUID) -> None:
+def mark_api_token_revoked(token_id: uuid.UUID) -> None:
     """Mark tokens minted from API token `token_id` as revoked in the cache, at once."""
     ttl = get_settings().jwt_ttl_seconds + LEEWAY_SECONDS
     get_cache().set(_api_token_key(token_id), True, ttl_s=ttl)
@@ -371,7 +376,7 @@ def forget_api_token_status(token_id: uuid.UUID) -> None:
 def purge_expired_revocations(*, session: Session) -> int:
     """Delete revocations of tokens that have expired anyway; returns how many."""
     cutoff = datetime.fromtimestamp(time.time() - LEEWAY_SECONDS, timezone.utc)
-    result = session.exec(delete(RevokedJwt).where(col(RevokedJwt.expires_at) < cutoff))  # type: ignore[call-overload]
+    result = session.exec(delete(RevokedJwt).where(col(RevokedJwt.expires_at) < cutoff))
     return int(result.rowcount or 0)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from jobspy_web.ui.layout import page_shell
+from jobspy_web.ui.pages.auth import oauth_buttons
 from jobspy_web.ui.state.account import AccountState
 
 
@@ -105,6 +106,7 @@ def account_page() -> rx.Component:
                 rx.foreach(AccountState.identities, lambda i: rx.text(i["provider"], " · ", i["email"])),
                 rx.text("None. You sign in with your email and password.", size="2", color_scheme="gray"),
             ),
+            oauth_buttons(connect=True),
         ),
         _section(
             "Your data",

@@ -10,11 +10,24 @@ from jobspy_web.ui.layout import page_shell
 from jobspy_web.ui.state.auth import AuthState
 
 
+def oauth_buttons(connect: bool = False) -> rx.Component:
+    """Shown only for providers configured on this server."""
+    return rx.foreach(
+        AuthState.oauth_providers,
+        lambda provider: rx.link(
+            rx.button("Continue with ", provider.to(str).upper(), variant="outline", width="100%", size="3"),
+            href="/auth/oauth/" + provider.to(str) + "/start" + ("?connect=1" if connect else ""),
+            width="100%",
+        ),
+    )
+
+
 @page_shell
 def login_page() -> rx.Component:
     return narrow_card(
         "Sign in",
         messages(),
+        oauth_buttons(),
         post_form(
             "/auth/login",
             field("Email", "email", kind="email", required=True, default_value=AuthState.prefill_email, auto_complete="username"),

@@ -16,6 +16,7 @@ import reflex as rx
 from jobspy_web.db import write_session
 from jobspy_web.models import Role, User
 from jobspy_web.services import login_sessions
+from jobspy_web.services.oauth_login import configured_providers
 from jobspy_web.services.tiers import tier_for_user
 from jobspy_web.ui import routes
 
@@ -37,6 +38,13 @@ ERRORS = {
     "USED_LINK": "This link was already used.",
     "INVALID_NAME": "Use at most 200 characters for your name.",
     "CSRF": "That form came from another site, so we ignored it.",
+    "OAUTH_UNAVAILABLE": "That sign-in provider isn't set up on this server.",
+    "OAUTH_STATE": "That sign-in took too long or came from elsewhere. Please try again.",
+    "OAUTH_DENIED": "The sign-in was cancelled.",
+    "OAUTH_FAILED": "The provider didn't confirm who you are. Please try again.",
+    "OAUTH_NO_EMAIL": "The provider didn't share a verified email address with us.",
+    "OAUTH_NEEDS_LINK": "An account with this email exists. Sign in with your password, then connect the provider from your account page.",
+    "OAUTH_LINKED_ELSEWHERE": "That login is already connected to another account.",
 }
 
 
@@ -49,6 +57,7 @@ class AuthState(rx.State):
     email_verified: bool = False
     notice: str = ""
     error: str = ""
+    oauth_providers: list[str] = []
 
     def _cookie_secret(self) -> str:
         cookie = SimpleCookie()
@@ -84,6 +93,7 @@ class AuthState(rx.State):
         return user.id
 
     def _read_messages(self) -> None:
+        self.oauth_providers = configured_providers()
         query = self.router.url.query_parameters
         self.notice = NOTICES.get(query.get("notice", ""), "")
         self.error = ERRORS.get(query.get("error", ""), "")

@@ -1,0 +1,94 @@
+"""Browser sign-in routes: HttpOnly cookie, clear error codes, rate limits, CSRF, safe redirects."""
+
+import httpx
+import pytest
+from sqlmodel import select
+
+from jobspy_web.api.app import build_api
+from jobspy_web.db import read_session, write_session
+from jobspy_web.models import AuditEvent, User
+from jobspy_web.services import login_sessions, rate_limits
+from jobspy_web.services.cache import get_cache
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def web(db):
+    get_cache.cache_clear()
+    rate_limits.reset_limiter()
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=build_api()), base_url="http://testserver")
+
+
+async def sign_up(web, email="ada@example.com", password=PASSWORD):
+    return await web.post("/auth/signup", data={"email": email, "password": password, "full_name": "Ada"})
+
+
+async def test_sign_up_sets_an_httponly_session_cookie(web):
+    response = await sign_up(web)
+    assert response.status_code == 303 and response.headers["location"] == "/?notice=welcome"
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+    with write_session() as session:
+        assert login_sessions.user_for_secret(session=session, secret=response.cookies[login_sessions.COOKIE_NAME]).email == "ada@example.com"
+
+
+@pytest.mark.parametrize(("email", "password", "code"), [("bad", PASSWORD, "INVALID_EMAIL"), ("a@example.com", "short", "WEAK_PASSWORD"), ("", "", "INVALID_EMAIL")])
+async def test_bad_sign_up_redirects_with_a_code_and_stores_nothing(web, email, password, code):
+    response = await sign_up(web, email, password)
+    assert f"error={code}" in response.headers["location"]
+    assert PASSWORD not in response.headers["location"]
+    with read_session() as session:
+        assert session.exec(select(User)).all() == []
+
+
+async def test_wrong_password_is_one_message_for_every_cause(web):
+    await sign_up(web)
+    wrong = await web.post("/auth/login", data={"email": "ada@example.com", "password": "not it at all"})
+    unknown = await web.post("/auth/login", data={"email": "ghost@example.com", "password": "not it at all"})
+    for response in (wrong, unknown):
+        assert "error=INVALID_CREDENTIALS" in response.headers["location"]
+        assert login_sessions.COOKIE_NAME not in response.cookies
+    with read_session() as session:
+        assert [e.action for e in session.exec(select(AuditEvent)).all()].count("login.failure") == 2
+
+
+async def test_login_goes_to_next_but_never_off_site(web):
+    await sign_up(web)
+    ok = await web.post("/auth/login", data={"email": "ADA@example.com", "password": PASSWORD, "next": "/history"})
+    assert ok.headers["location"] == "/history"
+    evil = await web.post("/auth/login", data={"email": "ada@example.com", "password": PASSWORD, "next": "//evil.example/x"})
+    assert evil.headers["location"] == "/"
+
+
+async def test_repeated_failures_are_slowed_down(web):
+    await sign_up(web)
+    codes = []
+    for _ in range(12):
+        response = await web.post("/auth/login", data={"email": "ada@example.com", "password": "guess guess guess"})
+        codes.append(response.headers["location"])
+    assert "error=RATE_LIMITED" in codes[-1]
+    assert all("INVALID_CREDENTIALS" in code for code in codes[:10])
+
+
+async def test_cross_site_form_posts_are_ignored(web):
+    await sign_up(web)
+    response = await web.post(
+        "/auth/login", data={"email": "ada@example.com", "password": PASSWORD}, headers={"origin": "https://evil.example"}
+    )
+    assert "error=CSRF" in response.headers["location"]
+    assert login_sessions.COOKIE_NAME not in response.cookies
+
+
+async def test_logout_ends_the_session_on_the_server(web):
+    secret = (await sign_up(web)).cookies[login_sessions.COOKIE_NAME]
+    web.cookies.set(login_sessions.COOKIE_NAME, secret)
+    response = await web.post("/auth/logout")
+    assert response.headers["location"] == "/login?notice=signed_out"
+    with write_session() as session:
+        assert login_sessions.user_for_secret(session=session, secret=secret) is None
+
+
+async def test_verify_link_with_garbage_token_is_a_clear_error(web):
+    response = await web.get("/auth/verify", params={"token": "garbage"})
+    assert "error=INVALID_LINK" in response.headers["location"]
