@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from db_helpers import REPO_ROOT, upgrade_to_head
+from jobspy_web.cli import ensure_bun
 from tests.replay import ReplayProxy
 
 CHROMIUM = "/usr/bin/chromium"
@@ -44,6 +45,7 @@ def browser_type_launch_args() -> dict:
 
 @pytest.fixture(scope="session")
 def app_url(replay_proxy: ReplayProxy, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    ensure_bun()  # Reflex builds the frontend with bun
     data_dir = tmp_path_factory.mktemp("e2e-data")
     database_url = f"sqlite:///{data_dir / 'e2e.db'}"
     upgrade_to_head(database_url)

@@ -1,0 +1,116 @@
+"""Access tokens for API clients: exchange credentials, publish our key, say who you are.
+
+  POST /auth/token              {"api_token"} or {"email", "password"} -> short-lived JWT
+  GET  /.well-known/jwks.json   the public key the JWTs verify with
+  GET  /auth/me                 who the bearer token speaks for
+"""
+
+from __future__ import annotations
+
+from typing import Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from jobspy_web.api.auth_guard import require_jwt
+from jobspy_web.api.auth_web import client_ip
+from jobspy_web.api.errors import ApiError, parse_body
+from jobspy_web.db import read_session, write_session
+from jobspy_web.services import api_tokens, jwt_tokens, rate_limits
+from jobspy_web.services.jwt_tokens import IssuedToken
+from jobspy_web.services.passwords import MAX_LENGTH as MAX_PASSWORD_CHARS
+
+# Per IP against spraying. Per account, the very bucket browser sign-in uses (auth_web.log_in),
+# so the two doors together allow one budget of password guesses. Per API token, a client
+# needs one exchange per access token lifetime; more is a loop gone wrong. All forget within
+# a minute: slowed down, never locked out.
+IP_LIMIT = "30/minute"
+ACCOUNT_LIMIT = "10/minute"
+API_TOKEN_LIMIT = "10/minute"
+
+
+class TokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    api_token: str | None = Field(None, min_length=1, max_length=200)
+    email: str | None = Field(None, min_length=1, max_length=320)
+    password: str | None = Field(None, min_length=1, max_length=MAX_PASSWORD_CHARS)
+
+    @model_validator(mode="after")
+    def _one_kind_of_credentials(self) -> Self:
+        with_password = self.email is not None or self.password is not None
+        if self.api_token is not None and with_password:
+            raise ValueError("Send api_token, or email and password: not both.")
+        if self.api_token is None and (self.email is None or self.password is None):
+            raise ValueError("Send api_token, or both email and password.")
+        return self
+
+
+async def _limit(limit: str, *keys: str) -> None:
+    verdict = await rate_limits.hit(limit, *keys)
+    if not verdict.allowed:
+        raise ApiError(
+            429,
+            "RATE_LIMITED",
+            f"Too many attempts; try again in {verdict.retry_after_s} seconds.",
+            headers={"Retry-After": str(verdict.retry_after_s)},
+        )
+
+
+def _exchange(body: TokenRequest) -> IssuedToken | None:
+    with write_session() as session:
+        if body.api_token is not None:
+            return api_tokens.exchange_api_token(session=session, secret=body.api_token)
+        assert body.email is not None and body.password is not None  # the model saw to it
+        return api_tokens.exchange_password(session=session, email=body.email, password=body.password)
+
+
+async def issue_token(request: Request) -> JSONResponse:
+    await _limit(IP_LIMIT, "token-ip", client_ip(request))
+    body = await parse_body(request, TokenRequest)
+    if body.api_token is not None:
+        await _limit(API_TOKEN_LIMIT, "token-secret", api_tokens.hash_secret(body.api_token))
+    else:
+        await _limit(ACCOUNT_LIMIT, "login-account", (body.email or "").strip().lower())
+    # Off the event loop: Argon2 takes tens of milliseconds of CPU by design.
+    issued = await run_in_threadpool(_exchange, body)
+    if issued is None:
+        raise ApiError(401, "INVALID_CREDENTIALS", "Those credentials are not valid.")
+    return JSONResponse(
+        {
+            "access_token": issued.token,
+            "token_type": "Bearer",
+            "expires_in": issued.expires_in,
+            "tier": issued.tier.value,
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def jwks(_request: Request) -> JSONResponse:
+    keys = await run_in_threadpool(jwt_tokens.public_jwks)  # generates the dev key on first use
+    return JSONResponse(keys, headers={"Cache-Control": "public, max-age=300"})
+
+
+def _find_user(claims: jwt_tokens.AccessClaims) -> dict[str, str] | None:
+    with read_session() as session:
+        user = jwt_tokens.user_for_claims(session=session, claims=claims)
+        return None if user is None else {"id": str(user.id), "email": user.email}
+
+
+async def me(request: Request) -> JSONResponse:
+    claims = await require_jwt(request)
+    user = await run_in_threadpool(_find_user, claims)
+    if user is None:
+        raise ApiError(401, "ACCOUNT_INACTIVE", "This account was deleted or deactivated.")
+    return JSONResponse({**user, "tier": claims.tier.value})
+
+
+routes = [
+    Route("/auth/token", issue_token, methods=["POST"]),
+    Route("/.well-known/jwks.json", jwks, methods=["GET"]),
+    Route("/auth/me", me, methods=["GET"]),
+]
