@@ -50,6 +50,16 @@ class Settings(BaseSettings):
     # Short-lived on purpose: revoking a personal token stops new JWTs, this bounds old ones.
     jwt_ttl_seconds: int = Field(900, ge=60, le=3600)
 
+    # Licenses. Their answers are signed with Ed25519: PEM text or a file; neither: a dev
+    # key generated in DATA_DIR/license_signing_key.pem (never in production).
+    license_signing_key: SecretStr = SecretStr("")
+    license_signing_key_file: Path | None = None
+    # Desktop apps older than this are told VERSION_UNSUPPORTED.
+    license_min_app_version: str = Field("0.0.0", pattern=r"^\d{1,6}(\.\d{1,6}){0,3}$")
+    # Validate, activate and deactivate share these budgets ("N/second|minute|hour|day").
+    license_limit_per_ip: str = Field("300/minute", pattern=r"^\d+/(second|minute|hour|day)$")
+    license_limit_per_key: str = Field("60/minute", pattern=r"^\d+/(second|minute|hour|day)$")
+
     @field_validator("jobspy_proxies", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
@@ -57,14 +67,14 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("jobspy_ca_cert", "jwt_private_key_file")
+    @field_validator("jobspy_ca_cert", "jwt_private_key_file", "license_signing_key_file")
     @classmethod
     def _file_exists(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_file():
             raise ValueError(f"no such file: {value}")
         return value
 
-    @field_validator("jwt_private_key", mode="before")
+    @field_validator("jwt_private_key", "license_signing_key", mode="before")
     @classmethod
     def _pem_newlines(cls, value: object) -> object:
         # One-line environments (.env, CI secrets) pass the PEM with a literal \n per line.

@@ -3,7 +3,7 @@
 from jobspy_web.models.account import ApiToken, LoginSession, OAuthIdentity, OutboxMessage, RevokedJwt
 from jobspy_web.models.audit import AuditEvent
 from jobspy_web.models.billing import Payment, Subscription
-from jobspy_web.models.license import License, LicenseStatus
+from jobspy_web.models.license import License, LicenseMachine, LicenseStatus
 from jobspy_web.models.search import Job, Search, SearchJob, SearchStatus
 from jobspy_web.models.usage import ApiUsage
 from jobspy_web.models.user import Role, User
@@ -18,6 +18,7 @@ __all__ = [
     "AuditEvent",
     "Job",
     "License",
+    "LicenseMachine",
     "LicenseStatus",
     "Payment",
     "Role",

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import reflex as rx
 
 from jobspy_web.ui import routes
+from jobspy_web.ui.components.forms import NativeForm
 from jobspy_web.ui.state.auth import AuthState
 
 
@@ -21,12 +22,12 @@ def _signed_in_nav() -> rx.Component:
         rx.menu.root(
             rx.menu.trigger(rx.button(rx.icon("circle_user", size=18), variant="ghost", aria_label="Account menu", id="account-menu")),
             rx.menu.content(
-                rx.menu.label(AuthState.user_email),
+                rx.text(AuthState.user_email, size="1", color_scheme="gray", padding="4px 12px"),
                 rx.menu.item("History", on_select=rx.redirect(routes.HISTORY)),
                 rx.menu.item("Account", on_select=rx.redirect(routes.ACCOUNT)),
                 rx.cond(AuthState.is_admin, rx.menu.item("Admin", on_select=rx.redirect(routes.ADMIN))),
                 rx.menu.separator(),
-                rx.el.form(
+                NativeForm.create(
                     rx.el.button("Sign out", type="submit", id="sign-out", class_name="rt-BaseMenuItem rt-MenuItem", style={"width": "100%", "background": "none", "border": "none", "cursor": "pointer"}),
                     action="/auth/logout",
                     method="post",

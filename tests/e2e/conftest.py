@@ -15,14 +15,20 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import re
+import uuid
+
 import httpx
 import pytest
+from playwright.sync_api import Page
 
 from db_helpers import REPO_ROOT, upgrade_to_head
 from jobspy_web.cli import ensure_bun
 from tests.replay import ReplayProxy
 
 CHROMIUM = "/usr/bin/chromium"
+PASSWORD = "correct horse battery"
+ADMIN_EMAIL = "admin@example.com"
 START_TIMEOUT_S = 420  # the first run of a fresh clone installs the frontend's packages
 
 
@@ -47,9 +53,9 @@ def browser_type_launch_args() -> dict:
 def app_url(replay_proxy: ReplayProxy, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     ensure_bun()  # Reflex builds the frontend with bun
     data_dir = tmp_path_factory.mktemp("e2e-data")
+    port = _free_port()
     database_url = f"sqlite:///{data_dir / 'e2e.db'}"
     upgrade_to_head(database_url)
-    port = _free_port()
     env = {
         **os.environ,
         "REFLEX_TELEMETRY_ENABLED": "false",
@@ -59,6 +65,7 @@ def app_url(replay_proxy: ReplayProxy, tmp_path_factory: pytest.TempPathFactory)
         "JOBSPY_PROXIES": replay_proxy.url,
         "JOBSPY_CA_CERT": str(replay_proxy.ca_cert_path),
         "JOBSPY_SITE_TIMEOUT_SECONDS": "20",
+        "PUBLIC_URL": f"http://127.0.0.1:{port}",
     }
     log_path = data_dir / "reflex.log"
     with log_path.open("w") as log:
@@ -71,15 +78,29 @@ def app_url(replay_proxy: ReplayProxy, tmp_path_factory: pytest.TempPathFactory)
             start_new_session=True,  # so the whole group (workers, bun) stops together
         )
     url = f"http://127.0.0.1:{port}"
+    # An operator account, made the way the README says: through the CLI.
+    subprocess.run(
+        [sys.executable, "-m", "jobspy_web.cli", "user", "create", "--email", ADMIN_EMAIL, "--role", "admin", "--verified"],
+        cwd=REPO_ROOT,
+        env={**env, "JOBSPY_NEW_PASSWORD": PASSWORD},
+        check=True,
+        capture_output=True,
+    )
     try:
         _wait_until_serving(url, server, log_path)
         yield url
     finally:
+        _stop(server)
+
+
+def _stop(server: subprocess.Popen) -> None:
+    try:
         os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
+        server.wait(15)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass  # it already exited (the failure says why)
 
 
 def _wait_until_serving(url: str, server: subprocess.Popen, log_path: Path) -> None:
@@ -101,3 +122,28 @@ def base_url(app_url: str) -> str:
     """Playwright resolves relative URLs against the app (and pytest-base-url's own fixture,
     which warns on this pytest, never runs)."""
     return app_url
+
+
+def sign_up(page: Page, app_url: str, email: str) -> None:
+    page.set_default_timeout(30_000)
+    page.goto(f"{app_url}/signup")
+    page.locator("input[name=email]").fill(email)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    page.wait_for_url(f"{app_url}/?notice=welcome")
+
+
+def sign_in(page: Page, app_url: str, email: str, next_path: str = "/") -> None:
+    page.goto(f"{app_url}/login?next={next_path}")
+    page.locator("input[name=email]").fill(email)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    # The static host adds a trailing slash to page paths (/admin -> /admin/).
+    page.wait_for_url(re.compile(re.escape(app_url + next_path.rstrip("/")) + r"/?$"))
+
+
+@pytest.fixture
+def signed_in(page: Page, app_url: str) -> Page:
+    """A new user, signed up and signed in through the pages."""
+    sign_up(page, app_url, f"user-{uuid.uuid4().hex[:8]}@example.com")
+    return page

@@ -17,12 +17,14 @@ def chip(page: Page, site: str):
 def fill_search(page: Page, app_url: str, term: str = "python developer") -> None:
     page.set_default_timeout(DEFAULT_TIMEOUT_MS)
     page.goto(app_url)
+    expect(page.locator("#account-menu")).to_be_visible()
     page.get_by_placeholder("Job title, skill or company").fill(term)
     page.get_by_placeholder("City, state or country").fill("Austin, TX")
     page.locator("input[name=results_wanted]").fill("10")
 
 
-def test_results_arrive_site_by_site_then_filter_and_export_csv(page: Page, app_url: str, replay_proxy, tmp_path):
+def test_results_arrive_site_by_site_then_filter_and_export_csv(signed_in: Page, app_url: str, replay_proxy, tmp_path):
+    page = signed_in
     replay_proxy.scenario.clear()
     replay_proxy.scenario["linkedin"] = SiteBehaviour(delay=6)
     replay_proxy.scenario["glassdoor"] = SiteBehaviour(mode="status", status=429)
@@ -71,7 +73,8 @@ def test_results_arrive_site_by_site_then_filter_and_export_csv(page: Page, app_
     expect(page.get_by_role("dialog").get_by_role("link", name="Open on the site")).to_be_visible()
 
 
-def test_an_empty_search_explains_itself_and_runs_nothing(page: Page, app_url: str):
+def test_an_empty_search_explains_itself_and_runs_nothing(signed_in: Page, app_url: str):
+    page = signed_in
     page.set_default_timeout(DEFAULT_TIMEOUT_MS)
     page.goto(app_url)
     page.locator("#search-button").click()
@@ -79,7 +82,8 @@ def test_an_empty_search_explains_itself_and_runs_nothing(page: Page, app_url: s
     expect(page.locator("#search-status")).to_have_count(0)
 
 
-def test_the_page_fits_a_phone(page: Page, app_url: str, replay_proxy):
+def test_the_page_fits_a_phone(signed_in: Page, app_url: str, replay_proxy):
+    page = signed_in
     replay_proxy.scenario.clear()
     page.set_viewport_size({"width": 375, "height": 800})
     fill_search(page, app_url, "nurse")
@@ -88,3 +92,9 @@ def test_the_page_fits_a_phone(page: Page, app_url: str, replay_proxy):
     expect(page.locator(".job-row").first).to_be_visible()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the page scrolls sideways by {overflow}px on a phone"
+
+
+def test_searching_needs_an_account(page: Page, app_url: str):
+    page.goto(app_url)
+    page.wait_for_url(f"{app_url}/login?next=/")
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()

@@ -70,6 +70,11 @@ class Company:
         return slugify(self.name)
 
     @property
+    def number(self) -> int:
+        """A stable id, for sites' company URLs."""
+        return zlib.crc32(self.name.encode()) % 1_000_000
+
+    @property
     def website(self) -> str:
         return f"https://www.{self.slug}.example"
 

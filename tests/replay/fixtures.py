@@ -20,7 +20,7 @@ def fill_html(name: str, **values: object) -> str:
     return _html_template(name).substitute(values)
 
 
-def fill_json(name: str, **values: object) -> Any:  # noqa: ANN401 - a JSON value
+def fill_json(name: str, **values: object) -> Any:
     """The JSON template `name` with each "$key" string replaced by values[key]."""
 
     def fill(node: object) -> object:

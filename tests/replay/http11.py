@@ -6,6 +6,7 @@ import asyncio
 import json
 from dataclasses import dataclass
 from http import HTTPStatus
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 
@@ -27,7 +28,7 @@ class Request:
         """The query's parameters, the last value of each."""
         return dict(parse_qsl(urlsplit(self.target).query))
 
-    def json(self) -> object:
+    def json(self) -> Any:  # a JSON value
         return json.loads(self.body)
 
 

@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex_components_core.el.elements.base import BaseHTML
 
 from jobspy_web.ui.state.auth import AuthState
+
+
+class NativeForm(BaseHTML):
+    """A plain <form> the browser submits itself (rx.el.form always prevents that), so the
+    auth routes can answer with a redirect that sets the HttpOnly session cookie."""
+
+    tag = "form"
+    action: rx.Var[str]
+    method: rx.Var[str]
 
 
 def messages() -> rx.Component:
@@ -24,7 +34,7 @@ def field(label: str, name: str, *, kind: str = "text", **props: object) -> rx.C
 
 
 def post_form(action: str, *children: rx.Component, submit: str) -> rx.Component:
-    return rx.el.form(
+    return NativeForm.create(
         rx.vstack(*children, rx.button(submit, type="submit", size="3", width="100%"), spacing="4", width="100%"),
         action=action,
         method="post",

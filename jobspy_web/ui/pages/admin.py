@@ -54,6 +54,7 @@ def admin_page() -> rx.Component:
                 rx.text(m["subject"], weight="medium"),
                 rx.text(m["body"], white_space="pre-wrap", size="2", class_name="outbox-body"),
                 width="100%",
+                class_name="outbox-card",
             ),
         ),
         rx.heading("Recent audit events", size="4"),

@@ -10,7 +10,6 @@ fetch_description JobSpy logs a 404 per job and keeps the card's fields.
 from __future__ import annotations
 
 import re
-import zlib
 from html import escape
 
 from ..catalog import Board, Posting, slugify
@@ -51,7 +50,7 @@ def _card(posting: Posting, country_slug: str) -> str:
         title_slug=slugify(posting.title),
         title=escape(posting.title),
         company_slug=company.slug,
-        employer_id=zlib.crc32(company.name.encode()) % 1_000_000,
+        employer_id=company.number,
         company=escape(company.name),
         logo_url=company.logo_url,
         location_spans="".join(f"<span>{escape(part)}</span>" for part in parts),

@@ -16,6 +16,7 @@ import base64
 import math
 import re
 import zlib
+from typing import Any
 
 from ..catalog import Board, Posting
 from ..fixtures import fill_json
@@ -32,7 +33,7 @@ def respond(request: Request, job_count: int) -> Response:
     if (request.method, request.path) == ("GET", "/autocomplete/location"):
         return _places(request.query.get("term", ""))
     if (request.method, request.path) == ("POST", "/graph"):
-        [operation] = request.json()  # type: ignore[misc]
+        [operation] = request.json()
         if operation["operationName"] == "JobSearchResultsQuery":
             return _search(operation["variables"], job_count)
         if operation["operationName"] == "JobDetails":
@@ -52,10 +53,10 @@ def _places(term: str) -> Response:
     return json_response([place])
 
 
-def _search(variables: dict[str, object], job_count: int) -> Response:
-    board = Board(SITE, variables.get("keyword"), job_count)  # type: ignore[arg-type]
-    page_size = int(variables.get("numJobsToShow") or DEFAULT_PAGE_SIZE)  # type: ignore[call-overload]
-    page = int(variables.get("pageNumber") or 1)  # type: ignore[call-overload]
+def _search(variables: dict[str, Any], job_count: int) -> Response:
+    board = Board(SITE, variables.get("keyword"), job_count)
+    page_size = int(variables.get("numJobsToShow") or DEFAULT_PAGE_SIZE)
+    page = int(variables.get("pageNumber") or 1)
     postings = board.page((page - 1) * page_size, page_size)
     last_page = math.ceil(job_count / page_size)
     cursors = [
@@ -76,7 +77,7 @@ def _listing(posting: Posting) -> object:
         "glassdoor_job_listing.json",
         sponsorship="SPONSORED" if posting.index % 7 == 0 else "STANDARD",
         age_in_days=posting.days_ago,
-        employer_id=zlib.crc32(company.name.encode()) % 1_000_000,
+        employer_id=company.number,
         company=company.name,
         job_type_keys=[f"jobType.{posting.job_type}"],
         location=f"{place.city}, {place.state}",

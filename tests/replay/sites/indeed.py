@@ -31,7 +31,7 @@ UNITS_OF_WORK = {"hourly": "HOUR", "monthly": "MONTH", "yearly": "YEAR"}
 def respond(request: Request, job_count: int) -> Response:
     if (request.method, request.path) != ("POST", "/graphql"):
         return text_response(404)
-    query = str(request.json()["query"])  # type: ignore[index, call-overload]
+    query = str(request.json()["query"])
     term = SEARCH_TERM.search(query)
     limit = LIMIT.search(query)
     cursor = CURSOR.search(query)
@@ -55,6 +55,10 @@ def respond(request: Request, job_count: int) -> Response:
 def _job(posting: Posting) -> object:
     company, place, pay = posting.company, posting.place, posting.pay
     attributes = [JOB_TYPE_KEYS[posting.job_type]] + ([REMOTE_KEY] if posting.remote else [])
+    base_salary = pay and {
+        "unitOfWork": UNITS_OF_WORK[pay.interval],
+        "range": {"min": pay.low, "max": pay.high},
+    }
     return fill_json(
         "indeed_job.json",
         key=f"{posting.number:016x}",
@@ -65,8 +69,7 @@ def _job(posting: Posting) -> object:
         country_code=place.country_code,
         state=place.state,
         city=place.city,
-        base_salary=pay
-        and {"unitOfWork": UNITS_OF_WORK[pay.interval], "range": {"min": pay.low, "max": pay.high}},
+        base_salary=base_salary,
         currency=pay and pay.currency,
         attributes=[{"key": key} for key in attributes],
         company_page=f"/cmp/{company.slug}",
