@@ -1,4 +1,4 @@
-"""Operator commands: `python -m jobspy_web.cli serve | migrate | user ...`."""
+"""Operator commands: `python -m jobspy_web.cli serve | migrate | user ... | license ...`."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BUN_VERSION = "1.4.4"
@@ -78,6 +80,120 @@ def run_user_command(args: argparse.Namespace) -> None:
         print(f"{user.email}: {args.role}")
 
 
+def add_license_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    group = commands.add_parser("license", help="issue and manage license keys (REF: id, key or key prefix)")
+    actions = group.add_subparsers(dest="action", required=True)
+    issue = actions.add_parser("issue", help="issue a license; prints its key once")
+    issue.add_argument("--email", required=True, help="the owner (kept on the license if they have no account yet)")
+    issue.add_argument("--type", dest="license_type", choices=["free", "pro", "team"], default="pro")
+    issue.add_argument("--days", type=int, help="valid for this many days (default: perpetual)")
+    issue.add_argument("--machines", type=int, help="machines allowed (default: the tier's)")
+    issue.add_argument("--ref", help="an outside reference; issuing twice with it returns the first license")
+    listing = actions.add_parser("list", help="list licenses, newest first")
+    listing.add_argument("--email")
+    listing.add_argument("--status", choices=["active", "suspended", "revoked"])
+    for action, help_text in [
+        ("show", "a license and its machines"),
+        ("suspend", "stop a license until reinstated"),
+        ("revoke", "stop a license for good"),
+        ("reinstate", "lift a suspension"),
+        ("regenerate", "replace the key (prints the new one once); the old key stops at once"),
+    ]:
+        command = actions.add_parser(action, help=help_text)
+        command.add_argument("ref")
+        if action in ("suspend", "revoke", "reinstate"):
+            command.add_argument("--reason")
+    extend = actions.add_parser("extend", help="push the expiry later")
+    extend.add_argument("ref")
+    when = extend.add_mutually_exclusive_group(required=True)
+    when.add_argument("--days", type=int)
+    when.add_argument("--until", type=_utc_date, help="YYYY-MM-DD (UTC midnight)")
+    set_type = actions.add_parser("set-type", help="move to another tier (features and machines follow)")
+    set_type.add_argument("ref")
+    set_type.add_argument("license_type", choices=["free", "pro", "team"])
+    deactivate = actions.add_parser("deactivate", help="free the slot a machine holds")
+    deactivate.add_argument("ref")
+    deactivate.add_argument("fingerprint")
+    actions.add_parser("public-key", help="print the key license answers are signed with")
+
+
+def _utc_date(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+
+
+def run_license_command(args: argparse.Namespace) -> None:
+    from jobspy_web.db import write_session
+    from jobspy_web.models import LicenseStatus
+    from jobspy_web.services import licenses
+    from jobspy_web.services.signing import get_signer
+    from jobspy_web.settings import get_settings
+
+    if args.action == "public-key":
+        print(get_signer().public_key_json()["public_key_pem"], end="")
+        return
+    if not get_settings().database_url:
+        migrate()  # the embedded default may not exist yet
+    with write_session() as session:
+        if args.action == "issue":
+            issued = licenses.issue_license(
+                session=session, license_type=args.license_type, email=args.email,
+                days=args.days, max_machines=args.machines, external_ref=args.ref,
+            )
+            _print_license(licenses.describe_license(session=session, license=issued.license))
+            print(f"key:       {issued.key}  (shown once: give it to the customer now)" if issued.key
+                  else "key:       (issued earlier with this --ref; `regenerate` makes a new one)")
+            return
+        if args.action == "list":
+            user_id = _user_id(session, args.email) if args.email else None
+            status = LicenseStatus(args.status) if args.status else None
+            for license in licenses.list_licenses(session=session, user_id=user_id, status=status):
+                expires = license.expires_at.date().isoformat() if license.expires_at else "perpetual"
+                print(f"{license.id}\t{license.key_prefix}\t{license.license_type}\t{license.status.value}\t{expires}")
+            return
+        license_id = licenses.find_license(session=session, reference=args.ref).id
+        if args.action == "regenerate":
+            issued = licenses.regenerate_key(session=session, license_id=license_id)
+            print(f"key:       {issued.key}  (shown once: the old key no longer works)")
+            return
+        if args.action == "suspend":
+            licenses.suspend_license(session=session, license_id=license_id, reason=args.reason)
+        elif args.action == "revoke":
+            licenses.revoke_license(session=session, license_id=license_id, reason=args.reason)
+        elif args.action == "reinstate":
+            licenses.reinstate_license(session=session, license_id=license_id, reason=args.reason)
+        elif args.action == "extend":
+            licenses.extend_license(session=session, license_id=license_id, days=args.days, until=args.until)
+        elif args.action == "set-type":
+            licenses.change_license_type(session=session, license_id=license_id, license_type=args.license_type)
+        elif args.action == "deactivate":
+            code = licenses.deactivate_machine(session=session, license_id=license_id, fingerprint=args.fingerprint)
+            if code is not None:
+                raise SystemExit(licenses.REASONS[code])
+        license = licenses.find_license(session=session, reference=str(license_id))
+        _print_license(licenses.describe_license(session=session, license=license))
+
+
+def _user_id(session: Any, email: str) -> Any:
+    from jobspy_web.services.accounts import find_user
+
+    user = find_user(session=session, email=email)
+    if user is None:
+        raise SystemExit(f"no user with email {email}")
+    return user.id
+
+
+def _print_license(shown: Any) -> None:
+    expires = shown.expires_at.isoformat(timespec="seconds") if shown.expires_at else "never (perpetual)"
+    print(f"license:   {shown.id}")
+    print(f"prefix:    {shown.key_prefix}")
+    print(f"type:      {shown.license_type} ({', '.join(shown.features)})")
+    print(f"status:    {shown.status.value}")
+    print(f"expires:   {expires}")
+    print(f"machines:  {len(shown.machines)} of {shown.max_machines}")
+    for machine in shown.machines:
+        print(f"  {machine.fingerprint[:16]}  {machine.name or '-'}  v{machine.app_version}  last seen {machine.last_seen_at:%Y-%m-%d %H:%M}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m jobspy_web.cli", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -85,6 +201,7 @@ def main(argv: list[str] | None = None) -> None:
     serve_parser.add_argument("--port", type=int, default=3000)
     commands.add_parser("migrate", help="upgrade the database to the newest schema")
     add_user_commands(commands)
+    add_license_commands(commands)
     args = parser.parse_args(argv)
     if args.command == "serve":
         serve(args.port)
@@ -92,6 +209,11 @@ def main(argv: list[str] | None = None) -> None:
         try:
             run_user_command(args)
         except ValueError as error:  # AccountError: a sentence for the operator
+            raise SystemExit(str(error)) from None
+    elif args.command == "license":
+        try:
+            run_license_command(args)
+        except ValueError as error:  # LicenseError: a sentence for the operator
             raise SystemExit(str(error)) from None
     else:
         migrate()

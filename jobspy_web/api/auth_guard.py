@@ -6,7 +6,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from jobspy_web.api.errors import ApiError
-from jobspy_web.services.jwt_tokens import AccessClaims, TokenError, TokenErrorCode, verify_access_token
+from jobspy_web.services.jwt_tokens import (
+    AccessClaims,
+    TokenError,
+    TokenErrorCode,
+    verify_access_token,
+)
 
 __all__ = ["REALM", "require_jwt"]
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 from jobspy.model import annual_factor
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -41,9 +41,16 @@ def dedupe_key(row: dict[str, Any]) -> str:
     title, company = _normal(row.get("title")), _normal(row.get("company"))
     if title and company:
         city = _normal((row.get("location") or "").split(",")[0])
-        identity = f"{title}|{company}|{city}"
-    else:
-        identity = f"url|{row.get('job_url')}"
+        return _digest(f"{title}|{company}|{city}")
+    return url_key(row)
+
+
+def url_key(row: dict[str, Any]) -> str:
+    """For a posting that must stay separate: one board listing two openings alike."""
+    return _digest(f"url|{row.get('job_url')}")
+
+
+def _digest(identity: str) -> str:
     return hashlib.sha256(identity.encode()).hexdigest()
 
 
@@ -84,12 +91,22 @@ def store_site_jobs(
     *, session: Session, search_id: uuid.UUID, site: str, rows: Sequence[dict[str, Any]]
 ) -> int:
     """Upsert one site's rows, link them to the search; returns how many jobs it linked."""
-    by_key: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        values = job_values({**row, "site": site})
-        by_key.setdefault(values["dedupe_key"], values)
-    if not by_key:
+    candidates = [job_values({**row, "site": site}) for row in rows]
+    if not candidates:
         return 0
+    # A key already holding another URL from this same board is a second opening, not a
+    # cross-post: it gets a key of its own, so one board's alike listings all survive.
+    taken_by_site = {
+        job.dedupe_key: {source["job_url"] for source in job.sources if source["site"] == site}
+        for job in session.exec(select(Job).where(col(Job.dedupe_key).in_({v["dedupe_key"] for v in candidates})))
+    }
+    by_key: dict[str, dict[str, Any]] = {}
+    for values in candidates:
+        urls = taken_by_site.setdefault(values["dedupe_key"], set())
+        if urls and values["job_url"] not in urls:
+            values["dedupe_key"] = url_key(values)
+        urls.add(values["job_url"])
+        by_key.setdefault(values["dedupe_key"], values)
     now = utcnow()
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = insert(Job).values(
@@ -97,25 +114,30 @@ def store_site_jobs(
     )
     session.execute(statement.on_conflict_do_nothing(index_elements=["dedupe_key"]))
     jobs = session.exec(select(Job).where(col(Job.dedupe_key).in_(list(by_key)))).all()
-    for job in jobs:
+    for job in jobs:  # cross-posts: this board joins the job's sources
         source = by_key[job.dedupe_key]["sources"][0]
         if source not in job.sources:
             job.sources = [*job.sources, source]
-        job.last_seen_at = now
-        session.add(job)
-    links = {
+            session.add(job)
+    job_ids = [job.id for job in jobs]
+    session.execute(update(Job).where(col(Job.id).in_(job_ids)).values(last_seen_at=now))
+    linked = {
         link.job_id: link
         for link in session.exec(
-            select(SearchJob).where(
-                SearchJob.search_id == search_id, col(SearchJob.job_id).in_([job.id for job in jobs])
-            )
+            select(SearchJob).where(SearchJob.search_id == search_id, col(SearchJob.job_id).in_(job_ids))
         )
     }
-    for job in jobs:
-        link = links.get(job.id) or SearchJob(search_id=search_id, job_id=job.id, sites=[])
+    for link in linked.values():  # found before by another board of the same search
         if site not in link.sites:
             link.sites = [*link.sites, site]
-        session.add(link)
+            session.add(link)
+    new_links = [
+        {"search_id": search_id, "job_id": job_id, "sites": [site], "found_at": now}
+        for job_id in job_ids
+        if job_id not in linked
+    ]
+    if new_links:
+        session.execute(insert(SearchJob).values(new_links).on_conflict_do_nothing())
     session.flush()
     return len(jobs)
 

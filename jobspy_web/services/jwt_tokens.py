@@ -13,7 +13,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import Enum
 from functools import lru_cache
 from pathlib import Path
@@ -22,7 +22,12 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from joserfc import jws, jwt
-from joserfc.errors import ExpiredTokenError, InvalidClaimError, JoseError, MissingClaimError
+from joserfc.errors import (
+    ExpiredTokenError,
+    InvalidClaimError,
+    JoseError,
+    MissingClaimError,
+)
 from joserfc.jwk import RSAKey
 from sqlmodel import Session, col, delete
 
@@ -317,8 +322,8 @@ def _access_claims(claims: dict[str, Any]) -> AccessClaims:
             user_id=uuid.UUID(claims["sub"]),
             tier=Tier(claims["tier"]),
             jti=jti,
-            issued_at=datetime.fromtimestamp(claims["iat"], timezone.utc),
-            expires_at=datetime.fromtimestamp(claims["exp"], timezone.utc),
+            issued_at=datetime.fromtimestamp(claims["iat"], UTC),
+            expires_at=datetime.fromtimestamp(claims["exp"], UTC),
             api_token_id=uuid.UUID(tid) if tid is not None else None,
         )
     except (ValueError, TypeError, AttributeError, OverflowError, OSError):
@@ -375,7 +380,7 @@ def mark_api_token_revoked(token_id: uuid.UUID) -> None:
 
 def purge_expired_revocations(*, session: Session) -> int:
     """Delete revocations of tokens that have expired anyway; returns how many."""
-    cutoff = datetime.fromtimestamp(time.time() - LEEWAY_SECONDS, timezone.utc)
+    cutoff = datetime.fromtimestamp(time.time() - LEEWAY_SECONDS, UTC)
     result = session.exec(delete(RevokedJwt).where(col(RevokedJwt.expires_at) < cutoff))
     return int(result.rowcount or 0)
 

@@ -142,19 +142,22 @@ async def run_search(search_id: uuid.UUID, *, site_timeout_s: float | None = Non
 
     tasks = [asyncio.create_task(run_site(site)) for site in params.site_name]
     final_status: SearchStatus | None = None
+    settled = 0  # sites done or failed
     try:
         while final_status is None:
             try:
-                yield await asyncio.wait_for(events.get(), HEARTBEAT_SECONDS)
-                continue
+                event = await asyncio.wait_for(events.get(), HEARTBEAT_SECONDS)
             except TimeoutError:
-                pass
-            if all(task.done() for task in tasks) and events.empty():
                 for task in tasks:
-                    task.result()  # surface a bug in run_site rather than hide it
+                    if task.done():
+                        task.result()  # a bug in run_site surfaces here rather than hangs
+                if await asyncio.to_thread(_beat, search_id):
+                    final_status = await asyncio.to_thread(_finish, search_id, SearchStatus.CANCELLED)
+                continue
+            yield event
+            settled += event.outcome is not None and event.outcome.state in (SiteState.DONE, SiteState.FAILED)
+            if settled == len(tasks):
                 final_status = await asyncio.to_thread(_finish, search_id, None)
-            elif await asyncio.to_thread(_beat, search_id):
-                final_status = await asyncio.to_thread(_finish, search_id, SearchStatus.CANCELLED)
         yield SearchEvent(search_id, None, status=final_status)
     finally:
         for task in tasks:

@@ -47,11 +47,12 @@ def html_response(html: str) -> Response:
     return Response(body=html.encode())
 
 
-def text_response(status: int, text: str = "") -> Response:
-    return Response(status, (text or _phrase(status)).encode(), "text/plain")
+def status_response(status: int) -> Response:
+    """An answer with no content but its status's reason."""
+    return Response(status, _phrase(status).encode(), "text/plain")
 
 
-async def read_request(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> Request | None:
+async def read_request(reader: asyncio.StreamReader) -> Request | None:
     """The connection's next request; None once the client has closed it."""
     try:
         head = await reader.readuntil(b"\r\n\r\n")
@@ -66,10 +67,6 @@ async def read_request(reader: asyncio.StreamReader, writer: asyncio.StreamWrite
         if line:
             name, _, value = line.partition(":")
             headers[name.strip().lower()] = value.strip()
-    if headers.get("expect", "").lower() == "100-continue":
-        # curl holds back a large POST body until it is told to go on
-        writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-        await writer.drain()
     length = int(headers.get("content-length", 0))
     body = await reader.readexactly(length) if length else b""
     return Request(method, target, headers, body)

@@ -22,7 +22,7 @@ from typing import NamedTuple
 import trustme
 
 from .behaviour import SiteBehaviour
-from .http11 import Request, Response, read_request, text_response, write_response
+from .http11 import Request, Response, read_request, status_response, write_response
 from .sites import FakeSite, site_for_host
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,8 @@ class ReplayProxy:
         self._thread = threading.Thread(target=self._loop.run_forever, name="replay-proxy", daemon=True)
         self._thread.start()
         try:
-            self._server = asyncio.run_coroutine_threadsafe(self._listen(), self._loop).result()
+            listening = asyncio.start_server(self._serve_connection, *self._bind)
+            self._server = asyncio.run_coroutine_threadsafe(listening, self._loop).result()
         except BaseException:
             self.stop()
             raise
@@ -125,9 +126,6 @@ class ReplayProxy:
     ) -> None:
         self.stop()
 
-    async def _listen(self) -> asyncio.Server:
-        return await asyncio.start_server(self._serve_connection, *self._bind)
-
     async def _shutdown(self) -> None:
         if self._server:
             self._server.close()
@@ -155,19 +153,19 @@ class ReplayProxy:
             await _close(writer)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        connect = await read_request(reader, writer)
+        connect = await read_request(reader)
         if connect is None:
             return
         host, _, port = connect.target.rpartition(":")
         site = site_for_host(host) if connect.method == "CONNECT" else None
         if site is None or port != "443":
             self._record(UNKNOWN_SITE, connect.method, connect.target)
-            await write_response(writer, text_response(502))
+            await write_response(writer, status_response(502))
             return
         writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
         await writer.drain()
         await writer.start_tls(self._tls_context(host))
-        while request := await read_request(reader, writer):
+        while request := await read_request(reader):
             await write_response(writer, await self._answer(site, request))
             if request.headers.get("connection", "").lower() == "close":
                 return
@@ -179,14 +177,14 @@ class ReplayProxy:
         if behaviour.mode == "hang":
             await asyncio.Event().wait()  # until the proxy stops
         if behaviour.mode == "status":
-            return text_response(behaviour.status)
+            return status_response(behaviour.status)
         if behaviour.mode == "malformed":
             return Response(body=BROKEN_BODY, content_type="application/json")
         try:
             return site.respond(request, behaviour.job_count)
         except Exception:
             log.exception("the fake %s failed on %s %s", site.name, request.method, request.target)
-            return text_response(500)
+            return status_response(500)
 
     def _tls_context(self, host: str) -> ssl.SSLContext:
         if host not in self._tls_contexts:

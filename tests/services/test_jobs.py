@@ -136,3 +136,17 @@ def test_exports_keep_order_and_every_field(db):
     assert json.loads(as_json)[1]["id"] == ids[1]
     sheet = openpyxl.load_workbook(io.BytesIO(as_xlsx)).active
     assert sheet.max_row == 3 and sheet.cell(1, 1).value == "id"
+
+
+def test_two_alike_openings_on_one_board_stay_two_jobs(db):
+    search_id = make_search()
+    first = jobspy_row()
+    second = jobspy_row(id="in-7", job_url="https://www.indeed.com/viewjob?jk=7")
+    with write_session() as session:
+        assert jobs.store_site_jobs(session=session, search_id=search_id, site="indeed", rows=[first, second]) == 2
+    with write_session() as session:  # and a cross-post of one of them still merges
+        jobs.store_site_jobs(session=session, search_id=search_id, site="linkedin", rows=[jobspy_row(site="linkedin", job_url="https://www.linkedin.com/jobs/view/9")])
+        jobs.store_site_jobs(session=session, search_id=search_id, site="indeed", rows=[second])  # seen again
+    with read_session() as session:
+        rows = jobs.search_rows(session=session, search_id=search_id)
+    assert sorted(row.sites for row in rows) == [["indeed"], ["indeed", "linkedin"]]

@@ -4,7 +4,8 @@ GET /en/<country>/jobs/<term>-jobs-in-<city>/?page=<n> (or .../<term>-jobs/,
 or .../jobs/ for all jobs) answers a page (bayt_search_page.html) of 30 job
 cards (bayt_card.html) from the term in the path. Bayt only lists monthly pay,
 so postings paid by the hour or year show none. Job pages are not faked: with
-fetch_description JobSpy logs a 404 per job and keeps the card's fields.
+fetch_description JobSpy logs a 404 per job and keeps the card's fields. JobSpy
+reads a page without cards, so mode "malformed" too, as the end of the results.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from html import escape
 
 from ..catalog import Board, Posting, slugify
 from ..fixtures import fill_html
-from ..http11 import Request, Response, html_response, text_response
+from ..http11 import Request, Response, html_response, status_response
 
 SITE = "bayt"
 SEARCH_PATH = re.compile(r"/en/(?P<country>[^/]+)/jobs/(?:(?P<term>.+?)-jobs(?:-in-[^/]+)?/)?")
@@ -25,7 +26,7 @@ EXPERIENCE = {"Entry level": "0-2", "Associate": "2-5", "Mid-Senior level": "5-1
 def respond(request: Request, job_count: int) -> Response:
     search = SEARCH_PATH.fullmatch(request.path)
     if request.method != "GET" or not search:
-        return text_response(404)
+        return status_response(404)
     term = search["term"].replace("-", " ") if search["term"] else None
     page = int(request.query.get("page", 1))
     postings = Board(SITE, term, job_count).page((page - 1) * PAGE_SIZE, PAGE_SIZE)

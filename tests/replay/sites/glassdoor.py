@@ -20,7 +20,7 @@ from typing import Any
 
 from ..catalog import Board, Posting
 from ..fixtures import fill_json
-from ..http11 import Request, Response, json_response, text_response
+from ..http11 import Request, Response, json_response, status_response
 
 SITE = "glassdoor"
 ID_BASE = 1_009_000_000_000
@@ -38,7 +38,7 @@ def respond(request: Request, job_count: int) -> Response:
             return _search(operation["variables"], job_count)
         if operation["operationName"] == "JobDetails":
             return _details(operation["query"], job_count)
-    return text_response(404)
+    return status_response(404)
 
 
 def _places(term: str) -> Response:

@@ -20,7 +20,7 @@ from html import escape, unescape
 
 from ..catalog import Board, Posting
 from ..fixtures import fill_html, fill_json
-from ..http11 import Request, Response, html_response, text_response
+from ..http11 import Request, Response, html_response, status_response
 
 SITE = "google"
 PAGE_SIZE = 10
@@ -31,12 +31,12 @@ SEARCH_TERM = re.compile(r"^(.*?) jobs(?: |$)")
 
 def respond(request: Request, job_count: int) -> Response:
     if request.method != "GET":
-        return text_response(405)
+        return status_response(405)
     if request.path == "/search":
         return _search_page(request.query.get("q", ""), job_count)
     if request.path == "/async/callback:550" and "fc" in request.query:
         return _next_page(request.query["fc"], job_count)
-    return text_response(404)
+    return status_response(404)
 
 
 def _search_page(query: str, job_count: int) -> Response:

@@ -15,7 +15,7 @@ import re
 
 from ..catalog import Board, Posting
 from ..fixtures import fill_json
-from ..http11 import Request, Response, json_response, text_response
+from ..http11 import Request, Response, json_response, status_response
 
 SITE = "indeed"
 SEARCH_TERM = re.compile(r'what: ("(?:[^"\\]|\\.)*")')
@@ -30,7 +30,7 @@ UNITS_OF_WORK = {"hourly": "HOUR", "monthly": "MONTH", "yearly": "YEAR"}
 
 def respond(request: Request, job_count: int) -> Response:
     if (request.method, request.path) != ("POST", "/graphql"):
-        return text_response(404)
+        return status_response(404)
     query = str(request.json()["query"])
     term = SEARCH_TERM.search(query)
     limit = LIMIT.search(query)

@@ -15,7 +15,7 @@ from html import escape
 
 from ..catalog import Board, Pay, Posting, slugify
 from ..fixtures import fill_html
-from ..http11 import Request, Response, html_response, text_response
+from ..http11 import Request, Response, html_response, status_response
 
 SITE = "linkedin"
 SEARCH_PATH = "/jobs-guest/jobs/api/seeMoreJobPostings/search"
@@ -36,12 +36,12 @@ EMPLOYMENT_TYPES = {
 
 def respond(request: Request, job_count: int) -> Response:
     if request.method != "GET":
-        return text_response(405)
+        return status_response(405)
     if request.path == SEARCH_PATH:
         return _search_page(request, job_count)
     if job_page := JOB_PAGE_PATH.fullmatch(request.path):
         return _job_page(int(job_page[1]) - ID_BASE, job_count)
-    return text_response(404)
+    return status_response(404)
 
 
 def _search_page(request: Request, job_count: int) -> Response:
@@ -75,7 +75,7 @@ def _card(posting: Posting, position: int) -> str:
 def _job_page(number: int, job_count: int) -> Response:
     posting = Board(SITE, None, job_count).find(number)
     if posting is None:
-        return text_response(404)
+        return status_response(404)
     pay = posting.pay
     compensation = (
         fill_html("linkedin_compensation.html", salary=_pay_range(pay, 2, PAY_SUFFIXES[pay.interval]))

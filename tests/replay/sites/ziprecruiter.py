@@ -18,7 +18,7 @@ from html import escape
 
 from ..catalog import Board, Posting, slugify
 from ..fixtures import fill_html, fill_json
-from ..http11 import Request, Response, html_response, text_response
+from ..http11 import Request, Response, html_response, status_response
 
 SITE = "zip_recruiter"
 SEARCH_PATH = re.compile(r"/jobs-search(?:/(\d+))?")
@@ -39,12 +39,12 @@ PAY_INTERVALS = {
 
 def respond(request: Request, job_count: int) -> Response:
     if request.method != "GET":
-        return text_response(405)
+        return status_response(405)
     if search := SEARCH_PATH.fullmatch(request.path):
         return _search_page(request, int(search[1] or 1), job_count)
     if request.path.startswith("/c/") and "jid" in request.query:
         return _job_page(request.query["jid"], job_count)
-    return text_response(404)
+    return status_response(404)
 
 
 def _search_page(request: Request, page: int, job_count: int) -> Response:
@@ -90,7 +90,7 @@ def _card(posting: Posting) -> object:
 def _job_page(listing_key: str, job_count: int) -> Response:
     posting = Board(SITE, None, job_count).find(int(listing_key, 16))
     if posting is None:
-        return text_response(404)
+        return status_response(404)
     company = posting.company
     details = fill_json(
         "ziprecruiter_job_details.json",

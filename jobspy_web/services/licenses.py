@@ -1,0 +1,624 @@
+"""The License Server: issue keys, validate them, bind them to machines, manage them.
+
+Validation
+    `validate_license` answers valid, or invalid with one `LicenseCode`, checking in this
+    fixed order (the first failure wins):
+
+      1. NOT_FOUND             no license has this key: all a key guesser can ever learn
+      2. REVOKED               revoked, for good
+      3. SUSPENDED             suspended until an operator reinstates it
+      4. EXPIRED               expires_at has passed (null: perpetual)
+      5. VERSION_UNSUPPORTED   app_version is older than LICENSE_MIN_APP_VERSION
+      6. FINGERPRINT_MISMATCH  a single-machine license (max_machines 1) runs on another machine
+         TOO_MANY_MACHINES     a multi-machine license already runs on max_machines others
+
+Machines
+    A fingerprint new to a license is activated (a `license_machines` row) when there is
+    room, by its first validate or by `activate_machine`; `deactivate_machine` frees the
+    slot. If max_machines falls below the number of machines (a change of type), the first
+    max_machines to have activated keep working and the others get the code of step 6.
+
+Cache
+    Answers are remembered per key and fingerprint, under
+    `license:<sha256(key)>:<sha256(fingerprint)[:32]>`: valid for an hour, invalid for five
+    minutes; expiry and app version are checked again on every hit. A miss counts the
+    validation with one `UPDATE licenses ... RETURNING` (validation_count + 1, exact under
+    concurrency), which also locks the row, and caches its answer before committing. Every
+    change to a license takes the same lock, then forgets the license's answers, found
+    through `license:<sha256(key)>:fps`; so no answer from before a change outlives it and
+    a revoked key fails its very next validate. Without Redis each process caches on its
+    own; a change made anywhere (the CLI, say) also writes a new token into
+    DATA_DIR/license_changes, which every process's cache keys include, so the rule holds.
+
+Issue, extend, change_license_type, suspend and the rest are written to be called again
+with the same arguments (webhook retries): a repeat changes nothing and logs nothing.
+Every change is in the audit log as `license.<verb>`.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Row, update
+from sqlmodel import Session, col, select
+
+from jobspy_web.models.base import utcnow
+from jobspy_web.models.license import (
+    License,
+    LicenseMachine,
+    LicenseMachinePublic,
+    LicensePublic,
+    LicenseStatus,
+)
+from jobspy_web.services import audit, license_keys
+from jobspy_web.services.cache import get_cache
+from jobspy_web.services.tiers import Tier, TierRules, rules_for
+from jobspy_web.settings import get_settings
+
+__all__ = [
+    "LICENSE_TYPES",
+    "IssuedLicense",
+    "LicenseCode",
+    "LicenseError",
+    "Validation",
+    "activate_machine",
+    "change_license_type",
+    "deactivate_machine",
+    "describe_license",
+    "extend_license",
+    "find_license",
+    "issue_license",
+    "licenses_for_user",
+    "list_licenses",
+    "regenerate_key",
+    "reinstate_license",
+    "revoke_license",
+    "suspend_license",
+    "validate_license",
+]
+
+VALID_TTL_S = 3600
+INVALID_TTL_S = 300
+# A key tried on more machines than this within the hour is answered from the database.
+MAX_CACHED_FINGERPRINTS = 100
+LICENSE_TYPES = (Tier.FREE.value, Tier.PRO.value, Tier.TEAM.value)
+APP_VERSION_PATTERN = r"^\d{1,6}(\.\d{1,6}){0,3}([-+][0-9A-Za-z.-]{1,40})?$"
+
+
+class LicenseCode(str, Enum):
+    NOT_FOUND = "NOT_FOUND"
+    REVOKED = "REVOKED"
+    SUSPENDED = "SUSPENDED"
+    EXPIRED = "EXPIRED"
+    VERSION_UNSUPPORTED = "VERSION_UNSUPPORTED"
+    FINGERPRINT_MISMATCH = "FINGERPRINT_MISMATCH"
+    TOO_MANY_MACHINES = "TOO_MANY_MACHINES"
+    MACHINE_NOT_FOUND = "MACHINE_NOT_FOUND"  # deactivate: the machine isn't on this license
+
+
+REASONS = {
+    LicenseCode.NOT_FOUND: "No license has this key.",
+    LicenseCode.REVOKED: "This license has been revoked.",
+    LicenseCode.SUSPENDED: "This license is suspended; please contact support.",
+    LicenseCode.EXPIRED: "This license has expired.",
+    LicenseCode.VERSION_UNSUPPORTED: "This version of the app is no longer supported; please update it.",
+    LicenseCode.FINGERPRINT_MISMATCH: "This license is activated on another machine.",
+    LicenseCode.TOO_MANY_MACHINES: "This license is already activated on as many machines as it allows.",
+    LicenseCode.MACHINE_NOT_FOUND: "This machine is not activated on this license.",
+}
+_STATUS_CODES = {LicenseStatus.REVOKED: LicenseCode.REVOKED, LicenseStatus.SUSPENDED: LicenseCode.SUSPENDED}
+_FINAL_CODES = (LicenseCode.NOT_FOUND, LicenseCode.REVOKED, LicenseCode.SUSPENDED, LicenseCode.EXPIRED)
+
+
+class LicenseError(ValueError):
+    """A management request that can't be done; the message is a sentence for the operator."""
+
+
+@dataclass(frozen=True)
+class Validation:
+    """The answer to "may this key run here?": `code` is None when it may."""
+
+    code: LicenseCode | None = None
+    license_type: str | None = None
+    features: tuple[str, ...] = ()
+    expires_at: datetime | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.code is None
+
+    def as_json(self) -> dict[str, Any]:
+        """The public answer; an invalid one says nothing about the license beyond its code."""
+        if self.code is None:
+            expires_at = self.expires_at.isoformat() if self.expires_at else None
+            return {"valid": True, "license_type": self.license_type, "features": list(self.features), "expires_at": expires_at}
+        return {"valid": False, "code": self.code.value, "reason": REASONS[self.code]}
+
+    def _to_cache(self) -> dict[str, Any]:
+        return {
+            "code": self.code.value if self.code else None,
+            "license_type": self.license_type,
+            "features": list(self.features),
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+        }
+
+    @classmethod
+    def _from_cache(cls, value: dict[str, Any]) -> Validation:
+        return cls(
+            code=LicenseCode(value["code"]) if value["code"] else None,
+            license_type=value["license_type"],
+            features=tuple(value["features"]),
+            expires_at=datetime.fromisoformat(value["expires_at"]) if value["expires_at"] else None,
+        )
+
+
+@dataclass(frozen=True)
+class IssuedLicense:
+    license: License
+    # Shown once, never stored. None when issue_license returned an earlier license with
+    # the same external_ref: that key can't be shown again (regenerate_key makes a new one).
+    key: str | None
+
+
+# --- validation ---------------------------------------------------------------------
+
+
+def validate_license(
+    *, session: Session, key: str, fingerprint: str, app_version: str, now: datetime | None = None
+) -> Validation:
+    """Decide whether `key` may run on `fingerprint`; never raises for a bad key.
+
+    A cached answer is used without touching `session`; otherwise the database decides,
+    the validation is counted and a machine with room is activated.
+    """
+    canonical = license_keys.parse_key(key)
+    if canonical is None:
+        return Validation(LicenseCode.NOT_FOUND)
+    key_hash = license_keys.hash_key(canonical)
+    now = now or utcnow()
+    cached = get_cache().get(_answer_key(key_hash, fingerprint))
+    if cached is not None:
+        return _recheck(Validation._from_cache(cached), now=now, app_version=app_version)
+    return _validate_in_database(session, key_hash, fingerprint, app_version, now=now)
+
+
+def activate_machine(
+    *,
+    session: Session,
+    key: str,
+    fingerprint: str,
+    app_version: str,
+    name: str | None = None,
+    now: datetime | None = None,
+) -> Validation:
+    """Validate from the database (never the cache), activating `fingerprint` if there is
+    room and recording its `name`; the answer is the same as validate_license's."""
+    canonical = license_keys.parse_key(key)
+    if canonical is None:
+        return Validation(LicenseCode.NOT_FOUND)
+    key_hash = license_keys.hash_key(canonical)
+    return _validate_in_database(session, key_hash, fingerprint, app_version, now=now or utcnow(), name=name)
+
+
+def _validate_in_database(
+    session: Session, key_hash: str, fingerprint: str, app_version: str, *, now: datetime, name: str | None = None
+) -> Validation:
+    # Counting first takes the row lock that every change to the license waits for, so
+    # the answer cached below can't be older than a change that forgets it.
+    row = session.execute(
+        update(License)
+        .where(col(License.license_key_hash) == key_hash)
+        .values(
+            validation_count=col(License.validation_count) + 1,
+            last_validated_at=now,
+            updated_at=col(License.updated_at),  # a validation is not an edit
+        )
+        .returning(
+            col(License.id),
+            col(License.status),
+            col(License.license_type),
+            col(License.features),
+            col(License.max_machines),
+            col(License.expires_at),
+        )
+    ).one_or_none()
+    if row is None:
+        answer = Validation(LicenseCode.NOT_FOUND)
+        _remember(key_hash, fingerprint, answer)
+        return answer
+    facts = Validation(None, row.license_type, tuple(row.features), row.expires_at)
+    code = _STATUS_CODES.get(row.status) or _expiry_code(row.expires_at, now)
+    if code is None and not _version_supported(app_version):
+        return replace(facts, code=LicenseCode.VERSION_UNSUPPORTED)  # depends on the request: not cached
+    if code is None:
+        code = _bind_machine(session, row, fingerprint, app_version, name=name, now=now)
+    answer = replace(facts, code=code)
+    _remember(key_hash, fingerprint, answer)
+    return answer
+
+
+def _recheck(cached: Validation, *, now: datetime, app_version: str) -> Validation:
+    """A cached answer, with the checks that depend on the clock and the request redone."""
+    if cached.code in _FINAL_CODES:
+        return cached
+    expired = _expiry_code(cached.expires_at, now)
+    if expired is not None:
+        return replace(cached, code=expired)
+    if not _version_supported(app_version):
+        return replace(cached, code=LicenseCode.VERSION_UNSUPPORTED)
+    return cached
+
+
+def _expiry_code(expires_at: datetime | None, now: datetime) -> LicenseCode | None:
+    return LicenseCode.EXPIRED if expires_at is not None and now >= expires_at else None
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    # Pre-release and build suffixes ("2.1.0-beta.1") compare as their release.
+    numbers = re.match(r"\d+(\.\d+)*", version)
+    parts = [int(part) for part in numbers.group().split(".")] if numbers else [0]
+    return tuple(parts + [0] * (4 - len(parts)))
+
+
+def _version_supported(app_version: str) -> bool:
+    return _version_tuple(app_version) >= _version_tuple(get_settings().license_min_app_version)
+
+
+def _bind_machine(
+    session: Session, license_row: Row[Any], fingerprint: str, app_version: str, *, name: str | None, now: datetime
+) -> LicenseCode | None:
+    machines = session.exec(
+        select(LicenseMachine)
+        .where(LicenseMachine.license_id == license_row.id)
+        .order_by(col(LicenseMachine.first_seen_at), col(LicenseMachine.id))
+    ).all()
+    position = next((index for index, machine in enumerate(machines) if machine.fingerprint == fingerprint), None)
+    limit = license_row.max_machines
+    if position is None and len(machines) < limit:
+        session.add(
+            LicenseMachine(
+                license_id=license_row.id, fingerprint=fingerprint, name=name, app_version=app_version, first_seen_at=now, last_seen_at=now
+            )
+        )
+        _audit(session, "machine_activate", license_row.id, None, machine=name, fingerprint=fingerprint[:16])
+        return None
+    if position is not None and position < limit:
+        machine = machines[position]
+        machine.last_seen_at, machine.app_version = now, app_version
+        machine.name = name or machine.name
+        session.add(machine)
+        return None
+    return LicenseCode.FINGERPRINT_MISMATCH if limit == 1 else LicenseCode.TOO_MANY_MACHINES
+
+
+# --- the cache ----------------------------------------------------------------------
+
+
+def _fingerprint_hash(fingerprint: str) -> str:
+    return license_keys.hash_key(fingerprint)[:32]
+
+
+def _prefix() -> str:
+    # Without Redis each process caches on its own, and a change made elsewhere (the CLI)
+    # can't reach into this process's cache. So every change also writes a new token to
+    # DATA_DIR/license_changes, and keys carry the token: answers from before it retire.
+    if get_settings().redis_url:
+        return "license:"
+    try:
+        return f"license:{_changes_file().read_text()}:"
+    except FileNotFoundError:
+        return "license:0:"
+
+
+def _changes_file() -> Path:
+    return get_settings().data_dir / "license_changes"
+
+
+def _note_a_change() -> None:
+    if not get_settings().redis_url:
+        path = _changes_file()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        scratch = path.with_name(f"{path.name}.{uuid.uuid4().hex}")
+        scratch.write_text(uuid.uuid4().hex[:12])
+        scratch.replace(path)  # atomic: readers see the old token or the new one
+
+
+def _answer_key(key_hash: str, fingerprint: str) -> str:
+    return f"{_prefix()}{key_hash}:{_fingerprint_hash(fingerprint)}"
+
+
+def _index_key(key_hash: str) -> str:
+    return f"{_prefix()}{key_hash}:fps"
+
+
+def _remember(key_hash: str, fingerprint: str, answer: Validation) -> None:
+    cache = get_cache()
+    if answer.code is not LicenseCode.NOT_FOUND:
+        # Only answers about a license need forgetting when it changes. The caller holds the
+        # license's row lock, so no other miss is editing this index at the same time.
+        fingerprints: list[str] = cache.get(_index_key(key_hash)) or []
+        if _fingerprint_hash(fingerprint) not in fingerprints:
+            if len(fingerprints) >= MAX_CACHED_FINGERPRINTS:
+                return
+            fingerprints.append(_fingerprint_hash(fingerprint))
+        cache.set(_index_key(key_hash), fingerprints, ttl_s=VALID_TTL_S)
+    ttl_s = VALID_TTL_S if answer.valid else INVALID_TTL_S
+    cache.set(_answer_key(key_hash, fingerprint), answer._to_cache(), ttl_s=ttl_s)
+
+
+def _forget_answers(key_hash: str) -> None:
+    cache = get_cache()
+    fingerprints = cache.get(_index_key(key_hash)) or []
+    cache.delete(_index_key(key_hash), *(f"{_prefix()}{key_hash}:{fp_hash}" for fp_hash in fingerprints))
+    _note_a_change()
+
+
+# --- issuing and managing -----------------------------------------------------------
+
+
+def issue_license(
+    *,
+    session: Session,
+    license_type: str,
+    user_id: uuid.UUID | None = None,
+    email: str | None = None,
+    days: int | None = None,
+    expires_at: datetime | None = None,
+    max_machines: int | None = None,
+    external_ref: str | None = None,
+    actor_id: uuid.UUID | None = None,
+) -> IssuedLicense:
+    """A new license with a new key (shown once), its features and machines from the tier.
+
+    No `days` or `expires_at`: perpetual. `email` finds the user when `user_id` isn't
+    given; an address with no account yet is kept with the license, unassigned.
+    With an `external_ref` already used, returns that license (key None) and changes nothing.
+    """
+    rules = _rules(license_type)
+    if days is not None and expires_at is not None:
+        raise LicenseError("Give days or expires_at, not both.")
+    if max_machines is not None and max_machines < 1:
+        raise LicenseError("A license needs at least one machine.")
+    if external_ref is not None and (earlier := _by_external_ref(session, external_ref)) is not None:
+        return IssuedLicense(earlier, None)
+    extra: dict[str, Any] = {}
+    if user_id is None and email:
+        from jobspy_web.services.accounts import find_user  # accounts imports much; only here
+
+        user = find_user(session=session, email=email)
+        user_id = user.id if user else None
+        extra = {} if user else {"email": email.strip().lower()}
+    key = license_keys.generate_key()
+    license = License(
+        user_id=user_id,
+        license_key_hash=license_keys.hash_key(key),
+        key_prefix=license_keys.display_prefix(key),
+        license_type=license_type,
+        features=list(rules.features),
+        max_machines=max_machines or rules.license_machines,
+        expires_at=expires_at or (utcnow().replace(microsecond=0) + timedelta(days=days) if days is not None else None),
+        external_ref=external_ref,
+        extra_metadata=extra,
+    )
+    # Two deliveries of one webhook at the same instant: the unique external_ref fails the
+    # second transaction, and its retry finds the first license above.
+    session.add(license)
+    session.flush()
+    _audit(session, "issue", license.id, actor_id, license_type=license_type, expires_at=_iso(license.expires_at), user_id=user_id and str(user_id))
+    return IssuedLicense(license, key)
+
+
+def suspend_license(*, session: Session, license_id: uuid.UUID, actor_id: uuid.UUID | None = None, reason: str | None = None) -> License:
+    """Stop the license until reinstated. Revoked licenses stay revoked."""
+    license = _locked(session, license_id)
+    if license.status is LicenseStatus.REVOKED:
+        raise LicenseError("This license is revoked; a revoked license can't be suspended.")
+    return _set_status(session, license, LicenseStatus.SUSPENDED, "suspend", actor_id, reason)
+
+
+def revoke_license(*, session: Session, license_id: uuid.UUID, actor_id: uuid.UUID | None = None, reason: str | None = None) -> License:
+    """Stop the license for good: its key never validates again."""
+    license = _locked(session, license_id)
+    return _set_status(session, license, LicenseStatus.REVOKED, "revoke", actor_id, reason)
+
+
+def reinstate_license(*, session: Session, license_id: uuid.UUID, actor_id: uuid.UUID | None = None, reason: str | None = None) -> License:
+    """Lift a suspension."""
+    license = _locked(session, license_id)
+    if license.status is LicenseStatus.REVOKED:
+        raise LicenseError("This license is revoked, which is final; issue a new one instead.")
+    return _set_status(session, license, LicenseStatus.ACTIVE, "reinstate", actor_id, reason)
+
+
+def extend_license(
+    *,
+    session: Session,
+    license_id: uuid.UUID,
+    days: int | None = None,
+    until: datetime | None = None,
+    actor_id: uuid.UUID | None = None,
+) -> License:
+    """Push the expiry later, never earlier; a perpetual license stays perpetual.
+
+    `until` is absolute, so repeating it is harmless (billing: the paid period's end);
+    `days` counts from the later of now and the current expiry (operators).
+    """
+    if (days is None) == (until is None):
+        raise LicenseError("Give days or until, one of them.")
+    if days is not None and days < 1:
+        raise LicenseError("Extend by at least one day.")
+    license = _locked(session, license_id)
+    if license.expires_at is None:
+        return license
+    target = until if until is not None else max(utcnow(), license.expires_at) + timedelta(days=days or 0)
+    if target <= license.expires_at:
+        return license
+    previous, license.expires_at = license.expires_at, target
+    return _changed(session, license, "extend", actor_id, expires_at=_iso(target), previous=_iso(previous))
+
+
+def change_license_type(*, session: Session, license_id: uuid.UUID, license_type: str, actor_id: uuid.UUID | None = None) -> License:
+    """Move to another tier: its features and machine count replace the license's."""
+    rules = _rules(license_type)
+    license = _locked(session, license_id)
+    if license.license_type == license_type:
+        return license
+    previous = license.license_type
+    license.license_type, license.features, license.max_machines = license_type, list(rules.features), rules.license_machines
+    return _changed(session, license, "change_type", actor_id, license_type=license_type, previous=previous)
+
+
+def regenerate_key(*, session: Session, license_id: uuid.UUID, actor_id: uuid.UUID | None = None) -> IssuedLicense:
+    """Replace the key (shown once); the old one stops validating at once. Machines stay."""
+    license = _locked(session, license_id)
+    if license.status is LicenseStatus.REVOKED:
+        raise LicenseError("This license is revoked; it gets no new key.")
+    old_hash, key = license.license_key_hash, license_keys.generate_key()
+    license.license_key_hash, license.key_prefix = license_keys.hash_key(key), license_keys.display_prefix(key)
+    _changed(session, license, "regenerate_key", actor_id)
+    _forget_answers(old_hash)
+    return IssuedLicense(license, key)
+
+
+def deactivate_machine(
+    *,
+    session: Session,
+    fingerprint: str,
+    key: str | None = None,
+    license_id: uuid.UUID | None = None,
+    owner_id: uuid.UUID | None = None,
+    actor_id: uuid.UUID | None = None,
+) -> LicenseCode | None:
+    """Free the slot `fingerprint` holds on the license named by `key` or `license_id`.
+
+    None when done; NOT_FOUND (no such license, or not `owner_id`'s when given) or
+    MACHINE_NOT_FOUND otherwise.
+    """
+    canonical = license_keys.parse_key(key) if key is not None else None
+    statement = select(License).with_for_update().execution_options(populate_existing=True)
+    if canonical is not None:
+        statement = statement.where(License.license_key_hash == license_keys.hash_key(canonical))
+    elif license_id is not None:
+        statement = statement.where(License.id == license_id)
+    else:
+        return LicenseCode.NOT_FOUND
+    license = session.exec(statement).one_or_none()
+    if license is None or (owner_id is not None and license.user_id != owner_id):
+        return LicenseCode.NOT_FOUND
+    machine = session.exec(
+        select(LicenseMachine).where(LicenseMachine.license_id == license.id, LicenseMachine.fingerprint == fingerprint)
+    ).one_or_none()
+    if machine is None:
+        return LicenseCode.MACHINE_NOT_FOUND
+    session.delete(machine)
+    _changed(session, license, "machine_deactivate", actor_id, machine=machine.name, fingerprint=fingerprint[:16])
+    return None
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+def licenses_for_user(*, session: Session, user_id: uuid.UUID) -> list[LicensePublic]:
+    """The user's licenses, newest first, each with its machines (never a key)."""
+    licenses = session.exec(select(License).where(License.user_id == user_id).order_by(col(License.created_at).desc())).all()
+    return [describe_license(session=session, license=license) for license in licenses]
+
+
+def list_licenses(
+    *, session: Session, user_id: uuid.UUID | None = None, status: LicenseStatus | None = None, limit: int = 1000
+) -> list[License]:
+    statement = select(License).order_by(col(License.created_at).desc()).limit(limit)
+    if user_id is not None:
+        statement = statement.where(License.user_id == user_id)
+    if status is not None:
+        statement = statement.where(License.status == status)
+    return list(session.exec(statement))
+
+
+def describe_license(*, session: Session, license: License) -> LicensePublic:
+    machines = session.exec(
+        select(LicenseMachine).where(LicenseMachine.license_id == license.id).order_by(col(LicenseMachine.first_seen_at))
+    ).all()
+    return LicensePublic.model_validate(
+        {**license.model_dump(), "machines": [LicenseMachinePublic.model_validate(m.model_dump()) for m in machines]}
+    )
+
+
+def find_license(*, session: Session, reference: str) -> License:
+    """The license a person means by `reference`: its id, its key, or its key's prefix."""
+    reference = reference.strip()
+    try:
+        found = session.get(License, uuid.UUID(reference))
+    except ValueError:
+        canonical = license_keys.parse_key(reference)
+        if canonical is not None:
+            found = session.exec(select(License).where(License.license_key_hash == license_keys.hash_key(canonical))).first()
+        else:
+            matches = session.exec(select(License).where(License.key_prefix == reference.upper()).limit(2)).all()
+            if len(matches) > 1:
+                raise LicenseError(f"More than one license starts with {reference}; use its id.") from None
+            found = matches[0] if matches else None
+    if found is None:
+        raise LicenseError(f"No license matches {reference}.")
+    return found
+
+
+# --- helpers ------------------------------------------------------------------------
+
+
+def _rules(license_type: str) -> TierRules:
+    if license_type not in LICENSE_TYPES:
+        raise LicenseError(f"Unknown license type {license_type!r}; use one of {', '.join(LICENSE_TYPES)}.")
+    return rules_for(license_type)
+
+
+def _by_external_ref(session: Session, external_ref: str) -> License | None:
+    return session.exec(select(License).where(License.external_ref == external_ref)).one_or_none()
+
+
+def _locked(session: Session, license_id: uuid.UUID) -> License:
+    # The row lock a validation miss also takes (see "Cache" above).
+    license = session.exec(
+        select(License).where(License.id == license_id).with_for_update().execution_options(populate_existing=True)
+    ).one_or_none()
+    if license is None:
+        raise LicenseError(f"No license {license_id}.")
+    return license
+
+
+def _set_status(
+    session: Session, license: License, status: LicenseStatus, verb: str, actor_id: uuid.UUID | None, reason: str | None
+) -> License:
+    if license.status is status:
+        return license
+    previous, license.status = license.status, status
+    return _changed(session, license, verb, actor_id, reason=reason, previous=previous.value)
+
+
+def _changed(session: Session, license: License, verb: str, actor_id: uuid.UUID | None, **details: Any) -> License:
+    session.add(license)
+    session.flush()
+    _forget_answers(license.license_key_hash)
+    _audit(session, verb, license.id, actor_id, **details)
+    return license
+
+
+def _audit(session: Session, verb: str, license_id: uuid.UUID, actor_id: uuid.UUID | None, **details: Any) -> None:
+    audit.record(
+        session=session,
+        action=f"license.{verb}",
+        actor_id=actor_id,
+        subject_type="license",
+        subject_id=license_id,
+        details={name: value for name, value in details.items() if value is not None},
+    )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
