@@ -132,13 +132,18 @@ async def run_search(search_id: uuid.UUID, *, site_timeout_s: float | None = Non
 
     async def run_site(site: str) -> None:
         async with slots:
-            await publish(site, SiteOutcome(SiteState.RUNNING))
             kwargs = params.scrape_kwargs(site)
             kwargs.update(proxies=settings.jobspy_proxies or None, ca_cert=settings.jobspy_ca_cert)
-            scrape = await scraping.scrape_site(kwargs, timeout_s=timeout_s)
+            # The scrape starts first; saying "running" must not delay the results.
+            scrape_task = asyncio.create_task(scraping.scrape_site(kwargs, timeout_s=timeout_s))
+            try:
+                await publish(site, SiteOutcome(SiteState.RUNNING))
+                scrape = await scrape_task
+            finally:
+                scrape_task.cancel()
             async with write_lock:
-                stored = await asyncio.to_thread(_store, search_id, site, scrape.rows)
-            await publish(site, classify(scrape, stored=stored, timeout_s=timeout_s))
+                outcome = await asyncio.to_thread(_store_and_record, search_id, site, scrape, timeout_s)
+            events.put_nowait(SearchEvent(search_id, site, outcome))
 
     tasks = [asyncio.create_task(run_site(site)) for site in params.site_name]
     final_status: SearchStatus | None = None
@@ -167,18 +172,25 @@ async def run_search(search_id: uuid.UUID, *, site_timeout_s: float | None = Non
             await asyncio.to_thread(_finish, search_id, SearchStatus.CANCELLED)
 
 
-def _save_outcome(search_id: uuid.UUID, site: str, outcome: SiteOutcome) -> None:
-    with write_session() as session:
-        search = session.get(Search, search_id, with_for_update=True)
-        assert search is not None
-        search.site_outcomes = {**search.site_outcomes, site: outcome.as_json()}
-        search.heartbeat_at = utcnow()
-        session.add(search)
+def _save_outcome(search_id: uuid.UUID, site: str, outcome: SiteOutcome, session: Session | None = None) -> None:
+    if session is None:
+        with write_session() as session:
+            return _save_outcome(search_id, site, outcome, session)
+    search = session.get(Search, search_id, with_for_update=True)
+    assert search is not None
+    search.site_outcomes = {**search.site_outcomes, site: outcome.as_json()}
+    search.heartbeat_at = utcnow()
+    session.add(search)
+    return None
 
 
-def _store(search_id: uuid.UUID, site: str, rows: list[dict[str, Any]]) -> int:
+def _store_and_record(search_id: uuid.UUID, site: str, scrape: scraping.SiteScrape, timeout_s: float) -> SiteOutcome:
+    """One transaction: the site's jobs and its outcome become visible together."""
     with write_session() as session:
-        return jobs.store_site_jobs(session=session, search_id=search_id, site=site, rows=rows)
+        stored = jobs.store_site_jobs(session=session, search_id=search_id, site=site, rows=scrape.rows)
+        outcome = classify(scrape, stored=stored, timeout_s=timeout_s)
+        _save_outcome(search_id, site, outcome, session)
+    return outcome
 
 
 def _beat(search_id: uuid.UUID) -> bool:
