@@ -92,9 +92,7 @@ def _request(path: str, body: bytes) -> bytes:
 async def _connection(port: int, source: str, requests: Iterator[bytes], deadline: float, phase: Phase, record: bool) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0))
     try:
-        for request in requests:
-            if time.perf_counter() >= deadline:
-                break
+        while time.perf_counter() < deadline and (request := next(requests, None)) is not None:
             started = time.perf_counter()
             writer.write(request)
             head = await reader.readuntil(b"\r\n\r\n")

@@ -23,13 +23,6 @@ from jobspy_web.services import api_tokens, jwt_tokens, rate_limits
 from jobspy_web.services.jwt_tokens import IssuedToken
 from jobspy_web.services.passwords import MAX_LENGTH as MAX_PASSWORD_CHARS
 
-# Per IP against spraying. Per account, the very bucket browser sign-in uses (auth_web.log_in),
-# so the two doors together allow one budget of password guesses. Per API token, a client
-# needs one exchange per access token lifetime; more is a loop gone wrong. All forget within
-# a minute: slowed down, never locked out.
-IP_LIMIT = "30/minute"
-ACCOUNT_LIMIT = "10/minute"
-API_TOKEN_LIMIT = "10/minute"
 
 
 class TokenRequest(BaseModel):
@@ -69,12 +62,13 @@ def _exchange(body: TokenRequest) -> IssuedToken | None:
 
 
 async def issue_token(request: Request) -> JSONResponse:
-    await _limit(IP_LIMIT, "token-ip", client_ip(request))
+    await _limit(rate_limits.TOKEN_EXCHANGE_PER_IP, "token-ip", client_ip(request))
     body = await parse_body(request, TokenRequest)
     if body.api_token is not None:
-        await _limit(API_TOKEN_LIMIT, "token-secret", api_tokens.hash_secret(body.api_token))
+        # A client needs one exchange per access-token lifetime; more is a loop gone wrong.
+        await _limit(rate_limits.TOKEN_EXCHANGE_PER_API_TOKEN, "token-secret", api_tokens.hash_secret(body.api_token))
     else:
-        await _limit(ACCOUNT_LIMIT, "login-account", (body.email or "").strip().lower())
+        await _limit(rate_limits.LOGIN_PER_ACCOUNT, *rate_limits.login_account_bucket(body.email or ""))
     # Off the event loop: Argon2 takes tens of milliseconds of CPU by design.
     issued = await run_in_threadpool(_exchange, body)
     if issued is None:

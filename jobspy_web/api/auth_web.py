@@ -62,15 +62,15 @@ def _with_cookie(response: Response, secret: str) -> Response:
     return response
 
 
-async def _too_many(kind: str, *keys: str, limit: str) -> bool:
-    return not (await rate_limits.hit(limit, kind, *keys)).allowed
+async def _too_many(limit: str, *identifiers: str) -> bool:
+    return not (await rate_limits.hit(limit, *identifiers)).allowed
 
 
 async def sign_up(request: Request) -> Response:
     if not same_origin(request):
         return _redirect("/signup", error="CSRF")
     form = await _form(request)
-    if await _too_many("signup-ip", client_ip(request), limit="10/hour"):
+    if await _too_many(rate_limits.SIGNUP_PER_IP, "signup-ip", client_ip(request)):
         return _redirect("/signup", error="RATE_LIMITED")
     try:
         with write_session() as session:
@@ -96,7 +96,9 @@ async def log_in(request: Request) -> Response:
         return _redirect("/login", error="CSRF")
     email, ip = form.get("email", "").strip().lower(), client_ip(request)
     # Per IP against spraying, per account against guessing one password; both forget within minutes.
-    if await _too_many("login-ip", ip, limit="30/minute") or await _too_many("login-account", email, limit="10/minute"):
+    if await _too_many(rate_limits.LOGIN_PER_IP, "login-ip", ip) or await _too_many(
+        rate_limits.LOGIN_PER_ACCOUNT, *rate_limits.login_account_bucket(email)
+    ):
         return _redirect("/login", error="RATE_LIMITED", email=email[:320])
     with write_session() as session:
         user = accounts.authenticate(session=session, email=email, password=form.get("password", ""))
@@ -118,7 +120,7 @@ async def log_out(request: Request) -> Response:
 
 async def forgot_password(request: Request) -> Response:
     form = await _form(request)
-    if same_origin(request) and not await _too_many("reset-ip", client_ip(request), limit="5/minute"):
+    if same_origin(request) and not await _too_many(rate_limits.RESET_PER_IP, "reset-ip", client_ip(request)):
         with write_session() as session:
             accounts.request_password_reset(session=session, email=form.get("email", ""), ip=client_ip(request))
     return _redirect("/login", notice="reset_sent")
@@ -127,7 +129,7 @@ async def forgot_password(request: Request) -> Response:
 async def reset_password(request: Request) -> Response:
     form = await _form(request)
     token = form.get("token", "")
-    if not same_origin(request) or await _too_many("reset-ip", client_ip(request), limit="5/minute"):
+    if not same_origin(request) or await _too_many(rate_limits.RESET_PER_IP, "reset-ip", client_ip(request)):
         return _redirect("/reset", error="RATE_LIMITED", token=token)
     try:
         with write_session() as session:

@@ -7,8 +7,6 @@ without either, a key pair is generated once into DATA_DIR/jwt_private.pem (mode
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import time
 import uuid
 from collections.abc import Callable
@@ -37,6 +35,7 @@ from jobspy_web.models.base import utcnow
 from jobspy_web.models.user import User
 from jobspy_web.services.cache import get_cache
 from jobspy_web.services.tiers import Tier
+from jobspy_web.services.local_secrets import write_private_file
 from jobspy_web.settings import get_settings
 
 __all__ = [
@@ -166,28 +165,13 @@ def _import_private_key(pem: str, *, source: str) -> RSAKey:
 
 def _read_or_create_dev_key(path: Path) -> str:
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
         native = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         pem = native.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        # Write a private temp file, then link it into place: two workers starting at
-        # once both succeed, the first link wins, and nobody reads a half-written file.
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            with os.fdopen(descriptor, "wb") as file:
-                file.write(pem)
-                file.flush()
-                os.fsync(file.fileno())
-            try:
-                os.link(temporary, path)
-            except FileExistsError:
-                pass
-        finally:
-            temporary.unlink(missing_ok=True)
+        write_private_file(path, pem)
     return path.read_text()
 
 

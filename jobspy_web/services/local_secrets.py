@@ -20,11 +20,28 @@ def local_secret(filename: str, *, variable: str, make: callable = lambda: secre
         raise MissingSecretError(f"{variable} must be set in production")
     path = Path(settings.data_dir) / filename
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            file.write(make())
+        write_private_file(path, make().encode())
     return path.read_text()
+
+
+def write_private_file(path: Path, content: bytes) -> None:
+    """Create `path` (mode 0600) unless it exists. Written to a temp file, then linked into
+    place: two workers starting at once both succeed, the first link wins, and nobody reads
+    a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(content)
+            file.flush()
+            os.fsync(file.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def secret_key() -> str:

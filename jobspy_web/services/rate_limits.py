@@ -14,6 +14,22 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from jobspy_web.settings import get_settings
 
 
+# The sign-in doors. Browser sign-in and POST /auth/token count password guesses in the
+# same LOGIN_PER_ACCOUNT bucket, so together they allow one budget. All windows are short:
+# repeated failures are slowed down, never locked out for good.
+SIGNUP_PER_IP = "10/hour"
+LOGIN_PER_IP = "30/minute"
+LOGIN_PER_ACCOUNT = "10/minute"
+RESET_PER_IP = "5/minute"
+TOKEN_EXCHANGE_PER_IP = "30/minute"
+TOKEN_EXCHANGE_PER_API_TOKEN = "10/minute"
+
+
+def login_account_bucket(email: str) -> tuple[str, str]:
+    """The identifiers of an account's password-guess bucket, shared by both doors."""
+    return ("login-account", email.strip().lower())
+
+
 @dataclass(frozen=True)
 class Verdict:
     allowed: bool

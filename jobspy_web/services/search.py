@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from jobspy_web.db import read_session, write_session
+from jobspy_web.db import write_session
 from jobspy_web.models import Search, SearchStatus
 from jobspy_web.models.base import utcnow
 from jobspy_web.services import jobs, scraping

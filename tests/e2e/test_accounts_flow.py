@@ -6,7 +6,7 @@ import uuid
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import ADMIN_EMAIL, PASSWORD, sign_in, sign_up
+from tests.e2e.conftest import ADMIN_EMAIL, sign_in, sign_up
 from tests.e2e.test_search_page import fill_search
 
 

@@ -1,6 +1,5 @@
 """The search pipeline end to end: real JobSpy scrapers, in child processes, through the replay proxy."""
 
-import asyncio
 import time
 import uuid
 from datetime import timedelta
