@@ -2,12 +2,53 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class PlanSetting(BaseModel):
+    """One plan on the Pricing page. What it unlocks comes from its tier (services.tiers)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
+    name: str = Field(min_length=1, max_length=80)
+    tier: Literal["free", "pro", "team"]
+    # free: nothing to pay; subscription: Stripe Checkout; one_time: a PaymentIntent.
+    kind: Literal["free", "subscription", "one_time"]
+    interval: Literal["month", "year"] | None = None
+    price_cents: int = Field(0, ge=0, le=100_000_000)
+    currency: str = Field("usd", pattern=r"^[a-z]{3}$")
+    # Empty: shown, but not for sale until the Stripe price exists.
+    stripe_price_id: str = Field("", pattern=r"^(price_[A-Za-z0-9_]{1,200})?$")
+    # one_time plans: how long the license they issue lasts; None: for good.
+    license_days: int | None = Field(None, ge=1, le=36_500)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> PlanSetting:
+        if (self.kind == "subscription") != (self.interval is not None):
+            raise ValueError(f"plan {self.id}: a subscription has an interval (month or year), other kinds none")
+        if self.kind == "free" and (self.price_cents or self.stripe_price_id or self.tier != "free"):
+            raise ValueError(f"plan {self.id}: a free plan has no price and the free tier")
+        if self.kind != "free" and self.price_cents == 0:
+            raise ValueError(f"plan {self.id}: a paid plan needs price_cents above 0")
+        if self.license_days is not None and self.kind != "one_time":
+            raise ValueError(f"plan {self.id}: license_days is for one_time plans (subscriptions last their period)")
+        return self
+
+
+DEFAULT_PLANS = [
+    PlanSetting(id="free", name="Free", tier="free", kind="free"),
+    PlanSetting(id="pro_monthly", name="Pro", tier="pro", kind="subscription", interval="month", price_cents=1200),
+    PlanSetting(id="pro_yearly", name="Pro (yearly)", tier="pro", kind="subscription", interval="year", price_cents=12000),
+    PlanSetting(id="team_monthly", name="Team", tier="team", kind="subscription", interval="month", price_cents=4900),
+    PlanSetting(id="desktop_lifetime", name="Desktop lifetime", tier="pro", kind="one_time", price_cents=14900),
+]
 
 
 class Settings(BaseSettings):
@@ -60,6 +101,15 @@ class Settings(BaseSettings):
     license_limit_per_ip: str = Field("300/minute", pattern=r"^\d+/(second|minute|hour|day)$")
     license_limit_per_key: str = Field("60/minute", pattern=r"^\d+/(second|minute|hour|day)$")
 
+    # Stripe. No secret key: the Pricing page shows the plans and says payments are off.
+    stripe_secret_key: SecretStr = SecretStr("")
+    stripe_publishable_key: str = Field("", pattern=r"^(pk_(test|live)_[A-Za-z0-9]+)?$")
+    stripe_webhook_secret: SecretStr = SecretStr("")
+    # Empty: Stripe itself. Tests point the SDK at a local fake server.
+    stripe_api_base: str = ""
+    # BILLING_PLANS: a JSON list of PlanSetting objects; ids are what the API and pages use.
+    billing_plans: Annotated[list[PlanSetting], NoDecode] = Field(default_factory=lambda: list(DEFAULT_PLANS), min_length=1)
+
     @field_validator("jobspy_proxies", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
@@ -81,6 +131,52 @@ class Settings(BaseSettings):
         if isinstance(value, str) and "\n" not in value and "\\n" in value:
             return value.replace("\\n", "\n")
         return value
+
+    @field_validator("stripe_secret_key")
+    @classmethod
+    def _stripe_key_shape(cls, value: SecretStr) -> SecretStr:
+        # The message never repeats the value: it is a secret.
+        if value.get_secret_value() and not value.get_secret_value().startswith(("sk_", "rk_")):
+            raise ValueError("use a Stripe secret (sk_...) or restricted (rk_...) key")
+        return value
+
+    @field_validator("stripe_webhook_secret")
+    @classmethod
+    def _webhook_secret_shape(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        secret = value.get_secret_value()
+        if secret and not secret.startswith("whsec_"):
+            raise ValueError("use the endpoint's signing secret (whsec_...)")
+        # Payments without webhooks would take money and never grant the plan.
+        paying = info.data.get("stripe_secret_key", SecretStr("")).get_secret_value()
+        if not secret and paying and info.data.get("environment") == "production":
+            raise ValueError("must be set when STRIPE_SECRET_KEY is")
+        return value
+
+    @field_validator("stripe_api_base")
+    @classmethod
+    def _stripe_base_scheme(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("use an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @field_validator("billing_plans", mode="before")
+    @classmethod
+    def _plans_json(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError:
+                raise ValueError("not valid JSON: give a list of plan objects") from None
+        return value
+
+    @field_validator("billing_plans")
+    @classmethod
+    def _unique_plans(cls, plans: list[PlanSetting]) -> list[PlanSetting]:
+        for field in ("id", "stripe_price_id"):
+            values = [getattr(plan, field) for plan in plans if getattr(plan, field)]
+            if len(values) != len(set(values)):
+                raise ValueError(f"two plans share a {field}")
+        return plans
 
     @field_validator("database_url", "database_replica_url")
     @classmethod

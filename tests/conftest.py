@@ -30,6 +30,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "postgres_url" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.postgresql)
+    # Browser tests last: pytest-playwright's sync API keeps an event loop running in this
+    # thread until the session ends, and pytest-asyncio can't start one after it.
+    items.sort(key=lambda item: "e2e" in item.nodeid.split("/"))
 
 
 def _forget_app_state() -> None:

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from jobspy_web.api import auth_tokens, auth_web, oauth
+from jobspy_web.api import auth_tokens, auth_web, billing, oauth
 from jobspy_web.api.errors import EXCEPTION_HANDLERS
 from jobspy_web.api.licenses import routes as license_routes
 from jobspy_web.db import read_session
@@ -26,7 +26,7 @@ async def health(_request: Request) -> JSONResponse:
 
 def all_routes() -> list[BaseRoute]:
     # Each area keeps its routes in its own module and lists them here.
-    return [Route("/health", health, methods=["GET"]), *auth_web.routes, *oauth.routes, *auth_tokens.routes, *license_routes]
+    return [Route("/health", health, methods=["GET"]), *auth_web.routes, *oauth.routes, *auth_tokens.routes, *license_routes, *billing.routes]
 
 
 def build_api() -> Starlette:

@@ -8,7 +8,7 @@ so a crafted link can't put words on our page).
 
 from __future__ import annotations
 
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -47,6 +47,15 @@ def same_origin(request: Request) -> bool:
 async def _form(request: Request) -> dict[str, str]:
     form = await request.form()
     return {key: str(value)[:MAX_FIELD] for key, value in form.items() if isinstance(value, str)}
+
+
+def _from_page(request: Request, form: dict[str, str], name: str) -> str:
+    """A hidden field's value, or the same parameter of the page the form was on: a form
+    sent before the page finished loading has its hidden fields still empty."""
+    if form.get(name):
+        return form[name]
+    referer = urlsplit(request.headers.get("referer", ""))
+    return parse_qs(referer.query).get(name, [""])[0][:MAX_FIELD]
 
 
 def _with_cookie(response: Response, secret: str) -> Response:
@@ -91,7 +100,7 @@ async def sign_up(request: Request) -> Response:
 
 async def log_in(request: Request) -> Response:
     form = await _form(request)
-    next_path = _safe_next(form.get("next", "/"))
+    next_path = _safe_next(_from_page(request, form, "next"))
     if not same_origin(request):
         return _redirect("/login", error="CSRF")
     email, ip = form.get("email", "").strip().lower(), client_ip(request)
@@ -128,7 +137,7 @@ async def forgot_password(request: Request) -> Response:
 
 async def reset_password(request: Request) -> Response:
     form = await _form(request)
-    token = form.get("token", "")
+    token = _from_page(request, form, "token")
     if not same_origin(request) or await _too_many(rate_limits.RESET_PER_IP, "reset-ip", client_ip(request)):
         return _redirect("/reset", error="RATE_LIMITED", token=token)
     try:

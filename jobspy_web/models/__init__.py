@@ -2,7 +2,7 @@
 
 from jobspy_web.models.account import ApiToken, LoginSession, OAuthIdentity, OutboxMessage, RevokedJwt
 from jobspy_web.models.audit import AuditEvent
-from jobspy_web.models.billing import Payment, Subscription
+from jobspy_web.models.billing import Payment, StripeEvent, Subscription
 from jobspy_web.models.license import License, LicenseMachine, LicenseStatus
 from jobspy_web.models.search import Job, Search, SearchJob, SearchStatus
 from jobspy_web.models.usage import ApiUsage
@@ -25,6 +25,7 @@ __all__ = [
     "Search",
     "SearchJob",
     "SearchStatus",
+    "StripeEvent",
     "Subscription",
     "User",
 ]

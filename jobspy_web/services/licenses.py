@@ -40,6 +40,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from datetime import datetime, timedelta
 from enum import Enum
 from pathlib import Path
@@ -71,6 +72,7 @@ __all__ = [
     "change_license_type",
     "deactivate_machine",
     "describe_license",
+    "expire_license",
     "extend_license",
     "find_license",
     "issue_license",
@@ -227,6 +229,7 @@ def _validate_in_database(
             col(License.max_machines),
             col(License.expires_at),
         )
+        .execution_options(synchronize_session=False)  # no ORM objects to refresh: much faster
     ).one_or_none()
     if row is None:
         answer = Validation(LicenseCode.NOT_FOUND)
@@ -259,6 +262,7 @@ def _expiry_code(expires_at: datetime | None, now: datetime) -> LicenseCode | No
     return LicenseCode.EXPIRED if expires_at is not None and now >= expires_at else None
 
 
+@lru_cache(maxsize=256)
 def _version_tuple(version: str) -> tuple[int, ...]:
     # Pre-release and build suffixes ("2.1.0-beta.1") compare as their release.
     numbers = re.match(r"\d+(\.\d+)*", version)
@@ -273,8 +277,9 @@ def _version_supported(app_version: str) -> bool:
 def _bind_machine(
     session: Session, license_row: Row[Any], fingerprint: str, app_version: str, *, name: str | None, now: datetime
 ) -> LicenseCode | None:
-    machines = session.exec(
-        select(LicenseMachine)
+    # Plain columns, not ORM objects: this runs on every cache miss.
+    machines = session.execute(
+        select(col(LicenseMachine.id), col(LicenseMachine.fingerprint))
         .where(LicenseMachine.license_id == license_row.id)
         .order_by(col(LicenseMachine.first_seen_at), col(LicenseMachine.id))
     ).all()
@@ -289,10 +294,9 @@ def _bind_machine(
         _audit(session, "machine_activate", license_row.id, None, machine=name, fingerprint=fingerprint[:16])
         return None
     if position is not None and position < limit:
-        machine = machines[position]
-        machine.last_seen_at, machine.app_version = now, app_version
-        machine.name = name or machine.name
-        session.add(machine)
+        seen = {"last_seen_at": now, "app_version": app_version, **({"name": name} if name else {})}
+        touch = update(LicenseMachine).where(col(LicenseMachine.id) == machines[position].id).values(**seen)
+        session.execute(touch.execution_options(synchronize_session=False))
         return None
     return LicenseCode.FINGERPRINT_MISMATCH if limit == 1 else LicenseCode.TOO_MANY_MACHINES
 
@@ -461,6 +465,16 @@ def extend_license(
         return license
     previous, license.expires_at = license.expires_at, target
     return _changed(session, license, "extend", actor_id, expires_at=_iso(target), previous=_iso(previous))
+
+
+def expire_license(*, session: Session, license_id: uuid.UUID, at: datetime, actor_id: uuid.UUID | None = None) -> License:
+    """End the license at `at` (billing: the subscription ended), never later than it
+    already ends; validating after `at` answers EXPIRED. Repeating it is harmless."""
+    license = _locked(session, license_id)
+    if license.expires_at is not None and license.expires_at <= at:
+        return license
+    previous, license.expires_at = license.expires_at, at
+    return _changed(session, license, "expire", actor_id, expires_at=_iso(at), previous=_iso(previous))
 
 
 def change_license_type(*, session: Session, license_id: uuid.UUID, license_type: str, actor_id: uuid.UUID | None = None) -> License:

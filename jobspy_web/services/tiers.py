@@ -84,6 +84,12 @@ def search_denial(tier: Tier | str, *, sites: list[str], results_wanted: int) ->
     return None
 
 
+_RANK = (Tier.FREE, Tier.PRO, Tier.TEAM, Tier.ADMIN)
+
+
 def tier_for_user(*, session: Any, user: Any) -> Tier:
-    """The tier a user acts with: their role for now (billing and licenses raise it later)."""
-    return Tier(user.role.value)
+    """The tier a user acts with: the highest of their role, the plan of a subscription in
+    force and the type of a license in force. An admin stays admin."""
+    from jobspy_web.services.billing import paid_tiers  # billing imports this module
+
+    return max([Tier(user.role.value), *paid_tiers(session=session, user_id=user.id)], key=_RANK.index)

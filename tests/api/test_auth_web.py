@@ -92,3 +92,13 @@ async def test_logout_ends_the_session_on_the_server(web):
 async def test_verify_link_with_garbage_token_is_a_clear_error(web):
     response = await web.get("/auth/verify", params={"token": "garbage"})
     assert "error=INVALID_LINK" in response.headers["location"]
+
+
+async def test_a_form_sent_before_the_page_loaded_still_goes_to_next(web):
+    await sign_up(web)
+    response = await web.post(
+        "/auth/login",
+        data={"email": "ada@example.com", "password": PASSWORD, "next": ""},
+        headers={"referer": "http://testserver/login?next=/admin"},
+    )
+    assert response.headers["location"] == "/admin"

@@ -7,28 +7,34 @@ between searches through `replay_proxy.scenario`.
 from __future__ import annotations
 
 import os
+import re
+import secrets
 import signal
 import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import re
-import uuid
-
 import httpx
 import pytest
-from playwright.sync_api import Page
+import redis
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from playwright.sync_api import Page, expect
 
-from db_helpers import REPO_ROOT, upgrade_to_head
+from db_helpers import REPO_ROOT, temporary_postgres_database, upgrade_to_head
 from jobspy_web.cli import ensure_bun
 from tests.replay import ReplayProxy
 
 CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "correct horse battery"
 ADMIN_EMAIL = "admin@example.com"
+# A fresh worker's first page can take seconds on a 2-core CI machine; people wait too.
+expect.set_options(timeout=20_000)
+E2E_REDIS_URL = "redis://127.0.0.1:6379/12"  # its own Redis database, flushed at start
 START_TIMEOUT_S = 420  # the first run of a fresh clone installs the frontend's packages
 
 
@@ -49,58 +55,98 @@ def browser_type_launch_args() -> dict:
     }
 
 
+class AppServer:
+    """`reflex run --env prod` in its own process group, in production mode: PostgreSQL,
+    Redis (state, cache, rate limits; so Reflex runs several workers) and configured keys."""
+
+    def __init__(self, env: dict[str, str], port: int, log_path: Path) -> None:
+        self.env, self.port, self.log_path = env, port, log_path
+        self.url = f"http://127.0.0.1:{port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log_path.open("a") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "reflex", "run", "--env", "prod", "--frontend-port", str(self.port)],
+                cwd=REPO_ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # so the whole group (workers, bun) stops together
+            )
+        _wait_until_serving(self.url, self.process, self.log_path)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            _stop(self.process)
+            self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+def _private_keys(directory: Path) -> dict[str, str]:
+    """Production refuses to invent keys, so the test makes them like an operator would."""
+    jwt_key = directory / "jwt.pem"
+    jwt_key.write_bytes(
+        rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    license_key = directory / "license-signing.pem"
+    license_key.write_bytes(
+        ed25519.Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return {
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "JWT_PRIVATE_KEY_FILE": str(jwt_key),
+        "LICENSE_SIGNING_KEY_FILE": str(license_key),
+    }
+
+
 @pytest.fixture(scope="session")
-def app_url(replay_proxy: ReplayProxy, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_server(replay_proxy: ReplayProxy, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     ensure_bun()  # Reflex builds the frontend with bun
     data_dir = tmp_path_factory.mktemp("e2e-data")
     port = _free_port()
-    database_url = f"sqlite:///{data_dir / 'e2e.db'}"
-    upgrade_to_head(database_url)
-    env = {
-        **os.environ,
-        "REFLEX_TELEMETRY_ENABLED": "false",
-        "DATA_DIR": str(data_dir),
-        "DATABASE_URL": database_url,
-        "REDIS_URL": "",
-        "JOBSPY_PROXIES": replay_proxy.url,
-        "JOBSPY_CA_CERT": str(replay_proxy.ca_cert_path),
-        "JOBSPY_SITE_TIMEOUT_SECONDS": "20",
-        "PUBLIC_URL": f"http://127.0.0.1:{port}",
-    }
-    log_path = data_dir / "reflex.log"
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "reflex", "run", "--env", "prod", "--frontend-port", str(port)],
+    with temporary_postgres_database("jobspy_e2e") as database_url:
+        upgrade_to_head(database_url)
+        redis.Redis.from_url(E2E_REDIS_URL).flushdb()
+        env = {
+            **os.environ,
+            "REFLEX_TELEMETRY_ENABLED": "false",
+            "ENVIRONMENT": "production",
+            "DATA_DIR": str(data_dir),
+            "DATABASE_URL": database_url,
+            "REDIS_URL": E2E_REDIS_URL,
+            "JOBSPY_PROXIES": replay_proxy.url,
+            "JOBSPY_CA_CERT": str(replay_proxy.ca_cert_path),
+            "JOBSPY_SITE_TIMEOUT_SECONDS": "20",
+            "PUBLIC_URL": f"http://127.0.0.1:{port}",
+            **_private_keys(data_dir),
+        }
+        # An operator account, made the way the README says: through the CLI.
+        subprocess.run(
+            [sys.executable, "-m", "jobspy_web.cli", "user", "create", "--email", ADMIN_EMAIL, "--role", "admin", "--verified"],
             cwd=REPO_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # so the whole group (workers, bun) stops together
+            env={**env, "JOBSPY_NEW_PASSWORD": PASSWORD},
+            check=True,
+            capture_output=True,
         )
-    url = f"http://127.0.0.1:{port}"
-    # An operator account, made the way the README says: through the CLI.
-    subprocess.run(
-        [sys.executable, "-m", "jobspy_web.cli", "user", "create", "--email", ADMIN_EMAIL, "--role", "admin", "--verified"],
-        cwd=REPO_ROOT,
-        env={**env, "JOBSPY_NEW_PASSWORD": PASSWORD},
-        check=True,
-        capture_output=True,
-    )
-    try:
-        _wait_until_serving(url, server, log_path)
-        yield url
-    finally:
-        _stop(server)
+        server = AppServer(env, port, data_dir / "reflex.log")
+        try:
+            server.start()
+            yield server
+        finally:
+            server.stop()
 
 
-def _stop(server: subprocess.Popen) -> None:
-    try:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(15)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass  # it already exited (the failure says why)
+@pytest.fixture(scope="session")
+def app_url(app_server: AppServer) -> str:
+    return app_server.url
 
 
 def _wait_until_serving(url: str, server: subprocess.Popen, log_path: Path) -> None:
@@ -147,3 +193,14 @@ def signed_in(page: Page, app_url: str) -> Page:
     """A new user, signed up and signed in through the pages."""
     sign_up(page, app_url, f"user-{uuid.uuid4().hex[:8]}@example.com")
     return page
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(15)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(5)
+    except ProcessLookupError:
+        pass  # it already exited (the failure says why)

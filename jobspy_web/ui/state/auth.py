@@ -123,8 +123,8 @@ class AuthState(rx.State):
 
     @rx.var
     def next_path(self) -> str:
-        target = self.router.url.query_parameters.get("next", "/")
-        return target if target.startswith("/") and not target.startswith("//") else "/"
+        # Empty until known: the sign-in route then reads `next` from the page's address.
+        return self.router.url.query_parameters.get("next", "")
 
     @rx.var
     def link_token(self) -> str:

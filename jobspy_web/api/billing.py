@@ -1,0 +1,199 @@
+"""Plans, payments and Stripe's webhooks over HTTP.
+
+  GET  /pricing-plans          public: {"payments_enabled", "plans": [plan, ...]}
+  POST /billing/checkout       form {plan_id, attempt?} -> 303 to Stripe Checkout
+  POST /billing/portal         form {attempt?}          -> 303 to the Stripe Customer Portal
+  POST /create-payment-intent  {plan_id, attempt?}      -> {client_secret, payment_intent_id}
+  POST /webhooks/stripe        Stripe's signed events   -> {"received": true, "outcome"}
+
+The three POSTs a person makes need a sign-in: the session cookie (same-origin only) or
+`Authorization: Bearer <jwt>`. With a bearer token, checkout and portal answer
+{"url": ...} instead of redirecting. A form post that fails is sent back to its page
+with ?error=<code>; a JSON request gets {"error": {"code", "message"}}.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+import stripe
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from jobspy_web.api.auth_guard import require_jwt
+from jobspy_web.api.auth_web import same_origin
+from jobspy_web.api.errors import ApiError, parse_body
+from jobspy_web.db import read_session, write_session
+from jobspy_web.models import User
+from jobspy_web.services import billing, login_sessions, webhooks
+from jobspy_web.services.billing import BillingError, BillingErrorCode
+from jobspy_web.services.billing_plans import all_plans
+from jobspy_web.services.stripe_client import payments_configured
+from jobspy_web.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_TOLERANCE_S = 300
+MAX_EVENT_BYTES = 1024 * 1024
+ATTEMPT_PATTERN = r"^[A-Za-z0-9_-]{0,64}$"
+_STATUS = {
+    BillingErrorCode.NOT_CONFIGURED: 503,
+    BillingErrorCode.UNKNOWN_PLAN: 404,
+    BillingErrorCode.NOT_FOR_SALE: 409,
+    BillingErrorCode.WRONG_KIND: 422,
+    BillingErrorCode.ALREADY_SUBSCRIBED: 409,
+    BillingErrorCode.NO_CUSTOMER: 409,
+    BillingErrorCode.STRIPE_UNAVAILABLE: 502,
+}
+
+
+class PurchaseRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    plan_id: str = Field(min_length=1, max_length=64)
+    # One per page visit, so a double click reuses Stripe's idempotency key.
+    attempt: str = Field("", pattern=ATTEMPT_PATTERN)
+
+
+class PortalRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    attempt: str = Field("", pattern=ATTEMPT_PATTERN)
+
+
+# --- who is asking ------------------------------------------------------------------
+
+
+def _user_for_cookie(secret: str) -> uuid.UUID | None:
+    with write_session() as session:  # a read that may refresh the sign-in's last_seen_at
+        user = login_sessions.user_for_secret(session=session, secret=secret)
+        return user.id if user else None
+
+
+async def _signed_in(request: Request) -> uuid.UUID:
+    if request.headers.get("authorization"):
+        return (await require_jwt(request)).user_id
+    if not same_origin(request):
+        raise ApiError(403, "CSRF", "That request came from another site, so we ignored it.")
+    user_id = await run_in_threadpool(_user_for_cookie, request.cookies.get(login_sessions.COOKIE_NAME, ""))
+    if user_id is None:
+        raise ApiError(401, "NOT_SIGNED_IN", "Sign in first.")
+    return user_id
+
+
+def _api_error(error: BillingError) -> ApiError:
+    return ApiError(_STATUS[error.code], error.code.value, error.message)
+
+
+def _as_user(user_id: uuid.UUID, action: Any, **arguments: Any) -> Any:
+    """Run a billing verb for the user. A BillingError is returned, not raised, so the
+    transaction still commits what came before it (a new Stripe customer's id)."""
+    with write_session() as session:
+        user = session.get(User, user_id)
+        if user is None or not user.is_active:
+            return ApiError(401, "NOT_SIGNED_IN", "Sign in first.")
+        try:
+            return action(session=session, user=user, **arguments)
+        except BillingError as error:
+            return error
+
+
+async def _redirect_or_url(request: Request, action: Any, back_to: str, model: type[BaseModel]) -> Response:
+    """Checkout and portal: a browser's form post is redirected; an API client gets JSON."""
+    as_json = bool(request.headers.get("authorization"))
+    if as_json:
+        user_id = await _signed_in(request)
+        fields = (await parse_body(request, model)).model_dump()
+    else:
+        try:
+            user_id = await _signed_in(request)
+        except ApiError as error:
+            target = f"/login?next={back_to}" if error.status == 401 else f"{back_to}?error={error.code}"
+            return RedirectResponse(target, status_code=303)
+        form = await request.form()
+        try:
+            fields = model.model_validate({name: str(form.get(name, "")) for name in model.model_fields}).model_dump()
+        except ValueError:
+            return RedirectResponse(f"{back_to}?error=INVALID_REQUEST", status_code=303)
+    result = await run_in_threadpool(_as_user, user_id, action, **fields)
+    if isinstance(result, ApiError):
+        if as_json:
+            raise result
+        return RedirectResponse(f"/login?next={back_to}", status_code=303)
+    if isinstance(result, BillingError):
+        if as_json:
+            raise _api_error(result)
+        return RedirectResponse(f"{back_to}?error={result.code.value}", status_code=303)
+    return JSONResponse({"url": result}) if as_json else RedirectResponse(result, status_code=303)
+
+
+# --- routes ---------------------------------------------------------------------------
+
+
+async def pricing_plans(_request: Request) -> JSONResponse:
+    enabled = payments_configured()
+    plans = [{**plan.as_json(), "purchasable": enabled and plan.for_sale} for plan in all_plans()]
+    return JSONResponse({"payments_enabled": enabled, "plans": plans}, headers={"Cache-Control": "public, max-age=60"})
+
+
+async def checkout(request: Request) -> Response:
+    return await _redirect_or_url(request, billing.start_checkout, "/pricing", PurchaseRequest)
+
+
+async def portal(request: Request) -> Response:
+    return await _redirect_or_url(request, billing.open_portal, "/billing", PortalRequest)
+
+
+async def create_payment_intent(request: Request) -> JSONResponse:
+    user_id = await _signed_in(request)
+    body = await parse_body(request, PurchaseRequest)
+    result = await run_in_threadpool(_as_user, user_id, billing.create_payment_intent, plan_id=body.plan_id, attempt=body.attempt)
+    if isinstance(result, ApiError):
+        raise result
+    if isinstance(result, BillingError):
+        raise _api_error(result)
+    return JSONResponse({"client_secret": result.client_secret, "payment_intent_id": result.payment_intent_id}, headers={"Cache-Control": "no-store"})
+
+
+async def stripe_webhook(request: Request) -> JSONResponse:
+    secret = get_settings().stripe_webhook_secret.get_secret_value()
+    if not secret:
+        # Not 2xx: Stripe keeps the event and retries once the secret is configured.
+        raise ApiError(503, "WEBHOOKS_NOT_CONFIGURED", "STRIPE_WEBHOOK_SECRET is not set on this server.")
+    payload = await request.body()
+    if len(payload) > MAX_EVENT_BYTES:
+        raise ApiError(413, "BODY_TOO_LARGE", "That is not a Stripe event: it is too large.")
+    try:
+        event = stripe.Webhook.construct_event(payload, request.headers.get("stripe-signature"), secret, tolerance=SIGNATURE_TOLERANCE_S)
+    except stripe.SignatureVerificationError:
+        raise ApiError(400, "BAD_SIGNATURE", "The Stripe-Signature header is missing, wrong or too old.") from None
+    except (ValueError, TypeError, AttributeError):  # signed, but not JSON, or not an event
+        raise ApiError(400, "MALFORMED_EVENT", "The body is not a Stripe event.") from None
+    body = event.to_dict()
+    data = body.get("data")
+    if not isinstance(body.get("id"), str) or not isinstance(body.get("type"), str) or not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+        raise ApiError(400, "MALFORMED_EVENT", "The body is not a Stripe event.")
+    try:
+        outcome = await run_in_threadpool(webhooks.handle_event, body)
+    except stripe.StripeError as error:
+        log.warning("stripe event %s: Stripe unreachable (%s); it will be retried", body["id"], type(error).__name__)
+        raise ApiError(503, "STRIPE_UNAVAILABLE", "Could not reach Stripe; deliver this event again.") from None
+    except SQLAlchemyError as error:
+        log.warning("stripe event %s: database busy (%s); it will be retried", body["id"], type(error).__name__)
+        raise ApiError(503, "TRY_AGAIN", "The event could not be stored now; deliver it again.") from None
+    return JSONResponse({"received": True, "outcome": outcome})
+
+
+routes = [
+    Route("/pricing-plans", pricing_plans, methods=["GET"]),
+    Route("/billing/checkout", checkout, methods=["POST"]),
+    Route("/billing/portal", portal, methods=["POST"]),
+    Route("/create-payment-intent", create_payment_intent, methods=["POST"]),
+    Route("/webhooks/stripe", stripe_webhook, methods=["POST"]),
+]

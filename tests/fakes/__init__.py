@@ -1,0 +1,1 @@
+"""In-process stand-ins for services the app talks to (Stripe)."""
