@@ -8,9 +8,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from jobspy_web.api import auth_tokens, auth_web, billing, oauth
+from jobspy_web.api import auth_tokens, auth_web, billing, licenses, oauth, searches
 from jobspy_web.api.errors import EXCEPTION_HANDLERS
-from jobspy_web.api.licenses import routes as license_routes
 from jobspy_web.db import read_session
 
 
@@ -26,7 +25,15 @@ async def health(_request: Request) -> JSONResponse:
 
 def all_routes() -> list[BaseRoute]:
     # Each area keeps its routes in its own module and lists them here.
-    return [Route("/health", health, methods=["GET"]), *auth_web.routes, *oauth.routes, *auth_tokens.routes, *license_routes, *billing.routes]
+    return [
+        Route("/health", health, methods=["GET"]),
+        *auth_web.routes,
+        *oauth.routes,
+        *auth_tokens.routes,
+        *searches.routes,
+        *licenses.routes,
+        *billing.routes,
+    ]
 
 
 def build_api() -> Starlette:

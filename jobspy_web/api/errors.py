@@ -37,8 +37,8 @@ class ApiError(Exception):
         return JSONResponse({"error": body}, status_code=self.status, headers=self.headers)
 
 
-async def parse_body(request: Request, model: type[Model]) -> Model:
-    """The request's JSON body as `model`: 413 if huge, 400 if not JSON, 422 naming fields."""
+async def read_json_object(request: Request) -> dict[str, Any]:
+    """The request's JSON object body: 413 if huge, 400 if not JSON, 422 if not an object."""
     raw = await request.body()
     if len(raw) > MAX_BODY_BYTES:
         raise ApiError(413, "BODY_TOO_LARGE", f"The request body is over {MAX_BODY_BYTES} bytes.")
@@ -48,6 +48,12 @@ async def parse_body(request: Request, model: type[Model]) -> Model:
         raise ApiError(400, "MALFORMED_JSON", "The request body is not valid JSON.") from None
     if not isinstance(payload, dict):
         raise ApiError(422, "INVALID_REQUEST", "The request body must be a JSON object.")
+    return payload
+
+
+async def parse_body(request: Request, model: type[Model]) -> Model:
+    """The request's JSON body as `model`; like read_json_object, plus 422 naming fields."""
+    payload = await read_json_object(request)
     try:
         return model.model_validate(payload)
     except ValidationError as error:

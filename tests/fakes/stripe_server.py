@@ -578,3 +578,50 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+
+# --- wiring the app to it ---------------------------------------------------------------
+
+TEST_SECRET_KEY = "sk_test_fake51NnWe2LkdIwHu7ix"
+TEST_PUBLISHABLE_KEY = "pk_test_fake51NnWe2LkdIwHu7ix"
+TEST_PLANS = [
+    {"id": "free", "name": "Free", "tier": "free", "kind": "free"},
+    {"id": "pro_monthly", "name": "Pro", "tier": "pro", "kind": "subscription", "interval": "month", "price_cents": 1200, "stripe_price_id": "price_test_pro_monthly"},
+    {"id": "pro_yearly", "name": "Pro (yearly)", "tier": "pro", "kind": "subscription", "interval": "year", "price_cents": 12000, "stripe_price_id": "price_test_pro_yearly"},
+    {"id": "team_monthly", "name": "Team", "tier": "team", "kind": "subscription", "interval": "month", "price_cents": 4900, "stripe_price_id": "price_test_team_monthly"},
+    {"id": "desktop_lifetime", "name": "Desktop lifetime", "tier": "pro", "kind": "one_time", "price_cents": 14900},
+]
+
+
+def install_prices(fake: FakeStripe) -> None:
+    """The Stripe prices TEST_PLANS name, as an operator would create them in Stripe."""
+    for plan in TEST_PLANS:
+        if plan.get("stripe_price_id"):
+            fake.add_price(plan["stripe_price_id"], unit_amount=plan["price_cents"], interval=plan["interval"], nickname=plan["name"])
+
+
+def app_environment(fake: FakeStripe) -> dict[str, str]:
+    """The settings that point the app at `fake`, with TEST_PLANS for sale."""
+    return {
+        "STRIPE_SECRET_KEY": TEST_SECRET_KEY,
+        "STRIPE_PUBLISHABLE_KEY": TEST_PUBLISHABLE_KEY,
+        "STRIPE_WEBHOOK_SECRET": fake.webhook_secret,
+        "STRIPE_API_BASE": fake.url,
+        "BILLING_PLANS": json.dumps(TEST_PLANS),
+    }
+
+
+_shared: FakeStripe | None = None
+
+
+def shared_fake() -> FakeStripe:
+    """One fake per test process, for the end-to-end app (started with its environment)."""
+    global _shared
+    if _shared is None:
+        _shared = FakeStripe().start()
+        install_prices(_shared)
+    return _shared
+
+
+def e2e_stripe_environment() -> dict[str, str]:
+    return app_environment(shared_fake())

@@ -1,0 +1,120 @@
+"""The search API for desktop clients and scripts (Bearer JWT): start, watch, read, cancel.
+
+A search started here runs on the server as a task of this worker, exactly as one started
+from the page; its progress is read back from the database, so any worker can answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from jobspy_web.api.auth_guard import require_jwt
+from jobspy_web.api.errors import ApiError, read_json_object
+from jobspy_web.db import read_session, write_session
+from jobspy_web.models import Search
+from jobspy_web.services import jobs, search, tiers
+from jobspy_web.services.search_params import SearchParamsError, parse_search_params
+
+log = logging.getLogger(__name__)
+_running: set[asyncio.Task[None]] = set()  # strong references, so tasks aren't collected mid-run
+
+
+def _public(found: Search) -> dict[str, Any]:
+    return {
+        "id": str(found.id),
+        "label": found.label,
+        "status": found.status.value,
+        "params": found.params,
+        "warnings": found.warnings,
+        "sites": found.site_outcomes,
+        "job_count": found.job_count,
+        "created_at": found.created_at.isoformat(),
+        "finished_at": found.finished_at.isoformat() if found.finished_at else None,
+    }
+
+
+def _search_id(request: Request) -> uuid.UUID:
+    try:
+        return uuid.UUID(request.path_params["search_id"])
+    except ValueError:
+        raise ApiError(404, "NOT_FOUND", "No such search.") from None
+
+
+def _owned(session: Any, request: Request, owner_id: uuid.UUID) -> Search:
+    found = search.get_search(session=session, search_id=_search_id(request), owner_id=owner_id)
+    if found is None:  # someone else's search looks exactly like a missing one
+        raise ApiError(404, "NOT_FOUND", "No such search.")
+    return found
+
+
+async def _run_to_the_end(search_id: uuid.UUID) -> None:
+    try:
+        async for _event in search.run_search(search_id):
+            pass
+    except Exception:
+        log.exception("search %s failed", search_id)
+
+
+async def start_search(request: Request) -> JSONResponse:
+    claims = await require_jwt(request)
+    raw = await read_json_object(request)
+    try:
+        params = parse_search_params(raw)
+    except SearchParamsError as error:
+        raise ApiError(422, "INVALID_SEARCH", str(error), fields=error.problems) from None
+    if denial := tiers.search_denial(claims.tier, sites=params.site_name, results_wanted=params.results_wanted):
+        raise ApiError(403, "TIER_LIMIT", denial)
+    with write_session() as session:
+        created = search.create_search(session=session, params=params, owner_id=claims.user_id)
+    task = asyncio.create_task(_run_to_the_end(created.id))
+    _running.add(task)
+    task.add_done_callback(_running.discard)
+    return JSONResponse(_public(created), status_code=202, headers={"Location": f"/api/searches/{created.id}"})
+
+
+async def list_searches(request: Request) -> JSONResponse:
+    claims = await require_jwt(request)
+    with write_session() as session:
+        search.mark_interrupted(session=session)
+    with read_session() as session:
+        found = search.recent_searches(session=session, owner_id=claims.user_id, limit=50)
+        return JSONResponse({"searches": [_public(item) for item in found]})
+
+
+async def show_search(request: Request) -> JSONResponse:
+    claims = await require_jwt(request)
+    with read_session() as session:
+        return JSONResponse(_public(_owned(session, request, claims.user_id)))
+
+
+async def search_jobs(request: Request) -> JSONResponse:
+    claims = await require_jwt(request)
+    with read_session() as session:
+        found = _owned(session, request, claims.user_id)
+        rows = jobs.search_rows(session=session, search_id=found.id)
+    return JSONResponse({"search_id": str(found.id), "status": found.status.value, "jobs": [row.as_json() for row in rows]})
+
+
+async def cancel_search(request: Request) -> JSONResponse:
+    claims = await require_jwt(request)
+    with write_session() as session:
+        found = _owned(session, request, claims.user_id)
+        if not search.request_cancel(session=session, search_id=found.id, owner_id=claims.user_id):
+            raise ApiError(409, "NOT_RUNNING", "This search has already finished.")
+    return JSONResponse({"id": str(found.id), "cancelling": True}, status_code=202)
+
+
+routes = [
+    Route("/api/searches", start_search, methods=["POST"]),
+    Route("/api/searches", list_searches, methods=["GET"]),
+    Route("/api/searches/{search_id}", show_search, methods=["GET"]),
+    Route("/api/searches/{search_id}/jobs", search_jobs, methods=["GET"]),
+    Route("/api/searches/{search_id}/cancel", cancel_search, methods=["POST"]),
+]

@@ -1,0 +1,86 @@
+"""The search API: a user's searches are theirs alone; runs happen on the server."""
+
+import asyncio
+
+import httpx
+import pytest
+
+from jobspy_web.api.app import build_api
+from jobspy_web.db import write_session
+from jobspy_web.models import Role, User
+from jobspy_web.services import accounts, jwt_tokens, rate_limits
+from jobspy_web.services.cache import get_cache
+from jobspy_web.services.tiers import Tier
+
+
+def bearer(email: str, tier: Tier = Tier.FREE) -> dict[str, str]:
+    with write_session() as session:
+        user = accounts.sign_up(session=session, email=email, password="correct horse battery")
+        user.role = Role(tier.value)
+        issued = jwt_tokens.issue_access_token(user=user, tier=tier)
+    return {"Authorization": f"Bearer {issued.token}"}
+
+
+@pytest.fixture
+def api(db):
+    get_cache.cache_clear()
+    rate_limits.reset_limiter()
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=build_api()), base_url="http://testserver")
+
+
+async def wait_until_settled(api, search_id, headers) -> dict:
+    for _ in range(200):
+        body = (await api.get(f"/api/searches/{search_id}", headers=headers)).json()
+        if body["status"] not in ("queued", "running"):
+            return body
+        await asyncio.sleep(0.1)
+    raise AssertionError("the search never finished")
+
+
+async def test_a_search_started_by_api_runs_and_its_jobs_are_readable(api, replay):
+    ada = bearer("ada@example.com")
+    started = await api.post("/api/searches", json={"search_term": "python developer", "site_name": ["indeed", "linkedin"], "results_wanted": 5}, headers=ada)
+    assert started.status_code == 202, started.text
+    search_id = started.json()["id"]
+    finished = await wait_until_settled(api, search_id, ada)
+    assert finished["status"] == "completed"
+    assert finished["sites"]["indeed"]["count"] == 5
+    listed = (await api.get(f"/api/searches/{search_id}/jobs", headers=ada)).json()
+    assert len(listed["jobs"]) >= 9 and all(job["title"] for job in listed["jobs"])
+
+
+async def test_another_user_cannot_read_or_cancel_my_search(api, replay):
+    ada, bob = bearer("ada@example.com"), bearer("bob@example.com")
+    search_id = (await api.post("/api/searches", json={"search_term": "nurse", "site_name": ["indeed"], "results_wanted": 3}, headers=ada)).json()["id"]
+    for method, path in [("GET", ""), ("GET", "/jobs"), ("POST", "/cancel")]:
+        response = await api.request(method, f"/api/searches/{search_id}{path}", headers=bob)
+        assert response.status_code == 404, (method, path)
+        assert response.json()["error"]["code"] == "NOT_FOUND"
+    assert (await api.get("/api/searches", headers=bob)).json()["searches"] == []
+    assert len((await api.get("/api/searches", headers=ada)).json()["searches"]) == 1
+    await wait_until_settled(api, search_id, ada)
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        ({"search_term": ""}, 422, "INVALID_SEARCH"),
+        ({"search_term": "x", "site_name": ["monster"]}, 422, "INVALID_SEARCH"),
+        ({"search_term": "x", "results_wanted": "lots"}, 422, "INVALID_SEARCH"),
+        ({"search_term": "x", "site_name": ["google"]}, 403, "TIER_LIMIT"),
+        ({"search_term": "x", "results_wanted": 900}, 403, "TIER_LIMIT"),
+    ],
+)
+async def test_bad_or_too_big_searches_are_refused_and_nothing_is_stored(api, body, status, code):
+    ada = bearer("ada@example.com")
+    response = await api.post("/api/searches", json=body, headers=ada)
+    assert response.status_code == status and response.json()["error"]["code"] == code
+    assert (await api.get("/api/searches", headers=ada)).json()["searches"] == []
+
+
+async def test_malformed_bodies_and_missing_tokens(api):
+    ada = bearer("ada@example.com")
+    assert (await api.post("/api/searches", content=b"{nope", headers=ada)).status_code == 400
+    assert (await api.post("/api/searches", json=["a list"], headers=ada)).status_code == 422
+    assert (await api.get("/api/searches")).status_code == 401
+    assert (await api.get("/api/searches/not-a-uuid", headers=ada)).status_code == 404
