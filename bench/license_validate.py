@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")  # 11: license tests, 12: e2e
 SOURCE_ADDRESSES = [f"127.0.0.{n}" for n in range(2, 66)]
 LICENSES = 3000
 MACHINES_PER_LICENSE = 10  # the first is warmed for the hit phase, the rest feed the miss phase
@@ -227,7 +227,7 @@ def main() -> None:
             warm = Phase("warm", 0, 0.0, [], 0)
             asyncio.run(_slice(warm, args.port, iter(_bodies(hit_pairs)), 120.0, args.connections))
             assert warm.requests == len(hit_pairs) and warm.failures == 0, "warming the cache failed"
-            for name, requests in streams.items():
+            for requests in streams.values():
                 asyncio.run(_slice(None, args.port, requests, 1.0, args.connections))
             phases = {name: Phase(name, 0, 0.0, [], 0) for name in streams}
             counted = {"hit": 0, "miss": 0}

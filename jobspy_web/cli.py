@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +118,7 @@ def add_license_commands(commands: argparse._SubParsersAction) -> None:  # type:
 
 
 def _utc_date(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+    return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
 
 
 def run_license_command(args: argparse.Namespace) -> None:
@@ -191,7 +191,8 @@ def _print_license(shown: Any) -> None:
     print(f"expires:   {expires}")
     print(f"machines:  {len(shown.machines)} of {shown.max_machines}")
     for machine in shown.machines:
-        print(f"  {machine.fingerprint[:16]}  {machine.name or '-'}  v{machine.app_version}  last seen {machine.last_seen_at:%Y-%m-%d %H:%M}")
+        seen = f"{machine.last_seen_at:%Y-%m-%d %H:%M}"
+        print(f"  {machine.fingerprint[:16]}  {machine.name or '-'}  v{machine.app_version}  last seen {seen}")
 
 
 def main(argv: list[str] | None = None) -> None:

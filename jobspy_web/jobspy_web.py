@@ -14,13 +14,17 @@ from jobspy_web.ui import routes
 from jobspy_web.ui.pages.account import account_page
 from jobspy_web.ui.pages.admin import admin_page
 from jobspy_web.ui.pages.auth import forgot_page, login_page, reset_page, signup_page
+from jobspy_web.ui.pages.billing import billing_page, checkout_success_page, pay_page, pricing_page
 from jobspy_web.ui.pages.history import history_page
+from jobspy_web.ui.pages.licenses import licenses_page
 from jobspy_web.ui.pages.search import search_page
 from jobspy_web.ui.pwa import PWA_HEAD
 from jobspy_web.ui.state.account import AccountState
 from jobspy_web.ui.state.admin import AdminState
 from jobspy_web.ui.state.auth import AuthState
+from jobspy_web.ui.state.billing import BillingState, CheckoutSuccessState, PayState, PricingState
 from jobspy_web.ui.state.history import HistoryState
+from jobspy_web.ui.state.licenses import LicensesState
 
 get_settings()  # fail at start, naming the variable, when a setting is invalid
 
@@ -44,3 +48,8 @@ app.add_page(forgot_page, route=routes.FORGOT, title="Reset your password · Job
 app.add_page(reset_page, route=routes.RESET, title="Choose a new password · JobSpy Web", on_load=AuthState.load_user)
 app.add_page(account_page, route=routes.ACCOUNT, title="Your account · JobSpy Web", on_load=AccountState.load)
 app.add_page(admin_page, route=routes.ADMIN, title="Admin · JobSpy Web", on_load=AdminState.load)
+app.add_page(pricing_page, route=routes.PRICING, title="Plans · JobSpy Web", on_load=PricingState.load)
+app.add_page(billing_page, route=routes.BILLING, title="Billing · JobSpy Web", on_load=BillingState.load)
+app.add_page(checkout_success_page, route=routes.BILLING_SUCCESS, title="Thank you · JobSpy Web", on_load=CheckoutSuccessState.load)
+app.add_page(pay_page, route=routes.BILLING_PAY, title="Buy · JobSpy Web", on_load=PayState.load)
+app.add_page(licenses_page, route=routes.LICENSES, title="Your licenses · JobSpy Web", on_load=LicensesState.load)

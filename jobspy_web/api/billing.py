@@ -29,7 +29,7 @@ from starlette.routing import Route
 from jobspy_web.api.auth_guard import require_jwt
 from jobspy_web.api.auth_web import same_origin
 from jobspy_web.api.errors import ApiError, parse_body
-from jobspy_web.db import read_session, write_session
+from jobspy_web.db import write_session
 from jobspy_web.models import User
 from jobspy_web.services import billing, login_sessions, webhooks
 from jobspy_web.services.billing import BillingError, BillingErrorCode
@@ -158,7 +158,9 @@ async def create_payment_intent(request: Request) -> JSONResponse:
         raise result
     if isinstance(result, BillingError):
         raise _api_error(result)
-    return JSONResponse({"client_secret": result.client_secret, "payment_intent_id": result.payment_intent_id}, headers={"Cache-Control": "no-store"})
+    return JSONResponse(
+        {"client_secret": result.client_secret, "payment_intent_id": result.payment_intent_id}, headers={"Cache-Control": "no-store"}
+    )
 
 
 async def stripe_webhook(request: Request) -> JSONResponse:
@@ -177,7 +179,12 @@ async def stripe_webhook(request: Request) -> JSONResponse:
         raise ApiError(400, "MALFORMED_EVENT", "The body is not a Stripe event.") from None
     body = event.to_dict()
     data = body.get("data")
-    if not isinstance(body.get("id"), str) or not isinstance(body.get("type"), str) or not isinstance(data, dict) or not isinstance(data.get("object"), dict):
+    if (
+        not isinstance(body.get("id"), str)
+        or not isinstance(body.get("type"), str)
+        or not isinstance(data, dict)
+        or not isinstance(data.get("object"), dict)
+    ):
         raise ApiError(400, "MALFORMED_EVENT", "The body is not a Stripe event.")
     try:
         outcome = await run_in_threadpool(webhooks.handle_event, body)

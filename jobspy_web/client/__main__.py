@@ -24,10 +24,16 @@ def _default_cache_dir() -> Path:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m jobspy_web.client", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m jobspy_web.client", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--server", default=os.environ.get("JOBSPY_LICENSE_SERVER", "http://localhost:8000"))
     parser.add_argument("--cache-dir", type=Path, default=_default_cache_dir())
-    parser.add_argument("--public-key", default=os.environ.get("JOBSPY_LICENSE_PUBLIC_KEY"), help="base64 Ed25519 key to trust (default: pinned on first contact)")
+    parser.add_argument(
+        "--public-key",
+        default=os.environ.get("JOBSPY_LICENSE_PUBLIC_KEY"),
+        help="base64 Ed25519 key to trust (default: the server's, pinned on first contact)",
+    )
     parser.add_argument("--grace-days", type=int, default=DEFAULT_GRACE.days, help="how long a kept answer counts offline")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("fingerprint", help="print this machine's fingerprint")

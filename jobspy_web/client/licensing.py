@@ -17,8 +17,8 @@ import base64
 import hashlib
 import json
 import re
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -181,11 +181,11 @@ class LicenseClient:
         except (OSError, ValueError, KeyError, UntrustedAnswer, httpx.HTTPError):
             raise unavailable from None
         check = LicenseCheck.from_answer(answer, offline=True)
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         if answer.get("hardware_fp") != self.fingerprint or now - check.checked_at > self.grace:
             raise unavailable
         if check.valid and check.expires_at is not None and now >= check.expires_at:
-            return LicenseCheck(False, "EXPIRED", "This license has expired.", check.license_type, (), check.expires_at, check.checked_at, True)
+            return replace(check, valid=False, code="EXPIRED", reason="This license has expired.", features=())
         return check
 
     def _write(self, path: Path, content: dict[str, Any]) -> None:

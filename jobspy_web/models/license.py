@@ -11,10 +11,10 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from jobspy_web.models.base import (
-    enum_field,
     JSONType,
     UTCDateTime,
     created_at_field,
+    enum_field,
     metadata_field,
     updated_at_field,
     utcnow,

@@ -124,9 +124,7 @@ def start_checkout(*, session: Session, user: User, plan_id: str, attempt: str =
     """The URL of a Stripe Checkout page for subscribing `user` to the plan."""
     plan = _plan_for_sale(plan_id, kind="subscription")
     if _subscription_in_force(session, user.id) is not None:
-        raise BillingError(
-            BillingErrorCode.ALREADY_SUBSCRIBED, "You already have a subscription; change its plan from the billing page."
-        )
+        raise BillingError(BillingErrorCode.ALREADY_SUBSCRIBED, "You already have a subscription; change its plan from the billing page.")
     public_url = get_settings().public_url.rstrip("/")
     customer_id = _customer_for(session, user)
     metadata = {"user_id": str(user.id), "plan_id": plan.id}
@@ -285,7 +283,10 @@ def billing_overview(*, session: Session, user_id: uuid.UUID) -> BillingOverview
 def receipts(*, session: Session, user_id: uuid.UUID, limit: int = 100) -> list[Receipt]:
     """The user's payments, newest first."""
     payments = session.exec(
-        select(Payment).where(Payment.user_id == user_id).order_by(col(Payment.billed_at).desc(), col(Payment.created_at).desc()).limit(limit)
+        select(Payment)
+        .where(Payment.user_id == user_id)
+        .order_by(col(Payment.billed_at).desc(), col(Payment.created_at).desc())
+        .limit(limit)
     ).all()
     return [
         Receipt(

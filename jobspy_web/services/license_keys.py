@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-__all__ = ["TAG", "generate_key", "parse_key", "hash_key", "display_prefix"]
+__all__ = ["TAG", "display_prefix", "generate_key", "hash_key", "parse_key"]
 
 TAG = "JSW"
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

@@ -40,9 +40,9 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from datetime import datetime, timedelta
 from enum import Enum
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -414,7 +414,8 @@ def issue_license(
     # second transaction, and its retry finds the first license above.
     session.add(license)
     session.flush()
-    _audit(session, "issue", license.id, actor_id, license_type=license_type, expires_at=_iso(license.expires_at), user_id=user_id and str(user_id))
+    owner = str(user_id) if user_id else None
+    _audit(session, "issue", license.id, actor_id, license_type=license_type, expires_at=_iso(license.expires_at), user_id=owner)
     return IssuedLicense(license, key)
 
 

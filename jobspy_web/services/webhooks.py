@@ -35,7 +35,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import stripe
@@ -285,16 +285,14 @@ def _locked_owner(session: Session, truth: _Truth) -> User | None:
 def _sync_subscription(
     session: Session, user: User, snapshot: dict[str, Any], fetched_at: datetime, checkout_id: str | None
 ) -> tuple[Subscription, str]:
-    row = session.exec(
-        select(Subscription).where(Subscription.stripe_subscription_id == snapshot["id"]).with_for_update()
-    ).one_or_none()
+    row = session.exec(select(Subscription).where(Subscription.stripe_subscription_id == snapshot["id"]).with_for_update()).one_or_none()
     if row is not None and row.stripe_synced_at is not None and row.stripe_synced_at >= fetched_at:
         if checkout_id and row.extra_metadata.get("checkout_session_id") != checkout_id:
             row.extra_metadata = {**row.extra_metadata, "checkout_session_id": checkout_id}
             session.add(row)
         return row, WebhookOutcome.STALE
     items = (snapshot.get("items") or {}).get("data") or []
-    price_id = _id_of((items[0].get("price") if items else None))
+    price_id = _id_of(items[0].get("price") if items else None)
     plan = plan_for_price(price_id) or find_plan((snapshot.get("metadata") or {}).get("plan_id", ""))
     if plan is None:
         log.error("subscription %s has price %s, which no plan in BILLING_PLANS uses", snapshot["id"], price_id)
@@ -404,7 +402,14 @@ def _sync_one_time_payment(session: Session, user: User, payment_intent: dict[st
 
 
 def _upsert_payment(
-    session: Session, find: Any, make: Callable[[], Payment], *, user: User, status: str, metadata: dict[str, Any] | None = None, **values: Any
+    session: Session,
+    find: Any,
+    make: Callable[[], Payment],
+    *,
+    user: User,
+    status: str,
+    metadata: dict[str, Any] | None = None,
+    **values: Any,
 ) -> str:
     payment = session.exec(find.with_for_update()).one_or_none()
     if payment is not None and PAYMENT_STATUS_RANK.get(payment.status, 0) > PAYMENT_STATUS_RANK.get(status, 0):
@@ -437,7 +442,7 @@ def _invoice_subscription_id(invoice: dict[str, Any]) -> str | None:
 
 
 def _moment(epoch_seconds: Any) -> datetime | None:
-    return datetime.fromtimestamp(int(epoch_seconds), tz=timezone.utc) if epoch_seconds is not None else None
+    return datetime.fromtimestamp(int(epoch_seconds), tz=UTC) if epoch_seconds is not None else None
 
 
 def _is_uuid(value: Any) -> bool:

@@ -19,12 +19,15 @@ def _signed_in_nav() -> rx.Component:
     return rx.hstack(
         _nav_link("Search", routes.SEARCH),
         rx.box(_nav_link("History", routes.HISTORY), display=["none", "block"]),
+        rx.box(_nav_link("Plans", routes.PRICING), display=["none", "block"]),
         rx.menu.root(
             rx.menu.trigger(rx.button(rx.icon("circle_user", size=18), variant="ghost", aria_label="Account menu", id="account-menu")),
             rx.menu.content(
                 rx.text(AuthState.user_email, size="1", color_scheme="gray", padding="4px 12px"),
                 rx.menu.item("History", on_select=rx.redirect(routes.HISTORY)),
                 rx.menu.item("Account", on_select=rx.redirect(routes.ACCOUNT)),
+                rx.menu.item("Licenses", on_select=rx.redirect(routes.LICENSES)),
+                rx.menu.item("Billing", on_select=rx.redirect(routes.BILLING)),
                 rx.cond(AuthState.is_admin, rx.menu.item("Admin", on_select=rx.redirect(routes.ADMIN))),
                 rx.menu.separator(),
                 NativeForm.create(
@@ -56,7 +59,7 @@ def page_shell(content: Callable[[], rx.Component]) -> Callable[[], rx.Component
                     high_contrast=True,
                 ),
                 rx.spacer(),
-                rx.cond(AuthState.user_id != "", _signed_in_nav(), _nav_link("Sign in", routes.LOGIN)),
+                rx.cond(AuthState.user_id != "", _signed_in_nav(), rx.hstack(_nav_link("Plans", routes.PRICING), _nav_link("Sign in", routes.LOGIN), spacing="4")),
                 rx.color_mode.button(size="2", variant="ghost"),
                 align="center",
                 spacing="4",

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import reflex as rx
 
+# The app may hydrate after the load event has fired, so register at once in that case.
 _REGISTER_WORKER = """
 if ('serviceWorker' in navigator) {
-  window.addEventListener('load', () => navigator.serviceWorker.register('/sw.js').catch(() => {}));
+  const register = () => navigator.serviceWorker.register('/sw.js').catch(() => {});
+  if (document.readyState === 'complete') register(); else window.addEventListener('load', register);
 }
 """
 

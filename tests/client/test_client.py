@@ -1,6 +1,7 @@
 """The desktop client against a real License Server: granian serving build_api() on loopback,
 PostgreSQL and Redis, as in production."""
 
+import base64
 import json
 import os
 import socket
@@ -20,7 +21,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from jobspy_web.client import LicenseClient, LicenseClientError, UntrustedAnswer, hardware_fingerprint
 from jobspy_web.client.__main__ import main as client_main
 from jobspy_web.db import write_session
-from jobspy_web.services import licenses, rate_limits
+from jobspy_web.services import license_keys, licenses, rate_limits
 from jobspy_web.services.cache import get_cache
 from jobspy_web.settings import get_settings
 
@@ -176,8 +177,6 @@ def test_an_edited_kept_answer_is_no_answer(client):
 def test_an_answer_signed_with_another_key_is_untrusted(server, shared_redis, tmp_path):
     key, _ = issue()
     impostor_key = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    import base64
-
     client = LicenseClient(server, cache_dir=tmp_path, public_key=base64.b64encode(impostor_key).decode())
     with pytest.raises(UntrustedAnswer):
         client.validate(key)
@@ -190,7 +189,7 @@ def test_a_typo_is_caught_before_any_request(tmp_path):
         raise AssertionError(f"unexpected request to {request.url}")
 
     client = LicenseClient("http://license.invalid", cache_dir=tmp_path, transport=httpx.MockTransport(no_network))
-    key = licenses.license_keys.generate_key()
+    key = license_keys.generate_key()
     with pytest.raises(LicenseClientError, match="typos"):
         client.validate(key[:-1] + ("0" if key[-1] != "0" else "1"))
 

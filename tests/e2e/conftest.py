@@ -27,6 +27,7 @@ from playwright.sync_api import Page, expect
 
 from db_helpers import REPO_ROOT, temporary_postgres_database, upgrade_to_head
 from jobspy_web.cli import ensure_bun
+from tests.fakes.stripe_server import e2e_stripe_environment
 from tests.replay import ReplayProxy
 
 CHROMIUM = "/usr/bin/chromium"
@@ -127,6 +128,7 @@ def app_server(replay_proxy: ReplayProxy, tmp_path_factory: pytest.TempPathFacto
             "JOBSPY_SITE_TIMEOUT_SECONDS": "20",
             "PUBLIC_URL": f"http://127.0.0.1:{port}",
             **_private_keys(data_dir),
+            **e2e_stripe_environment(),  # the fake Stripe in this process (tests/fakes)
         }
         # An operator account, made the way the README says: through the CLI.
         subprocess.run(

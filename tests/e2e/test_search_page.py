@@ -98,3 +98,14 @@ def test_searching_needs_an_account(page: Page, app_url: str):
     page.goto(app_url)
     page.wait_for_url(f"{app_url}/login?next=/")
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+
+
+def test_the_app_is_installable(page: Page, app_url: str):
+    manifest = page.request.get(f"{app_url}/manifest.json").json()
+    assert manifest["display"] == "standalone" and {icon["sizes"] for icon in manifest["icons"]} == {"192x192", "512x512"}
+    page.goto(f"{app_url}/login")
+    assert page.locator("link[rel=manifest]").get_attribute("href") == "/manifest.json"
+    scope = page.evaluate(
+        "Promise.race([navigator.serviceWorker.ready.then(r => r.scope), new Promise(r => setTimeout(() => r('none'), 15000))])"
+    )
+    assert scope == f"{app_url}/"

@@ -137,9 +137,18 @@ class FakeStripe:
 
     # --- catalogue --------------------------------------------------------------------
 
-    def add_price(self, price_id: str, *, unit_amount: int, currency: str = "usd", interval: str | None = "month", nickname: str = "Pro") -> dict[str, Any]:
+    def add_price(
+        self, price_id: str, *, unit_amount: int, currency: str = "usd", interval: str | None = "month", nickname: str = "Pro"
+    ) -> dict[str, Any]:
         price = fixture("price")
-        price.update(id=price_id, unit_amount=unit_amount, unit_amount_decimal=str(unit_amount), currency=currency, nickname=nickname, created=self.now())
+        price.update(
+            id=price_id,
+            unit_amount=unit_amount,
+            unit_amount_decimal=str(unit_amount),
+            currency=currency,
+            nickname=nickname,
+            created=self.now(),
+        )
         if interval is None:
             price.update(recurring=None, type="one_time")
         else:
@@ -228,7 +237,13 @@ class FakeStripe:
             raise _missing("customer", str(params.get("customer")), "customer")
         portal = fixture("billing_portal_session")
         portal_id = new_id("bps", 24)
-        portal.update(id=portal_id, created=self.now(), customer=params["customer"], return_url=params.get("return_url"), url=f"{self.url}/portal/{portal_id}")
+        portal.update(
+            id=portal_id,
+            created=self.now(),
+            customer=params["customer"],
+            return_url=params.get("return_url"),
+            url=f"{self.url}/portal/{portal_id}",
+        )
         self.objects.setdefault("portal_session", {})[portal_id] = portal
         return portal
 
@@ -274,10 +289,20 @@ class FakeStripe:
             incomplete = {**subscription, "status": "incomplete"}
             invoice, intent = self._paid_invoice(subscription, price, "subscription_create")
             session.update(status="complete", payment_status="paid", subscription=subscription["id"], invoice=invoice["id"])
-            session["customer_details"] = {"address": None, "email": self.objects["customer"][session["customer"]]["email"], "name": None, "phone": None, "tax_exempt": "none", "tax_ids": []}
+            session["customer_details"] = {
+                "address": None,
+                "email": self.objects["customer"][session["customer"]]["email"],
+                "name": None,
+                "phone": None,
+                "tax_exempt": "none",
+                "tax_ids": [],
+            }
             return [
                 self.event("customer.subscription.created", incomplete),
-                self.event("invoice.created", {**invoice, "status": "draft", "status_transitions": {**invoice["status_transitions"], "paid_at": None}}),
+                self.event(
+                    "invoice.created",
+                    {**invoice, "status": "draft", "status_transitions": {**invoice["status_transitions"], "paid_at": None}},
+                ),
                 self.event("payment_intent.succeeded", intent),
                 self.event("invoice.paid", invoice),
                 self.event("invoice.payment_succeeded", invoice),
@@ -301,7 +326,14 @@ class FakeStripe:
             previous["status"], subscription["status"] = subscription["status"], "past_due"
             price = subscription["items"]["data"][0]["price"]
             invoice = self._invoice(subscription, price, "subscription_cycle")
-            invoice.update(status="open", amount_paid=0, amount_remaining=invoice["amount_due"], attempted=True, attempt_count=1, next_payment_attempt=self.now() + 3 * 86400)
+            invoice.update(
+                status="open",
+                amount_paid=0,
+                amount_remaining=invoice["amount_due"],
+                attempted=True,
+                attempt_count=1,
+                next_payment_attempt=self.now() + 3 * 86400,
+            )
             invoice["status_transitions"]["paid_at"] = None
             subscription["latest_invoice"] = invoice["id"]
             return [self.event("invoice.payment_failed", invoice), self.event("customer.subscription.updated", subscription, previous)]
@@ -336,7 +368,13 @@ class FakeStripe:
         with self.lock:
             intent = self.objects["payment_intent"][intent_id]
             charge = self._charge(intent)
-            intent.update(status="succeeded", amount_received=intent["amount"], latest_charge=charge["id"], payment_method=charge["payment_method"], last_payment_error=None)
+            intent.update(
+                status="succeeded",
+                amount_received=intent["amount"],
+                latest_charge=charge["id"],
+                payment_method=charge["payment_method"],
+                last_payment_error=None,
+            )
             return [self.event("charge.succeeded", charge), self.event("payment_intent.succeeded", intent)]
 
     def fail_payment_intent(self, intent_id: str) -> list[dict[str, Any]]:
@@ -359,10 +397,22 @@ class FakeStripe:
         subscription = fixture("subscription")
         subscription_id = new_id("sub", 24)
         item = fixture("subscription_item")
-        item.update(id=new_id("si", 14), created=now, current_period_start=now, current_period_end=now + _period(price), subscription=subscription_id)
+        item.update(
+            id=new_id("si", 14),
+            created=now,
+            current_period_start=now,
+            current_period_end=now + _period(price),
+            subscription=subscription_id,
+        )
         item["price"], item["plan"] = copy.deepcopy(price), _plan_of(price)
         subscription.update(
-            id=subscription_id, created=now, start_date=now, billing_cycle_anchor=now, customer=customer_id, currency=price["currency"], metadata=metadata
+            id=subscription_id,
+            created=now,
+            start_date=now,
+            billing_cycle_anchor=now,
+            customer=customer_id,
+            currency=price["currency"],
+            metadata=metadata,
         )
         subscription["items"].update(data=[item], url=f"/v1/subscription_items?subscription={subscription_id}")
         self.objects["subscription"][subscription_id] = subscription
@@ -407,7 +457,9 @@ class FakeStripe:
         invoice["parent"]["subscription_details"] = {"metadata": subscription["metadata"], "subscription": subscription["id"]}
         line = invoice["lines"]["data"][0]
         line.update(id=new_id("il", 24), amount=amount, currency=price["currency"], invoice=invoice_id)
-        line["description"] = f"1 × {price.get('nickname') or 'Plan'} (at ${amount / 100:.2f} / {(price.get('recurring') or {}).get('interval', 'once')})"
+        line["description"] = (
+            f"1 × {price.get('nickname') or 'Plan'} (at ${amount / 100:.2f} / {(price.get('recurring') or {}).get('interval', 'once')})"
+        )
         line["period"] = {"start": item["current_period_start"], "end": item["current_period_end"]}
         line["parent"]["subscription_item_details"].update(subscription=subscription["id"], subscription_item=item["id"])
         line["pricing"]["price_details"] = {"price": price["id"], "product": price["product"]}
@@ -419,9 +471,18 @@ class FakeStripe:
     def _paid_invoice(self, subscription: dict[str, Any], price: dict[str, Any], reason: str) -> tuple[dict[str, Any], dict[str, Any]]:
         invoice = self._invoice(subscription, price, reason)
         # The invoice's PaymentIntent: no metadata of ours, as Stripe makes it.
-        intent = self._create_payment_intent({"amount": invoice["amount_due"], "currency": invoice["currency"], "customer": subscription["customer"], "description": "Subscription creation" if reason == "subscription_create" else "Subscription update"})
+        intent = self._create_payment_intent(
+            {
+                "amount": invoice["amount_due"],
+                "currency": invoice["currency"],
+                "customer": subscription["customer"],
+                "description": "Subscription creation" if reason == "subscription_create" else "Subscription update",
+            }
+        )
         charge = self._charge(intent)
-        intent.update(status="succeeded", amount_received=intent["amount"], latest_charge=charge["id"], payment_method=charge["payment_method"])
+        intent.update(
+            status="succeeded", amount_received=intent["amount"], latest_charge=charge["id"], payment_method=charge["payment_method"]
+        )
         return invoice, intent
 
     def _charge(self, intent: dict[str, Any]) -> dict[str, Any]:
@@ -446,7 +507,11 @@ class FakeStripe:
         """The body and headers Stripe would POST for `event`."""
         payload = json.dumps(event, indent=2)
         header = stripe.WebhookSignature.generate_signature_header(payload, secret or self.webhook_secret, timestamp=timestamp)
-        return payload.encode(), {"Stripe-Signature": header, "Content-Type": "application/json; charset=utf-8", "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)"}
+        return payload.encode(), {
+            "Stripe-Signature": header,
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
+        }
 
     def send(self, events: Iterable[dict[str, Any]], *, attempts: int = 5) -> None:
         """POST each event to webhook_url in order, retrying non-2xx answers like Stripe does."""
@@ -478,9 +543,11 @@ class FakeStripe:
         if parts[0] == "checkout" and len(parts) >= 2 and parts[1] in self.objects["checkout_session"]:
             session = self.objects["checkout_session"][parts[1]]
             if method == "GET":
-                return _html(f"<h1>Pay {session['amount_total'] / 100:.2f} {session['currency'].upper()}</h1>"
-                             f"<form method='post' action='/checkout/{parts[1]}/pay'><button id='pay'>Pay</button></form>"
-                             f"<a id='cancel' href='{session['cancel_url']}'>Back</a>")
+                return _html(
+                    f"<h1>Pay {session['amount_total'] / 100:.2f} {session['currency'].upper()}</h1>"
+                    f"<form method='post' action='/checkout/{parts[1]}/pay'><button id='pay'>Pay</button></form>"
+                    f"<a id='cancel' href='{session['cancel_url']}'>Back</a>"
+                )
             if method == "POST" and parts[-1] == "pay":
                 self.send_later(self.complete_checkout(parts[1]))
                 return 303, {"Location": session["success_url"].replace("{CHECKOUT_SESSION_ID}", parts[1])}, b""
@@ -490,7 +557,8 @@ class FakeStripe:
             live = [s for s in self.objects["subscription"].values() if s["customer"] == portal["customer"] and s["status"] != "canceled"]
             if method == "GET":
                 rows = "".join(f"<p class='subscription'>{s['id']} {s['status']}</p>" for s in live)
-                return _html(f"<h1>Customer portal</h1>{rows}<form method='post' action='/portal/{parts[1]}/cancel'><button id='cancel-plan'>Cancel plan</button></form>")
+                cancel = f"<form method='post' action='/portal/{parts[1]}/cancel'><button id='cancel-plan'>Cancel plan</button></form>"
+                return _html(f"<h1>Customer portal</h1>{rows}{cancel}")
             if method == "POST" and parts[-1] == "cancel":
                 for subscription in live:
                     self.send_later(self.cancel_subscription(subscription["id"]), delay_s=0.1)
@@ -509,7 +577,15 @@ def _period(price: dict[str, Any]) -> int:
 def _plan_of(price: dict[str, Any]) -> dict[str, Any]:
     plan = fixture("subscription_item")["plan"]
     recurring = price.get("recurring") or {}
-    plan.update(id=price["id"], amount=price["unit_amount"], amount_decimal=str(price["unit_amount"]), currency=price["currency"], interval=recurring.get("interval", "month"), product=price["product"], nickname=price.get("nickname"))
+    plan.update(
+        id=price["id"],
+        amount=price["unit_amount"],
+        amount_decimal=str(price["unit_amount"]),
+        currency=price["currency"],
+        interval=recurring.get("interval", "month"),
+        product=price["product"],
+        nickname=price.get("nickname"),
+    )
     return plan
 
 
@@ -543,7 +619,11 @@ class _Handler(BaseHTTPRequestHandler):
             status, answer = 200, self._api(method, parts.path, params)
         except StripeApiError as error:
             status, answer = error.status, error.body
-        self._answer(status, {"Content-Type": "application/json", "Request-Id": new_id("req", 14), "Stripe-Version": API_VERSION}, json.dumps(answer).encode())
+        self._answer(
+            status,
+            {"Content-Type": "application/json", "Request-Id": new_id("req", 14), "Stripe-Version": API_VERSION},
+            json.dumps(answer).encode(),
+        )
 
     def _api(self, method: str, path: str, params: dict[str, Any]) -> dict[str, Any]:
         fake = self.fake
@@ -586,9 +666,33 @@ TEST_SECRET_KEY = "sk_test_fake51NnWe2LkdIwHu7ix"
 TEST_PUBLISHABLE_KEY = "pk_test_fake51NnWe2LkdIwHu7ix"
 TEST_PLANS = [
     {"id": "free", "name": "Free", "tier": "free", "kind": "free"},
-    {"id": "pro_monthly", "name": "Pro", "tier": "pro", "kind": "subscription", "interval": "month", "price_cents": 1200, "stripe_price_id": "price_test_pro_monthly"},
-    {"id": "pro_yearly", "name": "Pro (yearly)", "tier": "pro", "kind": "subscription", "interval": "year", "price_cents": 12000, "stripe_price_id": "price_test_pro_yearly"},
-    {"id": "team_monthly", "name": "Team", "tier": "team", "kind": "subscription", "interval": "month", "price_cents": 4900, "stripe_price_id": "price_test_team_monthly"},
+    {
+        "id": "pro_monthly",
+        "name": "Pro",
+        "tier": "pro",
+        "kind": "subscription",
+        "interval": "month",
+        "price_cents": 1200,
+        "stripe_price_id": "price_test_pro_monthly",
+    },
+    {
+        "id": "pro_yearly",
+        "name": "Pro (yearly)",
+        "tier": "pro",
+        "kind": "subscription",
+        "interval": "year",
+        "price_cents": 12000,
+        "stripe_price_id": "price_test_pro_yearly",
+    },
+    {
+        "id": "team_monthly",
+        "name": "Team",
+        "tier": "team",
+        "kind": "subscription",
+        "interval": "month",
+        "price_cents": 4900,
+        "stripe_price_id": "price_test_team_monthly",
+    },
     {"id": "desktop_lifetime", "name": "Desktop lifetime", "tier": "pro", "kind": "one_time", "price_cents": 14900},
 ]
 
