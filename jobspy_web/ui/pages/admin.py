@@ -26,6 +26,27 @@ def _user_row(user: rx.Var) -> rx.Component:
     )
 
 
+def _license_row(item: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.code(item["prefix"])),
+        rx.table.cell(item["owner"]),
+        rx.table.cell(item["type"]),
+        rx.table.cell(item["status"]),
+        rx.table.cell(item["expires"]),
+        rx.table.cell(item["validations"]),
+        rx.table.cell(
+            rx.select(
+                ["suspend", "reinstate", "revoke", "extend30", "type:free", "type:pro", "type:team"],
+                placeholder="Change…",
+                value="",
+                on_change=lambda action: AdminState.change_license(item["id"], action),
+                size="1",
+            )
+        ),
+        class_name="license-row",
+    )
+
+
 def _table(headers: list[str], rows: rx.Var, render: object) -> rx.Component:
     return rx.box(
         rx.table.root(
@@ -45,6 +66,25 @@ def admin_page() -> rx.Component:
         rx.heading("Admin", size="6"),
         rx.heading("Users", size="4"),
         _table(["Email", "Role", "Tier", "Verified", "Joined"], AdminState.users, _user_row),
+        rx.heading("Licenses", size="4"),
+        rx.cond(AdminState.admin_error != "", rx.callout(AdminState.admin_error, icon="triangle_alert", color_scheme="red")),
+        rx.form(
+            rx.flex(
+                rx.input(name="email", placeholder="Owner's email (optional)", type="email", width="240px"),
+                rx.select(["free", "pro", "team"], name="license_type", default_value="pro"),
+                rx.input(name="days", placeholder="Days (empty: perpetual)", type="number", min=1, width="200px"),
+                rx.button("Issue license", type="submit", id="issue-license"),
+                gap="2",
+                wrap="wrap",
+            ),
+            on_submit=AdminState.issue_license,
+            reset_on_submit=True,
+        ),
+        rx.cond(
+            AdminState.issued_key != "",
+            rx.callout(rx.text("New key (shown once): ", rx.code(AdminState.issued_key, id="issued-key")), icon="key", color_scheme="amber"),
+        ),
+        _table(["Key", "Owner", "Type", "Status", "Expires", "Validations", ""], AdminState.licenses, _license_row),
         rx.heading("Outbox", size="4"),
         rx.text("Mail the app sent (or would send: without SMTP_URL nothing leaves the server).", size="2", color_scheme="gray"),
         rx.foreach(

@@ -1,6 +1,11 @@
-"""Pricing, Billing, the page Stripe sends people back to, and the one-off payment page."""
+"""Pricing, Billing, the page Stripe sends people back to, and the one-off payment page.
+
+Row functions take `Any`: rx.foreach hands them a Var whose fields mypy can't see.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import reflex as rx
 
@@ -14,7 +19,6 @@ from jobspy_web.ui.state.billing import (
     CheckoutSuccessState,
     PayState,
     PricingState,
-    RevealedKeyRow,
 )
 
 STATUS_COLORS = {"succeeded": "green", "pending": "gray", "failed": "red", "canceled": "gray", "void": "gray", "refunded": "amber"}
@@ -32,7 +36,7 @@ def _hidden(name: str, value: rx.Var | str) -> rx.Component:
     return rx.el.input(type="hidden", name=name, value=value)
 
 
-def portal_form(label: str, attempt: rx.Var, **props: object) -> rx.Component:
+def portal_form(label: str, attempt: rx.Var | str, **props: object) -> rx.Component:
     return NativeForm.create(
         _hidden("attempt", attempt),
         rx.button(label, type="submit", variant="soft", id="manage-subscription", **props),
@@ -44,7 +48,7 @@ def portal_form(label: str, attempt: rx.Var, **props: object) -> rx.Component:
 # --- pricing ------------------------------------------------------------------------
 
 
-def _buy_button(plan: rx.Var) -> rx.Component:
+def _buy_button(plan: Any) -> rx.Component:
     subscribe = NativeForm.create(
         _hidden("plan_id", plan.id),
         _hidden("attempt", PricingState.attempt),
@@ -75,7 +79,7 @@ def _buy_button(plan: rx.Var) -> rx.Component:
     )
 
 
-def _plan_card(plan: rx.Var) -> rx.Component:
+def _plan_card(plan: Any) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.hstack(rx.heading(plan.name, size="4"), rx.cond(plan.current, rx.badge("current", color_scheme="green")), align="center"),
@@ -118,7 +122,7 @@ def pricing_page() -> rx.Component:
 # --- billing ------------------------------------------------------------------------
 
 
-def _receipt_row(receipt: rx.Var) -> rx.Component:
+def _receipt_row(receipt: Any) -> rx.Component:
     return rx.table.row(
         rx.table.cell(receipt["date"]),
         rx.table.cell(receipt["description"]),
@@ -172,7 +176,7 @@ def billing_page() -> rx.Component:
 # --- back from Stripe ---------------------------------------------------------------
 
 
-def key_callout(item: RevealedKeyRow | rx.Var) -> rx.Component:
+def key_callout(item: Any) -> rx.Component:
     return rx.callout(
         rx.vstack(
             rx.text("Your ", item.license_type, " license key. Copy it now: it is shown only once.", size="2"),

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from jobspy_web.ui import routes
 from jobspy_web.ui.layout import page_shell
 from jobspy_web.ui.pages.billing import billing_messages, key_callout
-from jobspy_web.ui.state.licenses import LicenseRow, LicensesState, MachineRow
+from jobspy_web.ui.state.licenses import LicensesState
 
 STATUS_COLORS = {"active": "green", "suspended": "amber", "revoked": "red"}
 
 
-def _machine_row(license: LicenseRow | rx.Var, machine: MachineRow | rx.Var) -> rx.Component:
+def _machine_row(license: Any, machine: Any) -> rx.Component:
     return rx.flex(
         rx.vstack(
             rx.text(machine.name, weight="medium", size="2"),
@@ -42,7 +44,7 @@ def _machine_row(license: LicenseRow | rx.Var, machine: MachineRow | rx.Var) -> 
     )
 
 
-def _license_card(license: LicenseRow | rx.Var) -> rx.Component:
+def _license_card(license: Any) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.flex(

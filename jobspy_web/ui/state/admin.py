@@ -8,7 +8,8 @@ import reflex as rx
 
 from jobspy_web.db import read_session, write_session
 from jobspy_web.models import Role, User
-from jobspy_web.services import accounts, audit, mail
+from jobspy_web.services import accounts, audit, licenses, mail
+from jobspy_web.services.licenses import LicenseError
 from jobspy_web.services.tiers import tier_for_user
 from jobspy_web.ui.state.auth import AuthState
 
@@ -17,8 +18,11 @@ _WHEN = "%Y-%m-%d %H:%M"
 
 class AdminState(AuthState):
     users: list[dict[str, str]] = []
+    licenses: list[dict[str, str]] = []
     outbox: list[dict[str, str]] = []
     events: list[dict[str, str]] = []
+    issued_key: str = ""  # a key just issued here, shown once
+    admin_error: str = ""
 
     @rx.event
     def load(self) -> rx.event.EventSpec | None:
@@ -41,6 +45,19 @@ class AdminState(AuthState):
                 }
                 for user in accounts.list_users(session=session)
             ]
+            emails = {user["id"]: user["email"] for user in self.users}
+            self.licenses = [
+                {
+                    "id": str(item.id),
+                    "prefix": item.key_prefix,
+                    "owner": emails.get(str(item.user_id), item.extra_metadata.get("email", "unassigned")),
+                    "type": item.license_type,
+                    "status": item.status.value,
+                    "expires": item.expires_at.strftime(_WHEN) if item.expires_at else "never",
+                    "validations": str(item.validation_count),
+                }
+                for item in licenses.list_licenses(session=session, limit=200)
+            ]
             self.outbox = [
                 {"to": message.to_address, "subject": message.subject, "body": message.body, "when": message.created_at.strftime(_WHEN), "sent": "sent" if message.sent_at else "not sent"}
                 for message in mail.outbox(session=session)
@@ -60,3 +77,55 @@ class AdminState(AuthState):
             if user is not None and role in {r.value for r in Role}:
                 accounts.set_role(session=session, user=user, role=Role(role), actor_id=admin.id)
         self._refresh()
+
+    def _admin_id(self) -> uuid.UUID | None:
+        admin = self._current_user()
+        return admin.id if admin is not None and admin.role == Role.ADMIN else None
+
+    @rx.event
+    def issue_license(self, form: dict[str, str]) -> None:
+        """Issue from the form: email, type, days (empty: perpetual). The key shows once."""
+        admin_id = self._admin_id()
+        if admin_id is None:
+            return
+        days = str(form.get("days", "")).strip()
+        try:
+            with write_session() as session:
+                issued = licenses.issue_license(
+                    session=session,
+                    license_type=str(form.get("license_type", "pro")),
+                    email=str(form.get("email", "")).strip() or None,
+                    days=int(days) if days else None,
+                    actor_id=admin_id,
+                )
+        except (LicenseError, ValueError, KeyError) as error:
+            self.admin_error, self.issued_key = _sentence(error), ""
+            return
+        self.admin_error, self.issued_key = "", issued.key or ""
+        self._refresh()
+
+    @rx.event
+    def change_license(self, license_id: str, action: str) -> None:
+        """suspend | revoke | reinstate | extend30 | type:<tier>; each one lands in the audit log."""
+        admin_id = self._admin_id()
+        if admin_id is None:
+            return
+        target = uuid.UUID(license_id)
+        try:
+            with write_session() as session:
+                if action.startswith("type:"):
+                    licenses.change_license_type(session=session, license_id=target, license_type=action[5:], actor_id=admin_id)
+                elif action == "extend30":
+                    licenses.extend_license(session=session, license_id=target, days=30, actor_id=admin_id)
+                else:
+                    verbs = {"suspend": licenses.suspend_license, "revoke": licenses.revoke_license, "reinstate": licenses.reinstate_license}
+                    verbs[action](session=session, license_id=target, actor_id=admin_id)
+        except (LicenseError, KeyError) as error:
+            self.admin_error = _sentence(error)
+            return
+        self.admin_error = ""
+        self._refresh()
+
+
+def _sentence(error: Exception) -> str:
+    return str(error) if isinstance(error, LicenseError) else "Check the form: type, email and days."
