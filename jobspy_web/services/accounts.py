@@ -280,9 +280,9 @@ def delete_account(*, session: Session, user: User, ip: str | None = None) -> No
     session.execute(
         update(Payment).where(col(Payment.user_id) == user_id).values(user_id=None, subscription_id=None, extra_metadata={})
     )
-    for table in (Search, ApiToken, LoginSession, OAuthIdentity, Subscription):
-        owner = Search.owner_id if table is Search else table.user_id  # type: ignore[attr-defined]
-        session.execute(delete(table).where(col(owner) == user_id))
+    session.execute(delete(Search).where(col(Search.owner_id) == user_id))
+    for owned in (ApiToken.user_id, LoginSession.user_id, OAuthIdentity.user_id, Subscription.user_id):
+        session.execute(delete(owned.class_).where(col(owned) == user_id))  # type: ignore[attr-defined]
     session.execute(
         update(License)
         .where(col(License.user_id) == user_id)

@@ -54,7 +54,7 @@ class RedisCache:
         self._prefix = prefix
 
     def get(self, key: str) -> Any | None:
-        payload = self._client.get(self._prefix + key)
+        payload: bytes | None = self._client.get(self._prefix + key)  # type: ignore[assignment]
         return None if payload is None else json.loads(payload)
 
     def set(self, key: str, value: Any, *, ttl_s: float) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from jobspy_web.settings import get_settings
@@ -13,7 +14,7 @@ class MissingSecretError(RuntimeError):
     """Production must be given its secrets; it never invents them."""
 
 
-def local_secret(filename: str, *, variable: str, make: callable = lambda: secrets.token_urlsafe(48)) -> str:  # type: ignore[valid-type]
+def local_secret(filename: str, *, variable: str, make: Callable[[], str] = lambda: secrets.token_urlsafe(48)) -> str:
     """The secret in DATA_DIR/filename, created (mode 0600) the first time it is asked for."""
     settings = get_settings()
     if settings.environment == "production":

@@ -101,8 +101,13 @@ async def scrape_site(kwargs: dict[str, Any], *, timeout_s: float) -> SiteScrape
 
 async def _readable(connection: Connection) -> None:
     loop = asyncio.get_running_loop()
-    ready = loop.create_future()
-    loop.add_reader(connection.fileno(), lambda: ready.done() or ready.set_result(None))
+    ready: asyncio.Future[None] = loop.create_future()
+
+    def wake() -> None:
+        if not ready.done():
+            ready.set_result(None)
+
+    loop.add_reader(connection.fileno(), wake)
     try:
         await ready
     finally:
