@@ -27,7 +27,7 @@ from jobspy_web.models import (
     User,
 )
 from jobspy_web.models.base import utcnow
-from jobspy_web.services import audit, mail
+from jobspy_web.services import audit, licenses, mail
 from jobspy_web.services.local_secrets import secret_key
 from jobspy_web.services.passwords import hash_password, needs_rehash, password_problem, verify_password
 from jobspy_web.settings import get_settings
@@ -283,11 +283,11 @@ def delete_account(*, session: Session, user: User, ip: str | None = None) -> No
     session.execute(delete(Search).where(col(Search.owner_id) == user_id))
     for owned in (ApiToken.user_id, LoginSession.user_id, OAuthIdentity.user_id, Subscription.user_id):
         session.execute(delete(owned.class_).where(col(owned) == user_id))  # type: ignore[attr-defined]
-    session.execute(
-        update(License)
-        .where(col(License.user_id) == user_id)
-        .values(user_id=None, status=LicenseStatus.REVOKED, hardware_fingerprint=None, extra_metadata={})
-    )
+    # Through the license service, so each key stops validating at once (cache included).
+    for owned_license in session.exec(select(License).where(License.user_id == user_id)).all():
+        if owned_license.status != LicenseStatus.REVOKED:
+            licenses.revoke_license(session=session, license_id=owned_license.id, reason="account deleted")
+    session.execute(update(License).where(col(License.user_id) == user_id).values(user_id=None, extra_metadata={}))
     session.execute(delete(OutboxMessage).where(col(OutboxMessage.to_address) == user.email))
     session.execute(update(AuditEvent).where(col(AuditEvent.actor_id) == user_id).values(actor_id=None, ip=None, user_agent=None))
     session.delete(user)

@@ -162,3 +162,19 @@ def test_delete_erases_personal_data_and_keeps_payments_anonymised(db):
         actions = [event.action for event in session.exec(select(AuditEvent))]
         assert "user.delete" in actions
         assert all(event.actor_id is None for event in session.exec(select(AuditEvent)))
+
+
+def test_deleting_an_account_stops_its_license_keys_at_once(db):
+    from jobspy_web.services import licenses
+
+    user = sign_up()
+    with write_session() as session:
+        key = licenses.issue_license(session=session, license_type="pro", user_id=user.id).key
+    check = dict(key=key, fingerprint="machine-1", app_version="1.0.0")
+    with write_session() as session:
+        assert licenses.validate_license(session=session, **check).valid  # now cached as valid
+    with write_session() as session:
+        accounts.delete_account(session=session, user=session.get(User, user.id))
+    with write_session() as session:
+        answer = licenses.validate_license(session=session, **check)
+    assert not answer.valid and answer.code.value == "REVOKED"
