@@ -27,7 +27,7 @@ from jobspy_web.models import (
     User,
 )
 from jobspy_web.models.base import utcnow
-from jobspy_web.services import audit, licenses, mail
+from jobspy_web.services import audit, billing, licenses, mail
 from jobspy_web.services.local_secrets import secret_key
 from jobspy_web.services.passwords import hash_password, needs_rehash, password_problem, verify_password
 from jobspy_web.settings import get_settings
@@ -46,6 +46,7 @@ class AccountErrorCode(str, Enum):
     EXPIRED_LINK = "EXPIRED_LINK"
     USED_LINK = "USED_LINK"
     INVALID_NAME = "INVALID_NAME"
+    BILLING_UNAVAILABLE = "BILLING_UNAVAILABLE"
 
 
 class AccountError(ValueError):
@@ -275,8 +276,19 @@ def export_user_data(*, session: Session, user: User) -> dict[str, Any]:
 
 
 def delete_account(*, session: Session, user: User, ip: str | None = None) -> None:
-    """Erase the user's personal data. Payments stay (tax law), detached and anonymised."""
+    """Erase the user's personal data. Payments stay (tax law), detached and anonymised.
+
+    Live subscriptions are cancelled at Stripe first: if that fails, nothing is deleted,
+    because a deleted account must never go on being charged.
+    """
     user_id = user.id
+    try:
+        billing.cancel_subscriptions(session=session, user_id=user_id)
+    except billing.BillingError:
+        raise AccountError(
+            AccountErrorCode.BILLING_UNAVAILABLE,
+            "We couldn't cancel your subscription with Stripe just now, so nothing was deleted. Please try again.",
+        ) from None
     session.execute(
         update(Payment).where(col(Payment.user_id) == user_id).values(user_id=None, subscription_id=None, extra_metadata={})
     )

@@ -174,6 +174,13 @@ class FakeStripe:
                 return self._retrieve(parts[0].removesuffix("s"), parts[1], params)
             if method == "GET" and route.startswith("checkout/sessions/"):
                 return self._retrieve("checkout_session", parts[-1], params)
+        if method == "DELETE" and len(parts) == 2 and parts[0] == "subscriptions":
+            if parts[1] not in self.objects["subscription"]:
+                raise _missing("subscription", parts[1])
+            events = self.cancel_subscription(parts[1])
+            if self.webhook_url:  # Stripe tells the app by webhook (service tests have no app)
+                self.send_later(events, delay_s=0.1)
+            return copy.deepcopy(self.objects["subscription"][parts[1]])
         raise _invalid(f"Unrecognized request URL ({method}: {path}).", status=404)
 
     def _retrieve(self, kind: str, object_id: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -606,6 +613,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         self._dispatch("POST")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")
 
     def _dispatch(self, method: str) -> None:
         parts = urlsplit(self.path)

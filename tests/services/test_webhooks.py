@@ -374,3 +374,23 @@ def test_shuffled_replays_one_at_a_time_end_in_one_state(fake):
 
     assert (count(Subscription), count(Payment), count(License)) == (1, 1, 1)
     assert tier_of(user) is Tier.PRO
+
+
+def test_deleting_an_account_cancels_its_subscription_at_stripe_first(fake):
+    from jobspy_web.services import accounts
+
+    user = make_user()
+    events = check_out(fake, user)
+    apply(events)
+    sub_id = subscription_id(events)
+    fake.fail_next_requests = 10  # Stripe down: the account must not be deleted
+    with pytest.raises(accounts.AccountError) as caught, write_session() as session:
+        accounts.delete_account(session=session, user=session.get(User, user.id))
+    assert caught.value.code == accounts.AccountErrorCode.BILLING_UNAVAILABLE
+    assert count(User) == 1
+    fake.fail_next_requests = 0
+    with write_session() as session:
+        accounts.delete_account(session=session, user=session.get(User, user.id))
+    assert count(User) == 0
+    assert fake.objects["subscription"][sub_id]["status"] == "canceled"
+    assert any(r["method"] == "DELETE" and r["path"].endswith(sub_id) for r in fake.requests)

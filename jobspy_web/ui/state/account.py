@@ -145,6 +145,10 @@ class AccountState(AuthState):
             if not accounts.authenticate(session=session, email=user.email, password=str(form.get("password", ""))):
                 self._say(error="Your password is not right.")
                 return None
-            accounts.delete_account(session=session, user=user, ip=self.router.session.client_ip)
+            try:
+                accounts.delete_account(session=session, user=user, ip=self.router.session.client_ip)
+            except AccountError as error:
+                self._say(error=error.message)
+                return None
         self._show_user(None, "")
         return rx.redirect(f"{routes.LOGIN}?notice=signed_out")
