@@ -49,8 +49,15 @@ def raw_run(url: str, ca_cert: str, results: int) -> float:
     import jobspy
 
     started = time.perf_counter()
-    frame = jobspy.scrape_jobs(site_name=SITES, search_term="python developer", location="Austin, TX",
-                               results_wanted=results, proxies=[url], ca_cert=ca_cert, verbose=0)
+    frame = jobspy.scrape_jobs(
+        site_name=SITES,
+        search_term="python developer",
+        location="Austin, TX",
+        results_wanted=results,
+        proxies=[url],
+        ca_cert=ca_cert,
+        verbose=0,
+    )
     elapsed = time.perf_counter() - started
     assert len(frame) == results * len(SITES), f"raw run got {len(frame)} rows"
     return elapsed
@@ -63,7 +70,9 @@ async def app_run(results: int) -> tuple[float, float, float]:
     from jobspy_web.services.search_params import parse_search_params
     from jobspy_web.services.site_outcomes import SiteState
 
-    params = parse_search_params({"search_term": "python developer", "location": "Austin, TX", "site_name": SITES, "results_wanted": results})
+    params = parse_search_params(
+        {"search_term": "python developer", "location": "Austin, TX", "site_name": SITES, "results_wanted": results}
+    )
     started = time.perf_counter()
     with write_session() as session:
         search_id = search.create_search(session=session, params=params).id
@@ -109,13 +118,16 @@ def main() -> None:
             app_times.append(total)
             first_rows.append(first_row)
             fastest_sites.append(fastest)
-            print(f"round {round_number}: raw {raw_times[-1]:.2f} s, app {total:.2f} s, first row {first_row:.2f} s (fastest site {fastest:.2f} s)")
+            print(
+                f"round {round_number}: raw {raw_times[-1]:.2f} s, app {total:.2f} s, "
+                f"first row {first_row:.2f} s (fastest site {fastest:.2f} s)"
+            )
     finally:
         proxy.terminate()
         proxy.wait(10)
 
     raw, app = statistics.median(raw_times), statistics.median(app_times)
-    overhead_ms = statistics.median(f - s for f, s in zip(first_rows, fastest_sites)) * 1000
+    overhead_ms = statistics.median(f - s for f, s in zip(first_rows, fastest_sites, strict=False)) * 1000
     print(f"\n{len(SITES)} sites x {args.results} results, {args.database}, medians of {args.rounds} rounds")
     print(f"raw scrape_jobs      {raw:8.2f} s")
     print(f"app pipeline         {app:8.2f} s")

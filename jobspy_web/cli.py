@@ -17,8 +17,9 @@ BUN_VERSION = "1.4.4"
 
 def migrate() -> None:
     """Bring the configured database to the newest schema."""
-    from alembic import command
     from alembic.config import Config
+
+    from alembic import command
 
     command.upgrade(Config(str(ROOT / "alembic.ini")), "head")
 
@@ -136,12 +137,19 @@ def run_license_command(args: argparse.Namespace) -> None:
     with write_session() as session:
         if args.action == "issue":
             issued = licenses.issue_license(
-                session=session, license_type=args.license_type, email=args.email,
-                days=args.days, max_machines=args.machines, external_ref=args.ref,
+                session=session,
+                license_type=args.license_type,
+                email=args.email,
+                days=args.days,
+                max_machines=args.machines,
+                external_ref=args.ref,
             )
             _print_license(licenses.describe_license(session=session, license=issued.license))
-            print(f"key:       {issued.key}  (shown once: give it to the customer now)" if issued.key
-                  else "key:       (issued earlier with this --ref; `regenerate` makes a new one)")
+            print(
+                f"key:       {issued.key}  (shown once: give it to the customer now)"
+                if issued.key
+                else "key:       (issued earlier with this --ref; `regenerate` makes a new one)"
+            )
             return
         if args.action == "list":
             user_id = _user_id(session, args.email) if args.email else None

@@ -226,9 +226,7 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as error:
-        lines = [
-            f"  {str(problem['loc'][0]).upper()}: {problem['msg']}" for problem in error.errors()
-        ]
+        lines = [f"  {str(problem['loc'][0]).upper()}: {problem['msg']}" for problem in error.errors()]
         raise SettingsError("Invalid settings:\n" + "\n".join(lines)) from None
 
 

@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from db_helpers import clean_tables, temporary_postgres_database, upgrade_to_head
+
 from jobspy_web.db import reset_engines
 from jobspy_web.settings import get_settings
 from tests.replay import ReplayProxy
@@ -111,9 +111,7 @@ def db(database_url: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> It
 
 
 @pytest.fixture
-def pg_db(
-    migrated_postgres_url: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[str]:
+def pg_db(migrated_postgres_url: str, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Like `db`, on PostgreSQL only."""
     clean_tables(migrated_postgres_url)
     yield from _use_database(migrated_postgres_url, monkeypatch)

@@ -13,12 +13,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
-from alembic import command
 from alembic.config import Config
 from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel
 
 import jobspy_web.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from alembic import command
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ALEMBIC_INI = REPO_ROOT / "alembic.ini"
@@ -74,10 +74,7 @@ def temporary_postgres_database(prefix: str = "jobspy_test") -> Iterator[str]:
             with admin.connect() as connection:
                 # A leaked session (a test that forgot to close one) would block the DROP.
                 connection.execute(
-                    sa.text(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                        " WHERE datname = :name AND pid <> pg_backend_pid()"
-                    ),
+                    sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()"),
                     {"name": name},
                 )
                 connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')

@@ -74,8 +74,16 @@ def test_each_change_reaches_the_next_validate_and_the_audit_log(db, capsys):
     assert validate(new_key).code is LicenseCode.REVOKED
     with read_session() as session:
         actions = {event.action for event in session.exec(select(AuditEvent))}
-    assert {"license.issue", "license.suspend", "license.reinstate", "license.change_type", "license.extend",
-            "license.machine_deactivate", "license.regenerate_key", "license.revoke"} <= actions
+    assert {
+        "license.issue",
+        "license.suspend",
+        "license.reinstate",
+        "license.change_type",
+        "license.extend",
+        "license.machine_deactivate",
+        "license.regenerate_key",
+        "license.revoke",
+    } <= actions
 
 
 def test_operator_mistakes_are_sentences_not_tracebacks(db, capsys):

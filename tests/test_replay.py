@@ -49,9 +49,7 @@ def every_site(proxy: ReplayProxy) -> pd.DataFrame:
     return search(proxy, SITES)
 
 
-def search(
-    proxy: ReplayProxy, sites: tuple[str, ...], results_wanted: int = WANTED, **options: object
-) -> pd.DataFrame:
+def search(proxy: ReplayProxy, sites: tuple[str, ...], results_wanted: int = WANTED, **options: object) -> pd.DataFrame:
     return scrape_jobs(
         site_name=list(sites),
         search_term=SEARCH_TERM,
@@ -70,9 +68,7 @@ def via_proxy(proxy: ReplayProxy) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("site", SITES)
-def test_each_site_returns_the_jobs_asked_for(
-    proxy: ReplayProxy, every_site: pd.DataFrame, site: str
-) -> None:
+def test_each_site_returns_the_jobs_asked_for(proxy: ReplayProxy, every_site: pd.DataFrame, site: str) -> None:
     jobs = every_site[every_site["site"] == site]
 
     assert site not in every_site.attrs["errors"]

@@ -1,8 +1,8 @@
 """Access tokens for API clients: exchange credentials, publish our key, say who you are.
 
-  POST /auth/token              {"api_token"} or {"email", "password"} -> short-lived JWT
-  GET  /.well-known/jwks.json   the public key the JWTs verify with
-  GET  /auth/me                 who the bearer token speaks for
+POST /auth/token              {"api_token"} or {"email", "password"} -> short-lived JWT
+GET  /.well-known/jwks.json   the public key the JWTs verify with
+GET  /auth/me                 who the bearer token speaks for
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from jobspy_web.db import read_session, write_session
 from jobspy_web.services import api_tokens, jwt_tokens, rate_limits
 from jobspy_web.services.jwt_tokens import IssuedToken
 from jobspy_web.services.passwords import MAX_LENGTH as MAX_PASSWORD_CHARS
-
 
 
 class TokenRequest(BaseModel):

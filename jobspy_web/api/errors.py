@@ -57,10 +57,7 @@ async def parse_body(request: Request, model: type[Model]) -> Model:
     try:
         return model.model_validate(payload)
     except ValidationError as error:
-        fields = {
-            ".".join(str(part) for part in problem["loc"]) or "body": problem["msg"]
-            for problem in error.errors(include_url=False)
-        }
+        fields = {".".join(str(part) for part in problem["loc"]) or "body": problem["msg"] for problem in error.errors(include_url=False)}
         raise ApiError(422, "INVALID_REQUEST", "Some fields are missing or invalid.", fields=fields) from None
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import secrets
 
-from authlib.integrations.httpx_client import AsyncOAuth2Client
 from authlib.integrations.base_client import OAuthError
+from authlib.integrations.httpx_client import AsyncOAuth2Client
 from httpx import HTTPError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
@@ -102,7 +102,9 @@ async def callback(request: Request) -> Response:
         )
         secret = None
         if result.outcome in (Outcome.SIGNED_IN, Outcome.CREATED) and result.user is not None:
-            secret = login_sessions.start_session(session=session, user=result.user, ip=client_ip(request), user_agent=request.headers.get("user-agent"))
+            secret = login_sessions.start_session(
+                session=session, user=result.user, ip=client_ip(request), user_agent=request.headers.get("user-agent")
+            )
     targets = {
         Outcome.SIGNED_IN: ("/", {}),
         Outcome.CREATED: ("/", {"notice": "verified"}),

@@ -82,8 +82,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "search":
             sites = [site.strip() for site in args.sites.split(",") if site.strip()]
             rows, problems = local_search(
-                check, search_term=args.search_term, sites=sites, location=args.location,
-                results_wanted=args.results, proxies=args.proxy, ca_cert=args.ca_cert,
+                check,
+                search_term=args.search_term,
+                sites=sites,
+                location=args.location,
+                results_wanted=args.results,
+                proxies=args.proxy,
+                ca_cert=args.ca_cert,
             )
             for problem in problems:
                 print(f"warning: {problem}", file=sys.stderr)

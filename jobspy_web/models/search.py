@@ -11,10 +11,10 @@ from sqlalchemy import Column, ForeignKey, Text, Uuid
 from sqlmodel import Field, SQLModel
 
 from jobspy_web.models.base import (
-    enum_field,
     JSONType,
     UTCDateTime,
     created_at_field,
+    enum_field,
     updated_at_field,
     uuid_pk,
 )
@@ -111,12 +111,8 @@ class Job(SQLModel, table=True):
 class SearchJob(SQLModel, table=True):
     __tablename__ = "search_jobs"
 
-    search_id: uuid.UUID = Field(
-        sa_column=Column(Uuid, ForeignKey("searches.id", ondelete="CASCADE"), primary_key=True)
-    )
-    job_id: uuid.UUID = Field(
-        sa_column=Column(Uuid, ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True)
-    )
+    search_id: uuid.UUID = Field(sa_column=Column(Uuid, ForeignKey("searches.id", ondelete="CASCADE"), primary_key=True))
+    job_id: uuid.UUID = Field(sa_column=Column(Uuid, ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True))
     # The boards that returned this job for this search, e.g. ["indeed", "linkedin"].
     sites: list[str] = Field(default_factory=list, sa_type=JSONType)
     found_at: datetime = created_at_field()

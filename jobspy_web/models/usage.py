@@ -25,6 +25,4 @@ class ApiUsage(SQLModel, table=True):
     response_size_bytes: int = 0
     client_ip: str | None = Field(default=None, max_length=45)
     extra_metadata: dict[str, Any] = metadata_field()
-    created_at: datetime = Field(
-        default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True
-    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)

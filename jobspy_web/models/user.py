@@ -10,9 +10,9 @@ from typing import Any
 from sqlmodel import Field, SQLModel
 
 from jobspy_web.models.base import (
-    enum_field,
     UTCDateTime,
     created_at_field,
+    enum_field,
     metadata_field,
     updated_at_field,
     uuid_pk,

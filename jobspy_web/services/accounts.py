@@ -215,9 +215,7 @@ def _set_password(*, session: Session, user: User, new_password: str) -> None:
 
 def end_all_sessions(*, session: Session, user_id: uuid.UUID) -> None:
     session.execute(
-        update(LoginSession)
-        .where(col(LoginSession.user_id) == user_id, col(LoginSession.ended_at).is_(None))
-        .values(ended_at=utcnow())
+        update(LoginSession).where(col(LoginSession.user_id) == user_id, col(LoginSession.ended_at).is_(None)).values(ended_at=utcnow())
     )
 
 
@@ -289,9 +287,7 @@ def delete_account(*, session: Session, user: User, ip: str | None = None) -> No
             AccountErrorCode.BILLING_UNAVAILABLE,
             "We couldn't cancel your subscription with Stripe just now, so nothing was deleted. Please try again.",
         ) from None
-    session.execute(
-        update(Payment).where(col(Payment.user_id) == user_id).values(user_id=None, subscription_id=None, extra_metadata={})
-    )
+    session.execute(update(Payment).where(col(Payment.user_id) == user_id).values(user_id=None, subscription_id=None, extra_metadata={}))
     session.execute(delete(Search).where(col(Search.owner_id) == user_id))
     for owned in (ApiToken.user_id, LoginSession.user_id, OAuthIdentity.user_id, Subscription.user_id):
         session.execute(delete(owned.class_).where(col(owned) == user_id))  # type: ignore[attr-defined]

@@ -106,9 +106,7 @@ def create_api_token(
     cleaned = _clean_name(name)
     # Lock the owner's row so two concurrent creates can't both see 19 and make 21.
     session.exec(select(User.id).where(User.id == user.id).with_for_update())
-    live = session.exec(
-        select(func.count()).select_from(ApiToken).where(*_owned_by(user.id, live_only=True))
-    ).one()
+    live = session.exec(select(func.count()).select_from(ApiToken).where(*_owned_by(user.id, live_only=True))).one()
     if live >= MAX_LIVE_TOKENS:
         raise ApiTokenError(
             ApiTokenErrorCode.TOO_MANY_TOKENS,
@@ -136,14 +134,10 @@ def create_api_token(
     return CreatedToken(token_row=token, secret=secret)
 
 
-def list_api_tokens(
-    *, session: Session, user: User, include_revoked: bool = False
-) -> list[ApiTokenSummary]:
+def list_api_tokens(*, session: Session, user: User, include_revoked: bool = False) -> list[ApiTokenSummary]:
     """The user's tokens, newest first; live ones only unless asked."""
     rows = session.exec(
-        select(ApiToken)
-        .where(*_owned_by(user.id, live_only=not include_revoked))
-        .order_by(col(ApiToken.created_at).desc())
+        select(ApiToken).where(*_owned_by(user.id, live_only=not include_revoked)).order_by(col(ApiToken.created_at).desc())
     )
     return [
         ApiTokenSummary(

@@ -241,9 +241,7 @@ def cancel_subscriptions(*, session: Session, user_id: uuid.UUID) -> int:
     """Cancel at Stripe, at once, every subscription of the user still in force (an account
     being deleted must stop being charged). Stripe's webhook then records the end."""
     live = session.exec(
-        select(Subscription.stripe_subscription_id).where(
-            Subscription.user_id == user_id, col(Subscription.status).in_(ENTITLED_STATUSES)
-        )
+        select(Subscription.stripe_subscription_id).where(Subscription.user_id == user_id, col(Subscription.status).in_(ENTITLED_STATUSES))
     ).all()
     for subscription_id in live:
         _call(lambda client, sid=subscription_id: client.v1.subscriptions.cancel(sid))

@@ -87,9 +87,7 @@ def _source(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def store_site_jobs(
-    *, session: Session, search_id: uuid.UUID, site: str, rows: Sequence[dict[str, Any]]
-) -> int:
+def store_site_jobs(*, session: Session, search_id: uuid.UUID, site: str, rows: Sequence[dict[str, Any]]) -> int:
     """Upsert one site's rows, link them to the search; returns how many jobs it linked."""
     candidates = [job_values({**row, "site": site}) for row in rows]
     if not candidates:
@@ -123,19 +121,13 @@ def store_site_jobs(
     session.execute(update(Job).where(col(Job.id).in_(job_ids)).values(last_seen_at=now))
     linked = {
         link.job_id: link
-        for link in session.exec(
-            select(SearchJob).where(SearchJob.search_id == search_id, col(SearchJob.job_id).in_(job_ids))
-        )
+        for link in session.exec(select(SearchJob).where(SearchJob.search_id == search_id, col(SearchJob.job_id).in_(job_ids)))
     }
     for link in linked.values():  # found before by another board of the same search
         if site not in link.sites:
             link.sites = [*link.sites, site]
             session.add(link)
-    new_links = [
-        {"search_id": search_id, "job_id": job_id, "sites": [site], "found_at": now}
-        for job_id in job_ids
-        if job_id not in linked
-    ]
+    new_links = [{"search_id": search_id, "job_id": job_id, "sites": [site], "found_at": now} for job_id in job_ids if job_id not in linked]
     if new_links:
         session.execute(insert(SearchJob).values(new_links).on_conflict_do_nothing())
     session.flush()
@@ -231,11 +223,7 @@ class JobFilter:
 def filter_rows(rows: Iterable[JobRow], job_filter: JobFilter, *, today: date | None = None) -> list[JobRow]:
     today = today or date.today()
     words = _normal(job_filter.text).split()
-    oldest = (
-        (today - timedelta(days=job_filter.posted_within_days)).isoformat()
-        if job_filter.posted_within_days
-        else ""
-    )
+    oldest = (today - timedelta(days=job_filter.posted_within_days)).isoformat() if job_filter.posted_within_days else ""
 
     def keep(row: JobRow) -> bool:
         haystack = _normal(f"{row.title} {row.company} {row.location}")
@@ -243,10 +231,7 @@ def filter_rows(rows: Iterable[JobRow], job_filter: JobFilter, *, today: date | 
             (not job_filter.sites or bool(job_filter.sites.intersection(row.sites)))
             and (job_filter.remote == "any" or row.is_remote == (job_filter.remote == "remote"))
             and (not job_filter.job_type or job_filter.job_type in row.job_type)
-            and (
-                job_filter.min_yearly_salary is None
-                or (row.yearly_min or 0) >= job_filter.min_yearly_salary
-            )
+            and (job_filter.min_yearly_salary is None or (row.yearly_min or 0) >= job_filter.min_yearly_salary)
             and (not oldest or (bool(row.date_posted) and row.date_posted >= oldest))
             and all(word in haystack for word in words)
         )

@@ -34,8 +34,8 @@ from jobspy_web.models.account import ApiToken, RevokedJwt
 from jobspy_web.models.base import utcnow
 from jobspy_web.models.user import User
 from jobspy_web.services.cache import get_cache
-from jobspy_web.services.tiers import Tier
 from jobspy_web.services.local_secrets import write_private_file
+from jobspy_web.services.tiers import Tier
 from jobspy_web.settings import get_settings
 
 __all__ = [
@@ -144,8 +144,7 @@ def _load_signing_key(pem: str, pem_file: Path | None, data_dir: Path, environme
     if environment == "production":
         # A generated key would differ per host and vanish with the container.
         raise SigningKeyError(
-            "JWT_PRIVATE_KEY (or JWT_PRIVATE_KEY_FILE) must be set in production:"
-            " an RSA private key of at least 2048 bits, PEM encoded."
+            "JWT_PRIVATE_KEY (or JWT_PRIVATE_KEY_FILE) must be set in production: an RSA private key of at least 2048 bits, PEM encoded."
         )
     path = data_dir / DEV_KEY_FILENAME
     return _import_private_key(_read_or_create_dev_key(path), source=str(path))
@@ -183,9 +182,7 @@ def public_jwks() -> dict[str, Any]:
 # --- issue -------------------------------------------------------------------------------
 
 
-def issue_access_token(
-    *, user: User, tier: Tier, api_token_id: uuid.UUID | None = None
-) -> IssuedToken:
+def issue_access_token(*, user: User, tier: Tier, api_token_id: uuid.UUID | None = None) -> IssuedToken:
     """Sign a short-lived access token for `user` at `tier`."""
     settings = get_settings()
     key = signing_key()
@@ -238,9 +235,7 @@ def verify_access_token(token: str) -> AccessClaims:
     if _is_revoked(_jti_key(access.jti), lambda session: _jti_revoked(session, access.jti)):
         raise TokenError(TokenErrorCode.REVOKED)
     token_id = access.api_token_id
-    if token_id is not None and _is_revoked(
-        _api_token_key(token_id), lambda session: _api_token_revoked(session, token_id)
-    ):
+    if token_id is not None and _is_revoked(_api_token_key(token_id), lambda session: _api_token_revoked(session, token_id)):
         raise TokenError(TokenErrorCode.REVOKED, "The API token behind this access token was revoked.")
     return access
 

@@ -35,7 +35,9 @@ def start_session(*, session: Session, user: User, ip: str | None = None, user_a
             expires_at=utcnow() + timedelta(days=get_settings().session_days),
         )
     )
-    audit.record(session=session, action="login.success", actor_id=user.id, subject_type="user", subject_id=user.id, ip=ip, user_agent=user_agent)
+    audit.record(
+        session=session, action="login.success", actor_id=user.id, subject_type="user", subject_id=user.id, ip=ip, user_agent=user_agent
+    )
     return secret
 
 

@@ -85,16 +85,21 @@ def resolve_identity(
     email_verified: bool,
     current_user_id: uuid.UUID | None = None,
 ) -> OAuthResult:
-    identity = session.exec(
-        select(OAuthIdentity).where(OAuthIdentity.provider == provider, OAuthIdentity.subject == subject)
-    ).first()
+    identity = session.exec(select(OAuthIdentity).where(OAuthIdentity.provider == provider, OAuthIdentity.subject == subject)).first()
     if current_user_id is not None:  # connecting from the account page
         if identity is not None and identity.user_id != current_user_id:
             return OAuthResult(Outcome.LINKED_ELSEWHERE)
         user = session.get(User, current_user_id)
         if identity is None:
             session.add(OAuthIdentity(user_id=current_user_id, provider=provider, subject=subject, email=email))
-            audit.record(session=session, action="oauth.link", actor_id=current_user_id, subject_type="user", subject_id=current_user_id, details={"provider": provider})
+            audit.record(
+                session=session,
+                action="oauth.link",
+                actor_id=current_user_id,
+                subject_type="user",
+                subject_id=current_user_id,
+                details={"provider": provider},
+            )
         return OAuthResult(Outcome.LINKED, user)
     if identity is not None:
         user = session.get(User, identity.user_id)
@@ -108,5 +113,7 @@ def resolve_identity(
     session.add(user)
     session.flush()
     session.add(OAuthIdentity(user_id=user.id, provider=provider, subject=subject, email=address))
-    audit.record(session=session, action="user.sign_up", actor_id=user.id, subject_type="user", subject_id=user.id, details={"provider": provider})
+    audit.record(
+        session=session, action="user.sign_up", actor_id=user.id, subject_type="user", subject_id=user.id, details={"provider": provider}
+    )
     return OAuthResult(Outcome.CREATED, user)

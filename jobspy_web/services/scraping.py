@@ -41,9 +41,7 @@ def scrape_in_this_process(kwargs: dict[str, Any]) -> SiteScrape:
         frame = jobspy.scrape_jobs(**kwargs, verbose=0)
     except Exception as error:  # JobSpy reports most failures in attrs; this catches the rest
         return SiteScrape(site, error=f"{type(error).__name__}: {error}")
-    rows = [
-        {name: _plain(value) for name, value in row.items()} for row in frame.to_dict("records")
-    ]
+    rows = [{name: _plain(value) for name, value in row.items()} for row in frame.to_dict("records")]
     return SiteScrape(
         site,
         rows=rows,

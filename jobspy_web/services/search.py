@@ -33,9 +33,7 @@ class SearchEvent:
     status: SearchStatus | None = None  # set on the final event only
 
 
-def create_search(
-    *, session: Session, params: SearchParams, owner_id: uuid.UUID | None = None
-) -> Search:
+def create_search(*, session: Session, params: SearchParams, owner_id: uuid.UUID | None = None) -> Search:
     search = Search(
         owner_id=owner_id,
         params=params.model_dump(),
@@ -65,8 +63,7 @@ def mark_interrupted(*, session: Session, stale_after_s: float | None = None) ->
     stale = session.exec(
         select(Search).where(
             col(Search.status).in_([SearchStatus.QUEUED, SearchStatus.RUNNING]),
-            (col(Search.heartbeat_at) < cutoff)
-            | (col(Search.heartbeat_at).is_(None) & (col(Search.created_at) < cutoff)),
+            (col(Search.heartbeat_at) < cutoff) | (col(Search.heartbeat_at).is_(None) & (col(Search.created_at) < cutoff)),
         )
     ).all()
     for search in stale:
@@ -88,14 +85,7 @@ def _settle(outcomes: dict[str, Any], state: SiteState) -> dict[str, Any]:
 
 
 def recent_searches(*, session: Session, owner_id: uuid.UUID | None = None, limit: int = 20) -> list[Search]:
-    return list(
-        session.exec(
-            select(Search)
-            .where(Search.owner_id == owner_id)
-            .order_by(col(Search.created_at).desc())
-            .limit(limit)
-        )
-    )
+    return list(session.exec(select(Search).where(Search.owner_id == owner_id).order_by(col(Search.created_at).desc()).limit(limit)))
 
 
 def get_search(*, session: Session, search_id: uuid.UUID, owner_id: uuid.UUID | None = None) -> Search | None:

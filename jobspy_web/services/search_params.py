@@ -63,9 +63,7 @@ class SearchParams(BaseModel):
     def _known_sites(cls, sites: list[str]) -> list[str]:
         unknown = [site for site in sites if site not in SITES]
         if unknown:
-            raise ValueError(
-                f"unknown site {', '.join(unknown)}; choose from {', '.join(SITES)}"
-            )
+            raise ValueError(f"unknown site {', '.join(unknown)}; choose from {', '.join(SITES)}")
         return list(dict.fromkeys(sites))
 
     @field_validator("country_indeed")
@@ -81,17 +79,12 @@ class SearchParams(BaseModel):
         if not (self.search_term or self.google_search_term or self.linkedin_company_ids):
             raise ValueError("enter what you are looking for (a search term)")
         # JobSpy documents these filter groups as mutually exclusive on these boards.
-        if "indeed" in self.site_name and self.easy_apply and (
-            self.hours_old or self.job_type or self.is_remote
-        ):
+        if "indeed" in self.site_name and self.easy_apply and (self.hours_old or self.job_type or self.is_remote):
             raise ValueError(
-                "Indeed can't combine easy apply with posted-within, job type or remote: "
-                "drop one, or search Indeed separately"
+                "Indeed can't combine easy apply with posted-within, job type or remote: drop one, or search Indeed separately"
             )
         if "linkedin" in self.site_name and self.easy_apply and self.hours_old:
-            raise ValueError(
-                "LinkedIn can't combine easy apply with posted-within: drop one of them"
-            )
+            raise ValueError("LinkedIn can't combine easy apply with posted-within: drop one of them")
         return self
 
     @property
@@ -104,9 +97,7 @@ class SearchParams(BaseModel):
         sites = set(self.site_name)
         found: list[str] = []
         if "indeed" in sites and self.hours_old and (self.is_remote or self.job_type):
-            found.append(
-                "Indeed ignores the remote and job type filters when 'posted within' is set."
-            )
+            found.append("Indeed ignores the remote and job type filters when 'posted within' is set.")
         if "linkedin" in sites and (self.is_remote or self.job_type):
             found.append("LinkedIn ignores the remote and job type filters.")
         if "glassdoor" in sites and self.country_indeed not in GLASSDOOR_COUNTRIES:
@@ -114,10 +105,7 @@ class SearchParams(BaseModel):
         if "zip_recruiter" in sites and self.country_indeed not in ("usa", "canada"):
             found.append("ZipRecruiter only lists jobs in the USA and Canada.")
         if "google" in sites and not self.google_search_term:
-            found.append(
-                "Google works best with its own search term (advanced options); "
-                "it will use the search term and location instead."
-            )
+            found.append("Google works best with its own search term (advanced options); it will use the search term and location instead.")
         if "google" in sites and self.google_search_term and (self.location or self.is_remote):
             found.append("Google uses only its own search term; put the place in it.")
         if self.linkedin_company_ids and "linkedin" not in sites:

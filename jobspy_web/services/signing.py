@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -44,14 +44,17 @@ class Signer:
             serialization.Encoding.Raw, serialization.PublicFormat.Raw
         )
 
-    @property
+    @cached_property
     def key_id(self) -> str:
         return hashlib.sha256(self.public_key_raw).hexdigest()[:16]
 
+    @cached_property
+    def _header_start(self) -> str:
+        return f'keyid="{self.key_id}", algorithm="{ALGORITHM}", signature="'
+
     def signature_header(self, body: bytes) -> str:
         """The License-Signature value for a response whose body is exactly `body`."""
-        signature = base64.b64encode(self.private_key.sign(body)).decode()
-        return f'keyid="{self.key_id}", algorithm="{ALGORITHM}", signature="{signature}"'
+        return f'{self._header_start}{base64.b64encode(self.private_key.sign(body)).decode()}"'
 
     def public_key_json(self) -> dict[str, str]:
         pem = self.private_key.public_key().public_bytes(

@@ -31,8 +31,7 @@ class FailureReason(str, Enum):
 HINTS = {
     FailureReason.BLOCKED: "The site refused the request (rate limited or blocked). "
     "Wait a minute, ask for fewer results, or set JOBSPY_PROXIES to use a proxy.",
-    FailureReason.GEOBLOCKED: "The site isn't available from this server's region. "
-    "Use a proxy in the site's country (JOBSPY_PROXIES).",
+    FailureReason.GEOBLOCKED: "The site isn't available from this server's region. Use a proxy in the site's country (JOBSPY_PROXIES).",
     FailureReason.TIMEOUT: "The site didn't finish in time and was stopped. "
     "It may be slow or silently blocking: try fewer results or a proxy.",
     FailureReason.NETWORK: "Couldn't reach the site. Check the server's internet "
@@ -48,9 +47,7 @@ _PATTERNS: list[tuple[FailureReason, re.Pattern[str]]] = [
     (FailureReason.BLOCKED, re.compile(r"\b(429|403)\b|blocked|captcha|too many requests", re.I)),
     (
         FailureReason.NETWORK,
-        re.compile(
-            r"proxy|connect|resolve|ssl|certificate|timed out|timeout|network|reset by peer", re.I
-        ),
+        re.compile(r"proxy|connect|resolve|ssl|certificate|timed out|timeout|network|reset by peer", re.I),
     ),
     (
         FailureReason.UNEXPECTED_RESPONSE,

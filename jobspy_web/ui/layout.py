@@ -31,7 +31,13 @@ def _signed_in_nav() -> rx.Component:
                 rx.cond(AuthState.is_admin, rx.menu.item("Admin", on_select=rx.redirect(routes.ADMIN))),
                 rx.menu.separator(),
                 NativeForm.create(
-                    rx.el.button("Sign out", type="submit", id="sign-out", class_name="rt-BaseMenuItem rt-MenuItem", style={"width": "100%", "background": "none", "border": "none", "cursor": "pointer"}),
+                    rx.el.button(
+                        "Sign out",
+                        type="submit",
+                        id="sign-out",
+                        class_name="rt-BaseMenuItem rt-MenuItem",
+                        style={"width": "100%", "background": "none", "border": "none", "cursor": "pointer"},
+                    ),
                     action="/auth/logout",
                     method="post",
                 ),
@@ -59,7 +65,11 @@ def page_shell(content: Callable[[], rx.Component]) -> Callable[[], rx.Component
                     high_contrast=True,
                 ),
                 rx.spacer(),
-                rx.cond(AuthState.user_id != "", _signed_in_nav(), rx.hstack(_nav_link("Plans", routes.PRICING), _nav_link("Sign in", routes.LOGIN), spacing="4")),
+                rx.cond(
+                    AuthState.user_id != "",
+                    _signed_in_nav(),
+                    rx.hstack(_nav_link("Plans", routes.PRICING), _nav_link("Sign in", routes.LOGIN), spacing="4"),
+                ),
                 rx.color_mode.button(size="2", variant="ghost"),
                 align="center",
                 spacing="4",

@@ -278,9 +278,7 @@ async def test_no_bearer_token_is_401_with_a_bearer_challenge(api, authorization
 
 
 def hs256_with_public_key(payload: dict) -> str:
-    secret = jwt_tokens.signing_key().public_key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    secret = jwt_tokens.signing_key().public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     signing_input = f"{b64(json.dumps({'alg': 'HS256', 'typ': 'JWT'}).encode())}.{b64(json.dumps(payload).encode())}"
     return f"{signing_input}.{b64(hmac.new(secret, signing_input.encode(), hashlib.sha256).digest())}"
 

@@ -30,10 +30,15 @@ async def test_sign_up_sets_an_httponly_session_cookie(web):
     cookie = response.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie
     with write_session() as session:
-        assert login_sessions.user_for_secret(session=session, secret=response.cookies[login_sessions.COOKIE_NAME]).email == "ada@example.com"
+        assert (
+            login_sessions.user_for_secret(session=session, secret=response.cookies[login_sessions.COOKIE_NAME]).email == "ada@example.com"
+        )
 
 
-@pytest.mark.parametrize(("email", "password", "code"), [("bad", PASSWORD, "INVALID_EMAIL"), ("a@example.com", "short", "WEAK_PASSWORD"), ("", "", "INVALID_EMAIL")])
+@pytest.mark.parametrize(
+    ("email", "password", "code"),
+    [("bad", PASSWORD, "INVALID_EMAIL"), ("a@example.com", "short", "WEAK_PASSWORD"), ("", "", "INVALID_EMAIL")],
+)
 async def test_bad_sign_up_redirects_with_a_code_and_stores_nothing(web, email, password, code):
     response = await sign_up(web, email, password)
     assert f"error={code}" in response.headers["location"]

@@ -22,7 +22,9 @@ def github(db, monkeypatch):
     get_cache.cache_clear()
     rate_limits.reset_limiter()
     with respx.mock(assert_all_called=False) as mock:
-        mock.post("https://github.com/login/oauth/access_token").respond(json={"access_token": "gho_x", "token_type": "bearer", "scope": "read:user"})
+        mock.post("https://github.com/login/oauth/access_token").respond(
+            json={"access_token": "gho_x", "token_type": "bearer", "scope": "read:user"}
+        )
         mock.get("https://api.github.com/user").respond(json={"id": 4242, "login": "ada"})
         mock.get("https://api.github.com/user/emails").respond(json=[{"email": "ada@example.com", "primary": True, "verified": True}])
         yield mock

@@ -7,7 +7,7 @@ import pytest
 
 from jobspy_web.api.app import build_api
 from jobspy_web.db import write_session
-from jobspy_web.models import Role, User
+from jobspy_web.models import Role
 from jobspy_web.services import accounts, jwt_tokens, rate_limits
 from jobspy_web.services.cache import get_cache
 from jobspy_web.services.tiers import Tier
@@ -39,7 +39,9 @@ async def wait_until_settled(api, search_id, headers) -> dict:
 
 async def test_a_search_started_by_api_runs_and_its_jobs_are_readable(api, replay):
     ada = bearer("ada@example.com")
-    started = await api.post("/api/searches", json={"search_term": "python developer", "site_name": ["indeed", "linkedin"], "results_wanted": 5}, headers=ada)
+    started = await api.post(
+        "/api/searches", json={"search_term": "python developer", "site_name": ["indeed", "linkedin"], "results_wanted": 5}, headers=ada
+    )
     assert started.status_code == 202, started.text
     search_id = started.json()["id"]
     finished = await wait_until_settled(api, search_id, ada)
@@ -51,7 +53,9 @@ async def test_a_search_started_by_api_runs_and_its_jobs_are_readable(api, repla
 
 async def test_another_user_cannot_read_or_cancel_my_search(api, replay):
     ada, bob = bearer("ada@example.com"), bearer("bob@example.com")
-    search_id = (await api.post("/api/searches", json={"search_term": "nurse", "site_name": ["indeed"], "results_wanted": 3}, headers=ada)).json()["id"]
+    search_id = (
+        await api.post("/api/searches", json={"search_term": "nurse", "site_name": ["indeed"], "results_wanted": 3}, headers=ada)
+    ).json()["id"]
     for method, path in [("GET", ""), ("GET", "/jobs"), ("POST", "/cancel")]:
         response = await api.request(method, f"/api/searches/{search_id}{path}", headers=bob)
         assert response.status_code == 404, (method, path)

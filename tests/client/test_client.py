@@ -46,8 +46,23 @@ def server(migrated_postgres_url: str, tmp_path_factory: pytest.TempPathFactory)
         "DATA_DIR": str(tmp_path_factory.mktemp("server-data")),
         "LICENSE_MIN_APP_VERSION": "1.0",
     }
-    command = [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "jobspy_web.api:build_api",
-               "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--log-level", "warning"]
+    command = [
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "asgi",
+        "--factory",
+        "jobspy_web.api:build_api",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--log-level",
+        "warning",
+    ]
     process = subprocess.Popen(command, cwd=ROOT, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -196,10 +211,25 @@ def test_a_typo_is_caught_before_any_request(tmp_path):
 
 def test_the_command_line_searches_locally_within_the_license(server, shared_redis, replay_proxy, tmp_path, capsys):
     key, _ = issue(license_type="free")
-    status = client_main([
-        "--server", server, "--cache-dir", str(tmp_path), "search", key, "python developer",
-        "--sites", "indeed,bayt", "--results", "5", "--proxy", replay_proxy.url, "--ca-cert", str(replay_proxy.ca_cert_path),
-    ])
+    status = client_main(
+        [
+            "--server",
+            server,
+            "--cache-dir",
+            str(tmp_path),
+            "search",
+            key,
+            "python developer",
+            "--sites",
+            "indeed,bayt",
+            "--results",
+            "5",
+            "--proxy",
+            replay_proxy.url,
+            "--ca-cert",
+            str(replay_proxy.ca_cert_path),
+        ]
+    )
     output = capsys.readouterr()
     assert status == 0, output.err
     assert output.out.startswith("licensed: free")

@@ -23,9 +23,9 @@ import pytest
 import redis
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from db_helpers import REPO_ROOT, temporary_postgres_database, upgrade_to_head
 from playwright.sync_api import Page, expect
 
-from db_helpers import REPO_ROOT, temporary_postgres_database, upgrade_to_head
 from jobspy_web.cli import ensure_bun
 from tests.fakes.stripe_server import e2e_stripe_environment
 from tests.replay import ReplayProxy

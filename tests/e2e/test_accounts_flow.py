@@ -27,7 +27,7 @@ def test_sign_up_verify_token_jwt_revoke(browser, app_url: str):
     sign_in(admin, app_url, ADMIN_EMAIL, "/admin")
     link = outbox_link(admin, app_url, email)
     assert "/auth/verify?token=" in link
-    person.goto(app_url + link[link.index("/auth/verify"):])
+    person.goto(app_url + link[link.index("/auth/verify") :])
     person.wait_for_url(f"{app_url}/?notice=verified")
 
     person.goto(f"{app_url}/account")

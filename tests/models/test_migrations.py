@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from alembic import command
+from db_helpers import alembic_config, table_names, temporary_postgres_database, unique_column_sets
 from sqlalchemy.dialects import postgresql
 from sqlmodel import SQLModel
 
-from db_helpers import alembic_config, table_names, temporary_postgres_database, unique_column_sets
+from alembic import command
 
 MODEL_TABLES = set(SQLModel.metadata.tables)
 
@@ -83,9 +83,7 @@ def test_downgrade_base_removes_everything(empty_database_url: str) -> None:
         engine = sa.create_engine(empty_database_url)
         try:
             with engine.connect() as connection:
-                enum_types = connection.exec_driver_sql(
-                    "SELECT typname FROM pg_type WHERE typtype = 'e'"
-                ).all()
+                enum_types = connection.exec_driver_sql("SELECT typname FROM pg_type WHERE typtype = 'e'").all()
         finally:
             engine.dispose()
         assert enum_types == []

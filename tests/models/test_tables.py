@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy.exc import IntegrityError, StatementError
@@ -47,7 +47,7 @@ def test_naive_datetime_is_refused(db: str) -> None:
 
 def test_utc_datetime_is_utc_whatever_the_postgres_time_zone(pg_db: str) -> None:
     with write_session() as session:
-        user = User(email="ada@example.com", email_verified_at=datetime.now(timezone.utc))
+        user = User(email="ada@example.com", email_verified_at=datetime.now(UTC))
         session.add(user)
 
     with read_session() as session:
@@ -80,10 +80,7 @@ def test_extra_metadata_round_trips_nested_json_in_column_metadata(db: str) -> N
 def test_search_jobs_are_deleted_with_their_search(db: str) -> None:
     with write_session() as session:
         doomed, kept = Search(label="doomed"), Search(label="kept")
-        jobs = [
-            Job(dedupe_key=f"key-{n}", site="indeed", job_url=f"https://x/{n}", title="Dev")
-            for n in range(2)
-        ]
+        jobs = [Job(dedupe_key=f"key-{n}", site="indeed", job_url=f"https://x/{n}", title="Dev") for n in range(2)]
         session.add_all([doomed, kept, *jobs])
         session.flush()  # no ORM relationships: insert parents before the link rows
         session.add_all([SearchJob(search_id=doomed.id, job_id=job.id) for job in jobs])

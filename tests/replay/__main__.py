@@ -26,9 +26,7 @@ SETTINGS = (
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m tests.replay", description="Fake job sites behind an HTTPS proxy, for JobSpy."
-    )
+    parser = argparse.ArgumentParser(prog="python -m tests.replay", description="Fake job sites behind an HTTPS proxy, for JobSpy.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8899, help="0 picks a free port (default 8899)")
     for name, _, help_text in SETTINGS:

@@ -26,7 +26,7 @@ import random
 import string
 import zlib
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from html import escape
 
 INDEX_SPAN = 100_000
@@ -117,8 +117,8 @@ class Posting:
     @property
     def posted_at(self) -> datetime:
         """Midday UTC, days_ago days before today (UTC)."""
-        today = datetime.now(timezone.utc).date()
-        return datetime.combine(today - timedelta(days=self.days_ago), time(12), timezone.utc)
+        today = datetime.now(UTC).date()
+        return datetime.combine(today - timedelta(days=self.days_ago), time(12), UTC)
 
     @property
     def age(self) -> str:

@@ -110,7 +110,9 @@ def test_reset_request_for_an_unknown_address_sends_nothing(db):
 def test_change_password_needs_the_current_one(db):
     user = sign_up()
     with pytest.raises(AccountError) as caught, write_session() as session:
-        accounts.change_password(session=session, user=session.get(User, user.id), current_password="nope nope nope", new_password="another long one")
+        accounts.change_password(
+            session=session, user=session.get(User, user.id), current_password="nope nope nope", new_password="another long one"
+        )
     assert caught.value.code == AccountErrorCode.WRONG_PASSWORD
 
 
@@ -149,7 +151,16 @@ def test_delete_erases_personal_data_and_keeps_payments_anonymised(db):
         login_sessions.start_session(session=session, user=user)
         session.add(Search(owner_id=user.id, label="python", params={}))
         session.add(ApiToken(user_id=user.id, name="t", secret_hash="h" * 64, prefix="jsw_x"))
-        session.add(Payment(user_id=user.id, stripe_payment_intent_id="pi_1", amount_cents=900, currency="usd", status="succeeded", extra_metadata={"email": "ada@example.com"}))
+        session.add(
+            Payment(
+                user_id=user.id,
+                stripe_payment_intent_id="pi_1",
+                amount_cents=900,
+                currency="usd",
+                status="succeeded",
+                extra_metadata={"email": "ada@example.com"},
+            )
+        )
     with write_session() as session:
         accounts.delete_account(session=session, user=session.get(User, user.id))
     with read_session() as session:

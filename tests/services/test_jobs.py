@@ -36,7 +36,13 @@ def jobspy_row(**overrides) -> dict:
 
 def test_same_title_company_and_city_on_two_boards_share_a_key():
     indeed = jobspy_row()
-    linkedin = jobspy_row(site="linkedin", job_url="https://www.linkedin.com/jobs/view/9", title="Senior Python Developer!", company="ACME corp", location="Austin, Texas")
+    linkedin = jobspy_row(
+        site="linkedin",
+        job_url="https://www.linkedin.com/jobs/view/9",
+        title="Senior Python Developer!",
+        company="ACME corp",
+        location="Austin, Texas",
+    )
     other_city = jobspy_row(location="Boston, MA, US")
     assert jobs.dedupe_key(indeed) == jobs.dedupe_key(linkedin)
     assert jobs.dedupe_key(indeed) != jobs.dedupe_key(other_city)
@@ -64,7 +70,15 @@ def make_search() -> uuid.UUID:
 def test_storing_two_boards_merges_duplicates_with_both_sources(db):
     search_id = make_search()
     with write_session() as session:
-        assert jobs.store_site_jobs(session=session, search_id=search_id, site="indeed", rows=[jobspy_row(), jobspy_row(id="in-2", title="Data Engineer", job_url="https://www.indeed.com/viewjob?jk=2")]) == 2
+        assert (
+            jobs.store_site_jobs(
+                session=session,
+                search_id=search_id,
+                site="indeed",
+                rows=[jobspy_row(), jobspy_row(id="in-2", title="Data Engineer", job_url="https://www.indeed.com/viewjob?jk=2")],
+            )
+            == 2
+        )
     with write_session() as session:
         linked = jobs.store_site_jobs(
             session=session,
@@ -96,8 +110,20 @@ def test_storing_the_same_site_twice_does_not_duplicate(db):
 
 
 def row(**overrides) -> jobs.JobRow:
-    base = dict(id="1", title="Python Dev", company="Acme", location="Austin, TX", sites=["indeed"], job_url="u",
-                date_posted="2026-11-20", job_type="fulltime", is_remote=False, salary="", yearly_min=100000.0, currency="USD")
+    base = dict(
+        id="1",
+        title="Python Dev",
+        company="Acme",
+        location="Austin, TX",
+        sites=["indeed"],
+        job_url="u",
+        date_posted="2026-11-20",
+        job_type="fulltime",
+        is_remote=False,
+        salary="",
+        yearly_min=100000.0,
+        currency="USD",
+    )
     return jobs.JobRow(**{**base, **overrides})
 
 
@@ -108,7 +134,10 @@ def test_filters_combine_and_sort():
         row(id="c", title="Nurse", job_type="parttime", yearly_min=None, date_posted="2026-10-01"),
     ]
     today = date(2026, 11, 25)
-    pick = lambda **kw: [r.id for r in jobs.filter_rows(rows, jobs.JobFilter(**kw), today=today)]
+
+    def pick(**kw):
+        return [r.id for r in jobs.filter_rows(rows, jobs.JobFilter(**kw), today=today)]
+
     assert pick() == ["b", "a", "c"]
     assert pick(sites=frozenset({"linkedin"})) == ["b"]
     assert pick(remote="onsite") == ["a", "c"]
@@ -122,7 +151,12 @@ def test_filters_combine_and_sort():
 def test_exports_keep_order_and_every_field(db):
     search_id = make_search()
     with write_session() as session:
-        jobs.store_site_jobs(session=session, search_id=search_id, site="indeed", rows=[jobspy_row(), jobspy_row(id="in-2", title="Data Engineer, \"ML\"", job_url="https://www.indeed.com/viewjob?jk=2")])
+        jobs.store_site_jobs(
+            session=session,
+            search_id=search_id,
+            site="indeed",
+            rows=[jobspy_row(), jobspy_row(id="in-2", title='Data Engineer, "ML"', job_url="https://www.indeed.com/viewjob?jk=2")],
+        )
     with read_session() as session:
         ids = [r.id for r in jobs.search_rows(session=session, search_id=search_id)][::-1]
         as_csv = jobs.export_jobs(session=session, job_ids=ids, export_format="csv")
@@ -145,7 +179,12 @@ def test_two_alike_openings_on_one_board_stay_two_jobs(db):
     with write_session() as session:
         assert jobs.store_site_jobs(session=session, search_id=search_id, site="indeed", rows=[first, second]) == 2
     with write_session() as session:  # and a cross-post of one of them still merges
-        jobs.store_site_jobs(session=session, search_id=search_id, site="linkedin", rows=[jobspy_row(site="linkedin", job_url="https://www.linkedin.com/jobs/view/9")])
+        jobs.store_site_jobs(
+            session=session,
+            search_id=search_id,
+            site="linkedin",
+            rows=[jobspy_row(site="linkedin", job_url="https://www.linkedin.com/jobs/view/9")],
+        )
         jobs.store_site_jobs(session=session, search_id=search_id, site="indeed", rows=[second])  # seen again
     with read_session() as session:
         rows = jobs.search_rows(session=session, search_id=search_id)

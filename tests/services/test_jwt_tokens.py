@@ -27,9 +27,7 @@ from jobspy_web.settings import SettingsError, get_settings, load_settings
 
 
 def pem_of(key: rsa.RSAPrivateKey) -> str:
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
 
 
 # Generated once per module: making an RSA key per test would dominate the run time.
@@ -82,9 +80,7 @@ def hand_built(header: dict, payload: dict, sign=lambda signing_input: b"") -> s
 
 
 def public_pem() -> bytes:
-    return jwt_tokens.signing_key().public_key.public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    return jwt_tokens.signing_key().public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def refusal(token) -> TokenErrorCode:

@@ -53,27 +53,21 @@ def test_linkedin_cannot_combine_easy_apply_with_hours_old():
 
 
 def test_warns_when_indeed_will_drop_remote_because_hours_old_is_set():
-    params = parse_search_params(
-        {"search_term": "x", "site_name": ["indeed"], "is_remote": True, "hours_old": 24}
-    )
+    params = parse_search_params({"search_term": "x", "site_name": ["indeed"], "is_remote": True, "hours_old": 24})
     assert any("Indeed ignores the remote" in text for text in params.warnings())
     quiet = parse_search_params({"search_term": "x", "site_name": ["indeed"], "is_remote": True})
     assert quiet.warnings() == []
 
 
 def test_warns_when_a_site_does_not_serve_the_country():
-    params = parse_search_params(
-        {"search_term": "x", "site_name": ["glassdoor", "zip_recruiter"], "country_indeed": "Chile"}
-    )
+    params = parse_search_params({"search_term": "x", "site_name": ["glassdoor", "zip_recruiter"], "country_indeed": "Chile"})
     warnings = " ".join(params.warnings())
     assert "Glassdoor doesn't serve Chile" in warnings
     assert "ZipRecruiter only lists jobs in the USA and Canada" in warnings
 
 
 def test_scrape_kwargs_target_one_site_and_leave_salary_to_us():
-    params = parse_search_params(
-        {"search_term": "x", "enforce_annual_salary": True, "linkedin_fetch_description": True}
-    )
+    params = parse_search_params({"search_term": "x", "enforce_annual_salary": True, "linkedin_fetch_description": True})
     kwargs = params.scrape_kwargs("linkedin")
     assert kwargs["site_name"] == ["linkedin"]
     assert kwargs["fetch_description"] is True

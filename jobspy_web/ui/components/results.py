@@ -87,7 +87,9 @@ def filter_bar() -> rx.Component:
             [("any", "Any date"), ("1", "Last 24 hours"), ("3", "Last 3 days"), ("7", "Last week"), ("30", "Last month")],
             "Posted",
         ),
-        _filter_select("sort", [("date", "Newest first"), ("salary", "Highest salary"), ("title", "Title A–Z"), ("company", "Company A–Z")], "Sort"),
+        _filter_select(
+            "sort", [("date", "Newest first"), ("salary", "Highest salary"), ("title", "Title A–Z"), ("company", "Company A–Z")], "Sort"
+        ),
         rx.button("Clear", variant="ghost", on_click=SearchState.clear_filters),
         gap="2",
         wrap="wrap",
@@ -205,7 +207,10 @@ def job_detail() -> rx.Component:
             ),
             rx.flex(
                 rx.link(rx.button("Open on the site"), href=detail["job_url"], is_external=True),
-                rx.cond(detail["job_url_direct"] != "", rx.link(rx.button("Apply directly", variant="soft"), href=detail["job_url_direct"], is_external=True)),
+                rx.cond(
+                    detail["job_url_direct"] != "",
+                    rx.link(rx.button("Apply directly", variant="soft"), href=detail["job_url_direct"], is_external=True),
+                ),
                 rx.spacer(),
                 rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray")),
                 gap="2",

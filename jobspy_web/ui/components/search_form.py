@@ -94,7 +94,11 @@ def site_picker() -> rx.Component:
 
 def advanced_options() -> rx.Component:
     return rx.grid(
-        _labelled("Google search term", _text_input("google_search_term", "software engineer jobs near Austin since yesterday"), "google_search_term"),
+        _labelled(
+            "Google search term",
+            _text_input("google_search_term", "software engineer jobs near Austin since yesterday"),
+            "google_search_term",
+        ),
         _labelled("Distance (miles)", _text_input("distance", "50", type="number", min=0), "distance"),
         _labelled("Job type", _select("job_type", ["any", *JOB_TYPES]), "job_type"),
         _labelled("Posted within (hours)", _text_input("hours_old", "any", type="number", min=1), "hours_old"),

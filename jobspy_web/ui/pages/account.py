@@ -56,14 +56,33 @@ def _token_row(token: rx.Var) -> rx.Component:
 def account_page() -> rx.Component:
     return rx.vstack(
         rx.heading("Your account", size="6"),
-        rx.text(AccountState.user_email, " · ", rx.badge(AccountState.tier, id="tier-badge"), " ", rx.cond(AccountState.email_verified, rx.badge("email confirmed", color_scheme="green"), rx.badge("email not confirmed", color_scheme="amber"))),
-        rx.cond(AccountState.account_message != "", rx.callout(AccountState.account_message, icon="check", color_scheme="green", id="account-message")),
-        rx.cond(AccountState.account_error != "", rx.callout(AccountState.account_error, icon="triangle_alert", color_scheme="red", id="account-error")),
+        rx.text(
+            AccountState.user_email,
+            " · ",
+            rx.badge(AccountState.tier, id="tier-badge"),
+            " ",
+            rx.cond(
+                AccountState.email_verified,
+                rx.badge("email confirmed", color_scheme="green"),
+                rx.badge("email not confirmed", color_scheme="amber"),
+            ),
+        ),
+        rx.cond(
+            AccountState.account_message != "",
+            rx.callout(AccountState.account_message, icon="check", color_scheme="green", id="account-message"),
+        ),
+        rx.cond(
+            AccountState.account_error != "",
+            rx.callout(AccountState.account_error, icon="triangle_alert", color_scheme="red", id="account-error"),
+        ),
         rx.grid(
             _section(
                 "Profile",
                 rx.form(
-                    rx.hstack(_input("full_name", "Your name", default_value=AccountState.profile_name, max_length=200), rx.button("Save", type="submit")),
+                    rx.hstack(
+                        _input("full_name", "Your name", default_value=AccountState.profile_name, max_length=200),
+                        rx.button("Save", type="submit"),
+                    ),
                     on_submit=AccountState.save_profile,
                 ),
             ),
@@ -86,9 +105,14 @@ def account_page() -> rx.Component:
         ),
         _section(
             "API tokens",
-            rx.text("Exchange a token for a short-lived JWT at POST /auth/token to use the API and desktop apps.", size="2", color_scheme="gray"),
+            rx.text(
+                "Exchange a token for a short-lived JWT at POST /auth/token to use the API and desktop apps.", size="2", color_scheme="gray"
+            ),
             rx.form(
-                rx.hstack(_input("name", "Token name, e.g. laptop", max_length=100, id="token-name"), rx.button("Create token", type="submit", id="create-token")),
+                rx.hstack(
+                    _input("name", "Token name, e.g. laptop", max_length=100, id="token-name"),
+                    rx.button("Create token", type="submit", id="create-token"),
+                ),
                 on_submit=AccountState.create_token,
                 reset_on_submit=True,
             ),
@@ -112,7 +136,11 @@ def account_page() -> rx.Component:
             "Your data",
             rx.button("Export my data (JSON)", variant="soft", on_click=AccountState.export_data, id="export-my-data", width="fit-content"),
             rx.divider(),
-            rx.text("Delete my account: erases your searches, tokens and sessions for good. Payment records are kept, anonymised, as the law requires.", size="2"),
+            rx.text(
+                "Delete my account: erases your searches, tokens and sessions for good. "
+                "Payment records are kept, anonymised, as the law requires.",
+                size="2",
+            ),
             rx.form(
                 rx.vstack(
                     _input("confirm_email", "Type your email to confirm", "email"),

@@ -82,7 +82,9 @@ def admin_page() -> rx.Component:
         ),
         rx.cond(
             AdminState.issued_key != "",
-            rx.callout(rx.text("New key (shown once): ", rx.code(AdminState.issued_key, id="issued-key")), icon="key", color_scheme="amber"),
+            rx.callout(
+                rx.text("New key (shown once): ", rx.code(AdminState.issued_key, id="issued-key")), icon="key", color_scheme="amber"
+            ),
         ),
         _table(["Key", "Owner", "Type", "Status", "Expires", "Validations", ""], AdminState.licenses, _license_row),
         rx.heading("Outbox", size="4"),
@@ -101,7 +103,9 @@ def admin_page() -> rx.Component:
         _table(
             ["When", "Action", "Subject", "IP"],
             AdminState.events,
-            lambda e: rx.table.row(rx.table.cell(e["when"]), rx.table.cell(e["action"]), rx.table.cell(e["subject"]), rx.table.cell(e["ip"])),
+            lambda e: rx.table.row(
+                rx.table.cell(e["when"]), rx.table.cell(e["action"]), rx.table.cell(e["subject"]), rx.table.cell(e["ip"])
+            ),
         ),
         spacing="3",
         width="100%",

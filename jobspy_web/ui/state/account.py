@@ -131,7 +131,14 @@ class AccountState(AuthState):
         with write_session() as session:
             user = session.get(User, user_id)
             data = accounts.export_user_data(session=session, user=user)
-            audit.record(session=session, action="user.export", actor_id=user_id, subject_type="user", subject_id=user_id, ip=self.router.session.client_ip)
+            audit.record(
+                session=session,
+                action="user.export",
+                actor_id=user_id,
+                subject_type="user",
+                subject_id=user_id,
+                ip=self.router.session.client_ip,
+            )
         return rx.download(data=json.dumps(data, indent=1, default=str), filename="jobspy-web-my-data.json")
 
     @rx.event

@@ -59,11 +59,22 @@ class AdminState(AuthState):
                 for item in licenses.list_licenses(session=session, limit=200)
             ]
             self.outbox = [
-                {"to": message.to_address, "subject": message.subject, "body": message.body, "when": message.created_at.strftime(_WHEN), "sent": "sent" if message.sent_at else "not sent"}
+                {
+                    "to": message.to_address,
+                    "subject": message.subject,
+                    "body": message.body,
+                    "when": message.created_at.strftime(_WHEN),
+                    "sent": "sent" if message.sent_at else "not sent",
+                }
                 for message in mail.outbox(session=session)
             ]
             self.events = [
-                {"action": event.action, "subject": f"{event.subject_type or ''} {event.subject_id or ''}".strip(), "ip": event.ip or "", "when": event.created_at.strftime(_WHEN)}
+                {
+                    "action": event.action,
+                    "subject": f"{event.subject_type or ''} {event.subject_id or ''}".strip(),
+                    "ip": event.ip or "",
+                    "when": event.created_at.strftime(_WHEN),
+                }
                 for event in audit.recent(session=session, limit=100)
             ]
 
@@ -118,7 +129,11 @@ class AdminState(AuthState):
                 elif action == "extend30":
                     licenses.extend_license(session=session, license_id=target, days=30, actor_id=admin_id)
                 else:
-                    verbs = {"suspend": licenses.suspend_license, "revoke": licenses.revoke_license, "reinstate": licenses.reinstate_license}
+                    verbs = {
+                        "suspend": licenses.suspend_license,
+                        "revoke": licenses.revoke_license,
+                        "reinstate": licenses.reinstate_license,
+                    }
                     verbs[action](session=session, license_id=target, actor_id=admin_id)
         except (LicenseError, KeyError) as error:
             self.admin_error = _sentence(error)

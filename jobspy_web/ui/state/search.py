@@ -191,10 +191,7 @@ class SearchState(AuthState):
                 if self.search_id != str(search_id):
                     continue  # the person moved on to another search; keep running quietly
                 if event.site is not None and event.outcome is not None:
-                    self.chips = [
-                        _chip(event.site, event.outcome) if chip["site"] == event.site else chip
-                        for chip in self.chips
-                    ]
+                    self.chips = [_chip(event.site, event.outcome) if chip["site"] == event.site else chip for chip in self.chips]
                 if event.status is not None:
                     self.status = event.status.value
                     self.cancelling = False

@@ -42,10 +42,7 @@ def respond(request: Request, job_count: int) -> Response:
 def _search_page(query: str, job_count: int) -> Response:
     board = _board(query, job_count)
     postings = board.page(0, PAGE_SIZE)
-    scripts = "\n".join(
-        f'<script type="application/json">{_compact([[[[[{JOB_KEY: _job_info(p)}]]]]])}</script>'
-        for p in postings
-    )
+    scripts = "\n".join(f'<script type="application/json">{_compact([[[[[{JOB_KEY: _job_info(p)}]]]]])}</script>' for p in postings)
     html = fill_html(
         "google_search_page.html",
         query=escape(query),

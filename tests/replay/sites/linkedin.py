@@ -77,11 +77,7 @@ def _job_page(number: int, job_count: int) -> Response:
     if posting is None:
         return status_response(404)
     pay = posting.pay
-    compensation = (
-        fill_html("linkedin_compensation.html", salary=_pay_range(pay, 2, PAY_SUFFIXES[pay.interval]))
-        if pay
-        else ""
-    )
+    compensation = fill_html("linkedin_compensation.html", salary=_pay_range(pay, 2, PAY_SUFFIXES[pay.interval])) if pay else ""
     return html_response(
         fill_html(
             "linkedin_job_page.html",

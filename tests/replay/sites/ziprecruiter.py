@@ -118,9 +118,7 @@ def _page(title: str, rows: list[str]) -> Response:
         # "<" escaped, as Next.js does, so that no row can end its script early
         chunk = json.dumps(row).replace("<", "\\u003c")
         scripts.append(f"<script>self.__next_f.push([1,{chunk}])</script>\n")
-    return html_response(
-        fill_html("ziprecruiter_page.html", title=escape(title), flight_scripts="".join(scripts))
-    )
+    return html_response(fill_html("ziprecruiter_page.html", title=escape(title), flight_scripts="".join(scripts)))
 
 
 def _compact(data: object) -> str:
