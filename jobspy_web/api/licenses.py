@@ -17,17 +17,17 @@ reaching the database); too many requests per IP or per key, 429 with Retry-Afte
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from jobspy_web.api.auth_web import client_ip
-from jobspy_web.api.errors import ApiError, parse_body
+from jobspy_web.api.errors import MAX_BODY_BYTES, ApiError
 from jobspy_web.db import write_session
 from jobspy_web.models.base import utcnow
 from jobspy_web.services import license_keys, licenses, rate_limits
@@ -60,8 +60,46 @@ class ActivateRequest(ValidateRequest):
     name: str | None = Field(None, max_length=100)
 
 
-async def _limit(limit: str, bucket: str, who: str) -> None:
-    verdict = await rate_limits.hit(limit, bucket, who)
+Body = TypeVar("Body", bound=DeactivateRequest)
+
+
+async def _parse_within_limits(
+    request: Request, model: type[Body], *, then_get: Callable[[Body], str] | None = None
+) -> tuple[Body, Any | None]:
+    """The request's body as `model`, counted against the per-IP and per-key limits, and
+    the services.cache entry `then_get` names, read in the same round trip (None if absent).
+
+    A body that can't be parsed still counts against its IP, and a 429 wins over its 400 or 422.
+    """
+    settings = get_settings()
+    per_ip = rate_limits.Check(settings.license_limit_per_ip, ("license-ip", client_ip(request)))
+    body = _parsed(await request.body(), model)
+    if isinstance(body, ApiError):
+        _raise_if_refused((await rate_limits.hit_each([per_ip]))[0])
+        raise body
+    per_key = rate_limits.Check(settings.license_limit_per_key, ("license-key", license_keys.hash_key(body.license_key)))
+    verdict, cached = await rate_limits.hit_each([per_ip, per_key], then_get=then_get(body) if then_get else None)
+    _raise_if_refused(verdict)
+    return body, cached
+
+
+def _parsed(raw: bytes, model: type[Body]) -> Body | ApiError:
+    # api.errors.parse_body's answers, with pydantic reading the bytes itself (one parse).
+    if len(raw) > MAX_BODY_BYTES:
+        return ApiError(413, "BODY_TOO_LARGE", f"The request body is over {MAX_BODY_BYTES} bytes.")
+    try:
+        return model.model_validate_json(raw or b"null")
+    except ValidationError as error:
+        problems = error.errors(include_url=False)
+        if any(problem["type"] == "json_invalid" for problem in problems):
+            return ApiError(400, "MALFORMED_JSON", "The request body is not valid JSON.")
+        if any(problem["type"] == "model_type" and not problem["loc"] for problem in problems):
+            return ApiError(422, "INVALID_REQUEST", "The request body must be a JSON object.")
+        fields = {".".join(str(part) for part in problem["loc"]) or "body": problem["msg"] for problem in problems}
+        return ApiError(422, "INVALID_REQUEST", "Some fields are missing or invalid.", fields=fields)
+
+
+def _raise_if_refused(verdict: rate_limits.Verdict) -> None:
     if not verdict.allowed:
         raise ApiError(
             429,
@@ -71,25 +109,22 @@ async def _limit(limit: str, bucket: str, who: str) -> None:
         )
 
 
-async def _parse_within_limits(request: Request, model: type[DeactivateRequest]) -> Any:
-    settings = get_settings()
-    await _limit(settings.license_limit_per_ip, "license-ip", client_ip(request))
-    body = await parse_body(request, model)
-    await _limit(settings.license_limit_per_key, "license-key", license_keys.hash_key(body.license_key))
-    return body
+def _sent(answer: licenses.SignedAnswer) -> Response:
+    headers = {SIGNATURE_HEADER: answer.signature, "Cache-Control": "no-store"}
+    return Response(answer.body, media_type="application/json", headers=headers)
 
 
 def _signed(payload: dict[str, Any], hardware_fp: str) -> Response:
-    # The client verifies these exact bytes, so they are rendered once, here.
-    payload = {**payload, "hardware_fp": hardware_fp, "checked_at": utcnow().isoformat(timespec="seconds")}
-    body = json.dumps(payload, separators=(",", ":")).encode()
-    headers = {SIGNATURE_HEADER: get_signer().signature_header(body), "Cache-Control": "no-store"}
-    return Response(body, media_type="application/json", headers=headers)
+    return _sent(licenses.sign_answer(payload, fingerprint=hardware_fp, checked_at=utcnow()))
 
 
-def _validate(body: ValidateRequest) -> Validation:
-    with write_session() as session:  # untouched when the answer is cached
-        return licenses.validate_license(
+def _cache_key(body: ValidateRequest) -> str:
+    return licenses.answer_cache_key(key=body.license_key, fingerprint=body.hardware_fp)
+
+
+def _validate(body: ValidateRequest) -> licenses.SignedAnswer:
+    with write_session() as session:
+        return licenses.answer_from_database(
             session=session, key=body.license_key, fingerprint=body.hardware_fp, app_version=body.app_version
         )
 
@@ -107,19 +142,25 @@ def _deactivate(body: DeactivateRequest) -> LicenseCode | None:
 
 
 async def validate(request: Request) -> Response:
-    body: ValidateRequest = await _parse_within_limits(request, ValidateRequest)
-    validation = await run_in_threadpool(_validate, body)
-    return _signed(validation.as_json(), body.hardware_fp)
+    # The hot path: on a cache hit, one Redis round trip (limits and cache together), no
+    # thread, no JSON rendering and no signing (the cached answer is sent as it was signed).
+    body, cached = await _parse_within_limits(request, ValidateRequest, then_get=_cache_key)
+    answer = None
+    if cached is not None:
+        answer = licenses.answer_from_cache(cached, fingerprint=body.hardware_fp, app_version=body.app_version)
+    if answer is None:
+        answer = await run_in_threadpool(_validate, body)
+    return _sent(answer)
 
 
 async def activate(request: Request) -> Response:
-    body: ActivateRequest = await _parse_within_limits(request, ActivateRequest)
+    body, _ = await _parse_within_limits(request, ActivateRequest)
     validation = await run_in_threadpool(_activate, body)
     return _signed(validation.as_json(), body.hardware_fp)
 
 
 async def deactivate(request: Request) -> Response:
-    body: DeactivateRequest = await _parse_within_limits(request, DeactivateRequest)
+    body, _ = await _parse_within_limits(request, DeactivateRequest)
     code = await run_in_threadpool(_deactivate, body)
     if code is None:
         return _signed({"deactivated": True}, body.hardware_fp)

@@ -126,7 +126,7 @@ class RedisCache:
 
     def set_in_group(self, key: str, value: Any, *, ttl_s: float, group: str, group_ttl_s: float, max_entries: int) -> bool:
         # One script, one round trip: check the group's size, list the key, set it.
-        arguments = [_encode(value), int(ttl_s * 1000), int(group_ttl_s * 1000), max_entries]
+        arguments: list[str | int] = [_encode(value), int(ttl_s * 1000), int(group_ttl_s * 1000), max_entries]
         return bool(self._set_in_group(keys=[redis_key(key), redis_key(group)], args=arguments))
 
     def delete_group(self, group: str) -> None:

@@ -37,6 +37,7 @@ Every change is in the audit log as `license.<verb>`.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from dataclasses import dataclass, replace
@@ -46,7 +47,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Row, update
+from sqlalchemy import Row, text, update
 from sqlmodel import Session, col, select
 
 from jobspy_web.models.base import utcnow
@@ -59,6 +60,7 @@ from jobspy_web.models.license import (
 )
 from jobspy_web.services import audit, license_keys
 from jobspy_web.services.cache import get_cache
+from jobspy_web.services.signing import get_signer
 from jobspy_web.services.tiers import Tier, TierRules, rules_for
 from jobspy_web.settings import get_settings
 
@@ -67,8 +69,12 @@ __all__ = [
     "IssuedLicense",
     "LicenseCode",
     "LicenseError",
+    "SignedAnswer",
     "Validation",
     "activate_machine",
+    "answer_cache_key",
+    "answer_from_cache",
+    "answer_from_database",
     "change_license_type",
     "deactivate_machine",
     "describe_license",
@@ -81,6 +87,7 @@ __all__ = [
     "regenerate_key",
     "reinstate_license",
     "revoke_license",
+    "sign_answer",
     "suspend_license",
     "validate_license",
 ]
@@ -116,6 +123,7 @@ REASONS = {
 }
 _STATUS_CODES = {LicenseStatus.REVOKED: LicenseCode.REVOKED, LicenseStatus.SUSPENDED: LicenseCode.SUSPENDED}
 _FINAL_CODES = (LicenseCode.NOT_FOUND, LicenseCode.REVOKED, LicenseCode.SUSPENDED, LicenseCode.EXPIRED)
+_FINAL_CODE_VALUES = frozenset(code.value for code in _FINAL_CODES)
 
 
 class LicenseError(ValueError):
@@ -171,6 +179,22 @@ class IssuedLicense:
 # --- validation ---------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SignedAnswer:
+    """An answer as the License Server sends it: `signature` (the License-Signature
+    header, see services.signing) covers exactly the bytes of `body`."""
+
+    body: bytes
+    signature: str
+
+
+def sign_answer(payload: dict[str, Any], *, fingerprint: str, checked_at: datetime) -> SignedAnswer:
+    """`payload` with the machine it is for and when it was checked, rendered once and signed."""
+    stamped = {**payload, "hardware_fp": fingerprint, "checked_at": checked_at.isoformat(timespec="seconds")}
+    body = json.dumps(stamped, separators=(",", ":")).encode()
+    return SignedAnswer(body, get_signer().signature_header(body))
+
+
 def validate_license(
     *, session: Session, key: str, fingerprint: str, app_version: str, now: datetime | None = None
 ) -> Validation:
@@ -187,7 +211,51 @@ def validate_license(
     cached = get_cache().get(_answer_key(key_hash, fingerprint))
     if cached is not None:
         return _recheck(Validation._from_cache(cached), now=now, app_version=app_version)
-    return _validate_in_database(session, key_hash, fingerprint, app_version, now=now)
+    return _validate_in_database(session, key_hash, fingerprint, app_version, now=now)[0]
+
+
+# The License Server reads the cache in the same Redis round trip as its rate limits, so it
+# calls the two halves of validate_license itself, and sends what they sign.
+
+
+def answer_cache_key(*, key: str, fingerprint: str) -> str:
+    """Where the cached answer to validating `key` on `fingerprint` is (services.cache)."""
+    return _answer_key(license_keys.hash_key(license_keys.parse_key(key) or key), fingerprint)
+
+
+def answer_from_cache(
+    cached: dict[str, Any], *, fingerprint: str, app_version: str, now: datetime | None = None
+) -> SignedAnswer | None:
+    """The answer cached under answer_cache_key, with expiry and app version checked again;
+    None if there is none to send (the database must decide).
+
+    The cached body and signature are sent as they are, `checked_at` being when the
+    database decided; only an answer the re-check changes is signed again.
+    """
+    if "body" not in cached:
+        return None  # cached by a version that kept no signed answer
+    if cached["code"] not in _FINAL_CODE_VALUES:
+        now = now or utcnow()
+        expires_at = cached["expires_at"]
+        if (expires_at is not None and now >= datetime.fromisoformat(expires_at)) or not _version_supported(app_version):
+            rechecked = _recheck(Validation._from_cache(cached), now=now, app_version=app_version)
+            return sign_answer(rechecked.as_json(), fingerprint=fingerprint, checked_at=now)
+    body, signature = cached["body"].encode(), cached["signature"]
+    signer = get_signer()
+    if not signer.is_current(signature):
+        signature = signer.signature_header(body)  # the signing key was changed since
+    return SignedAnswer(body, signature)
+
+
+def answer_from_database(
+    *, session: Session, key: str, fingerprint: str, app_version: str, now: datetime | None = None
+) -> SignedAnswer:
+    """validate_license's answer from the database, signed (the cache is not read)."""
+    canonical = license_keys.parse_key(key)
+    now = now or utcnow()
+    if canonical is None:
+        return sign_answer(Validation(LicenseCode.NOT_FOUND).as_json(), fingerprint=fingerprint, checked_at=now)
+    return _validate_in_database(session, license_keys.hash_key(canonical), fingerprint, app_version, now=now)[1]
 
 
 def activate_machine(
@@ -205,12 +273,24 @@ def activate_machine(
     if canonical is None:
         return Validation(LicenseCode.NOT_FOUND)
     key_hash = license_keys.hash_key(canonical)
-    return _validate_in_database(session, key_hash, fingerprint, app_version, now=now or utcnow(), name=name)
+    return _validate_in_database(session, key_hash, fingerprint, app_version, now=now or utcnow(), name=name)[0]
 
 
 def _validate_in_database(
     session: Session, key_hash: str, fingerprint: str, app_version: str, *, now: datetime, name: str | None = None
-) -> Validation:
+) -> tuple[Validation, SignedAnswer]:
+    answer, cacheable = _decide_in_database(session, key_hash, fingerprint, app_version, now=now, name=name)
+    signed = sign_answer(answer.as_json(), fingerprint=fingerprint, checked_at=now)
+    if cacheable:
+        _remember(key_hash, fingerprint, answer, signed)
+    return answer, signed
+
+
+def _decide_in_database(
+    session: Session, key_hash: str, fingerprint: str, app_version: str, *, now: datetime, name: str | None
+) -> tuple[Validation, bool]:
+    """The answer, and whether it may be cached (it may not depend on the request)."""
+    _count_asynchronously(session)
     # Counting first takes the row lock that every change to the license waits for, so
     # the answer cached below can't be older than a change that forgets it.
     row = session.execute(
@@ -232,18 +312,24 @@ def _validate_in_database(
         .execution_options(synchronize_session=False)  # no ORM objects to refresh: much faster
     ).one_or_none()
     if row is None:
-        answer = Validation(LicenseCode.NOT_FOUND)
-        _remember(key_hash, fingerprint, answer)
-        return answer
+        return Validation(LicenseCode.NOT_FOUND), True
     facts = Validation(None, row.license_type, tuple(row.features), row.expires_at)
     code = _STATUS_CODES.get(row.status) or _expiry_code(row.expires_at, now)
     if code is None and not _version_supported(app_version):
-        return replace(facts, code=LicenseCode.VERSION_UNSUPPORTED)  # depends on the request: not cached
+        return replace(facts, code=LicenseCode.VERSION_UNSUPPORTED), False
     if code is None:
         code = _bind_machine(session, row, fingerprint, app_version, name=name, now=now)
-    answer = replace(facts, code=code)
-    _remember(key_hash, fingerprint, answer)
-    return answer
+    return replace(facts, code=code), True
+
+
+def _count_asynchronously(session: Session) -> None:
+    # A validation's transaction commits without waiting for its WAL to reach the disk
+    # (PostgreSQL's synchronous_commit, for this transaction only). A crash in the next
+    # fraction of a second may lose the last few counts and machine activations (a lost
+    # machine activates again on its next validate), never a change to a license: those
+    # are other transactions, committed as usual. Consistency is unaffected.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit = off"))
 
 
 def _recheck(cached: Validation, *, now: datetime, app_version: str) -> Validation:
@@ -337,29 +423,31 @@ def _answer_key(key_hash: str, fingerprint: str) -> str:
     return f"{_prefix()}{key_hash}:{_fingerprint_hash(fingerprint)}"
 
 
-def _index_key(key_hash: str) -> str:
-    return f"{_prefix()}{key_hash}:fps"
+def _group_key(key_hash: str) -> str:
+    return f"{_prefix()}{key_hash}:answers"
 
 
-def _remember(key_hash: str, fingerprint: str, answer: Validation) -> None:
+def _remember(key_hash: str, fingerprint: str, answer: Validation, signed: SignedAnswer) -> None:
     cache = get_cache()
-    if answer.code is not LicenseCode.NOT_FOUND:
-        # Only answers about a license need forgetting when it changes. The caller holds the
-        # license's row lock, so no other miss is editing this index at the same time.
-        fingerprints: list[str] = cache.get(_index_key(key_hash)) or []
-        if _fingerprint_hash(fingerprint) not in fingerprints:
-            if len(fingerprints) >= MAX_CACHED_FINGERPRINTS:
-                return
-            fingerprints.append(_fingerprint_hash(fingerprint))
-        cache.set(_index_key(key_hash), fingerprints, ttl_s=VALID_TTL_S)
+    entry = {**answer._to_cache(), "body": signed.body.decode(), "signature": signed.signature}
     ttl_s = VALID_TTL_S if answer.valid else INVALID_TTL_S
-    cache.set(_answer_key(key_hash, fingerprint), answer._to_cache(), ttl_s=ttl_s)
+    if answer.code is LicenseCode.NOT_FOUND:
+        cache.set(_answer_key(key_hash, fingerprint), entry, ttl_s=ttl_s)  # no license to forget it with
+        return
+    # Answers about a license are kept in its group, forgotten together when it changes. The
+    # caller holds the license's row lock, so no change is forgetting them at the same time.
+    cache.set_in_group(
+        _answer_key(key_hash, fingerprint),
+        entry,
+        ttl_s=ttl_s,
+        group=_group_key(key_hash),
+        group_ttl_s=VALID_TTL_S,
+        max_entries=MAX_CACHED_FINGERPRINTS,
+    )
 
 
 def _forget_answers(key_hash: str) -> None:
-    cache = get_cache()
-    fingerprints = cache.get(_index_key(key_hash)) or []
-    cache.delete(_index_key(key_hash), *(f"{_prefix()}{key_hash}:{fp_hash}" for fp_hash in fingerprints))
+    get_cache().delete_group(_group_key(key_hash))
     _note_a_change()
 
 

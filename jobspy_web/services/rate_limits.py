@@ -104,7 +104,8 @@ async def hit_each(checks: Sequence[Check], *, then_get: str | None = None) -> t
         # The storage's own names for the two windows, so hit() and get_window_stats see
         # the same counters (a test holds this to the pinned `limits` version).
         key = item.key_for(*check.identifiers)
-        keys += [storage.bridge.prefixed_key(storage._previous_window_key(key)), storage.bridge.prefixed_key(storage._current_window_key(key))]
+        windows = storage._previous_window_key(key), storage._current_window_key(key)
+        keys += [storage.bridge.prefixed_key(window) for window in windows]
         arguments += [item.amount, item.get_expiry()]
     if then_get is not None:
         keys.append(cache.redis_key(then_get))
@@ -144,7 +145,8 @@ return {0, false}
 @lru_cache
 def _each_script(storage: RedisStorage) -> Any:
     bridge: Any = storage.bridge
-    return bridge.get_connection().register_script(_EACH_SCRIPT % bridge.SCRIPT_ACQUIRE_SLIDING_WINDOW)
+    acquire = bridge.SCRIPT_ACQUIRE_SLIDING_WINDOW
+    return bridge.get_connection().register_script(_EACH_SCRIPT % (acquire.decode() if isinstance(acquire, bytes) else acquire))
 
 
 _parsed = lru_cache(maxsize=64)(parse)

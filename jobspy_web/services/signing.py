@@ -56,6 +56,10 @@ class Signer:
         """The License-Signature value for a response whose body is exactly `body`."""
         return f'{self._header_start}{base64.b64encode(self.private_key.sign(body)).decode()}"'
 
+    def is_current(self, signature_header: str) -> bool:
+        """Whether a License-Signature value (kept since) names this key."""
+        return signature_header.startswith(self._header_start)
+
     def public_key_json(self) -> dict[str, str]:
         pem = self.private_key.public_key().public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
