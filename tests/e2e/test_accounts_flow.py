@@ -30,6 +30,14 @@ def test_sign_up_verify_token_jwt_revoke(browser, app_url: str):
     person.goto(app_url + link[link.index("/auth/verify") :])
     person.wait_for_url(f"{app_url}/?notice=verified")
 
+    # Sign out (the server ends the session), then back in with the password.
+    person.locator("#account-menu").click()
+    person.locator("#sign-out").click()
+    person.wait_for_url(re.compile(r".*/login/?\?notice=signed_out"))
+    person.goto(f"{app_url}/account")
+    person.wait_for_url(re.compile(r".*/login/?\?next=/account"))
+    sign_in(person, app_url, email, "/account")
+
     person.goto(f"{app_url}/account")
     expect(person.get_by_text("email confirmed")).to_be_visible()
     person.locator("#token-name").fill("laptop")
