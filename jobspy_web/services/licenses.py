@@ -21,14 +21,22 @@ Machines
 Cache
     Answers are remembered per key and fingerprint, under
     `license:<sha256(key)>:<sha256(fingerprint)[:32]>`: valid for an hour, invalid for five
-    minutes; expiry and app version are checked again on every hit. A miss counts the
-    validation with one `UPDATE licenses ... RETURNING` (validation_count + 1, exact under
-    concurrency), which also locks the row, and caches its answer before committing. Every
-    change to a license takes the same lock, then forgets the license's answers, found
-    through `license:<sha256(key)>:fps`; so no answer from before a change outlives it and
-    a revoked key fails its very next validate. Without Redis each process caches on its
-    own; a change made anywhere (the CLI, say) also writes a new token into
-    DATA_DIR/license_changes, which every process's cache keys include, so the rule holds.
+    minutes. An entry keeps the answer as it was sent, body and signature, so a hit sends
+    it again without rendering or signing (its `checked_at` is when the database decided);
+    expiry and app version are checked again on every hit, and only an answer that check
+    changes is signed anew. A miss counts the validation with one `UPDATE licenses ...
+    RETURNING` (validation_count + 1, exact under concurrency), which also locks the row,
+    then touches its machine with a second statement (the lock must come first: each
+    statement reads the machines as of its start), and caches its answer before committing.
+    Every change to a license takes the same lock, then forgets the license's answers,
+    listed in the cache group `license:<sha256(key)>:answers`; so no answer from before a
+    change outlives it and a revoked key fails its very next validate. Without Redis each
+    process caches on its own; a change made anywhere (the CLI, say) also writes a new
+    token into DATA_DIR/license_changes, which every process's cache keys include, so the
+    rule holds.
+
+    The License Server reads the cache in the Redis round trip of its rate limits
+    (rate_limits.hit_each), then calls answer_from_cache, or answer_from_database on a miss.
 
 Issue, extend, change_license_type, suspend and the rest are written to be called again
 with the same arguments (webhook retries): a repeat changes nothing and logs nothing.
@@ -45,9 +53,9 @@ from datetime import datetime, timedelta
 from enum import Enum
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, text, update
+from sqlalchemy import Row, Table, and_, bindparam, func, or_, update
 from sqlmodel import Session, col, select
 
 from jobspy_web.models.base import utcnow
@@ -195,9 +203,7 @@ def sign_answer(payload: dict[str, Any], *, fingerprint: str, checked_at: dateti
     return SignedAnswer(body, get_signer().signature_header(body))
 
 
-def validate_license(
-    *, session: Session, key: str, fingerprint: str, app_version: str, now: datetime | None = None
-) -> Validation:
+def validate_license(*, session: Session, key: str, fingerprint: str, app_version: str, now: datetime | None = None) -> Validation:
     """Decide whether `key` may run on `fingerprint`; never raises for a bad key.
 
     A cached answer is used without touching `session`; otherwise the database decides,
@@ -223,9 +229,7 @@ def answer_cache_key(*, key: str, fingerprint: str) -> str:
     return _answer_key(license_keys.hash_key(license_keys.parse_key(key) or key), fingerprint)
 
 
-def answer_from_cache(
-    cached: dict[str, Any], *, fingerprint: str, app_version: str, now: datetime | None = None
-) -> SignedAnswer | None:
+def answer_from_cache(cached: dict[str, Any], *, fingerprint: str, app_version: str, now: datetime | None = None) -> SignedAnswer | None:
     """The answer cached under answer_cache_key, with expiry and app version checked again;
     None if there is none to send (the database must decide).
 
@@ -247,9 +251,7 @@ def answer_from_cache(
     return SignedAnswer(body, signature)
 
 
-def answer_from_database(
-    *, session: Session, key: str, fingerprint: str, app_version: str, now: datetime | None = None
-) -> SignedAnswer:
+def answer_from_database(*, session: Session, key: str, fingerprint: str, app_version: str, now: datetime | None = None) -> SignedAnswer:
     """validate_license's answer from the database, signed (the cache is not read)."""
     canonical = license_keys.parse_key(key)
     now = now or utcnow()
@@ -290,31 +292,15 @@ def _decide_in_database(
     session: Session, key_hash: str, fingerprint: str, app_version: str, *, now: datetime, name: str | None
 ) -> tuple[Validation, bool]:
     """The answer, and whether it may be cached (it may not depend on the request)."""
-    _count_asynchronously(session)
+    connection = session.connection()
     # Counting first takes the row lock that every change to the license waits for, so
     # the answer cached below can't be older than a change that forgets it.
-    row = session.execute(
-        update(License)
-        .where(col(License.license_key_hash) == key_hash)
-        .values(
-            validation_count=col(License.validation_count) + 1,
-            last_validated_at=now,
-            updated_at=col(License.updated_at),  # a validation is not an edit
-        )
-        .returning(
-            col(License.id),
-            col(License.status),
-            col(License.license_type),
-            col(License.features),
-            col(License.max_machines),
-            col(License.expires_at),
-        )
-        .execution_options(synchronize_session=False)  # no ORM objects to refresh: much faster
-    ).one_or_none()
+    count = _COUNT_ASYNCHRONOUSLY if connection.dialect.name == "postgresql" else _COUNT
+    row = connection.execute(count, {"key_hash": key_hash, "validated_at": now}).one_or_none()
     if row is None:
         return Validation(LicenseCode.NOT_FOUND), True
     facts = Validation(None, row.license_type, tuple(row.features), row.expires_at)
-    code = _STATUS_CODES.get(row.status) or _expiry_code(row.expires_at, now)
+    code = _STATUS_CODES.get(LicenseStatus(row.status)) or _expiry_code(row.expires_at, now)
     if code is None and not _version_supported(app_version):
         return replace(facts, code=LicenseCode.VERSION_UNSUPPORTED), False
     if code is None:
@@ -322,14 +308,63 @@ def _decide_in_database(
     return replace(facts, code=code), True
 
 
-def _count_asynchronously(session: Session) -> None:
-    # A validation's transaction commits without waiting for its WAL to reach the disk
-    # (PostgreSQL's synchronous_commit, for this transaction only). A crash in the next
-    # fraction of a second may lose the last few counts and machine activations (a lost
-    # machine activates again on its next validate), never a change to a license: those
-    # are other transactions, committed as usual. Consistency is unaffected.
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SET LOCAL synchronous_commit = off"))
+# Prebuilt Core statements: a miss runs them on every request, and building, caching and
+# running ORM statements cost several times what the database takes to answer them.
+_LICENSES = cast(Table, License.__table__)  # type: ignore[attr-defined]
+_MACHINES = cast(Table, LicenseMachine.__table__)  # type: ignore[attr-defined]
+_COUNT = (
+    update(_LICENSES)
+    .where(_LICENSES.c.license_key_hash == bindparam("key_hash"))
+    .values(
+        validation_count=_LICENSES.c.validation_count + 1,
+        last_validated_at=bindparam("validated_at"),
+        updated_at=_LICENSES.c.updated_at,  # a validation is not an edit
+    )
+    .returning(
+        _LICENSES.c.id,
+        _LICENSES.c.status,
+        _LICENSES.c.license_type,
+        _LICENSES.c.features,
+        _LICENSES.c.max_machines,
+        _LICENSES.c.expires_at,
+    )
+)
+# The same, committed without waiting for its WAL to reach the disk (PostgreSQL's
+# synchronous_commit, set for this transaction only, inside the statement: no extra round
+# trip). A crash in the next fraction of a second may lose the last few counts and machine
+# activations (such a machine activates again on its next validate), never a change to a
+# license: those are other transactions, committed as usual.
+_COUNT_ASYNCHRONOUSLY = _COUNT.where(func.set_config("synchronous_commit", "off", True) == "off")
+_EARLIER = _MACHINES.alias("earlier")
+# A machine already activated is seen again, if it is among the first max_machines to
+# have activated: one statement, the common case of a miss.
+_SEEN_AGAIN = (
+    update(_MACHINES)
+    .where(
+        _MACHINES.c.license_id == bindparam("for_license"),
+        _MACHINES.c.fingerprint == bindparam("for_fingerprint"),
+        select(func.count())
+        .where(
+            _EARLIER.c.license_id == _MACHINES.c.license_id,
+            or_(
+                _EARLIER.c.first_seen_at < _MACHINES.c.first_seen_at,
+                and_(_EARLIER.c.first_seen_at == _MACHINES.c.first_seen_at, _EARLIER.c.id < _MACHINES.c.id),
+            ),
+        )
+        .scalar_subquery()
+        < bindparam("max_machines"),
+    )
+    .values(
+        last_seen_at=bindparam("seen_at"),
+        app_version=bindparam("version"),
+        name=func.coalesce(bindparam("machine_name"), _MACHINES.c.name),
+    )
+    .returning(_MACHINES.c.id)
+)
+_MACHINE_COUNT = select(
+    func.count(),
+    func.count().filter(_MACHINES.c.fingerprint == bindparam("for_fingerprint")),
+).where(_MACHINES.c.license_id == bindparam("for_license"))
 
 
 def _recheck(cached: Validation, *, now: datetime, app_version: str) -> Validation:
@@ -363,15 +398,14 @@ def _version_supported(app_version: str) -> bool:
 def _bind_machine(
     session: Session, license_row: Row[Any], fingerprint: str, app_version: str, *, name: str | None, now: datetime
 ) -> LicenseCode | None:
-    # Plain columns, not ORM objects: this runs on every cache miss.
-    machines = session.execute(
-        select(col(LicenseMachine.id), col(LicenseMachine.fingerprint))
-        .where(LicenseMachine.license_id == license_row.id)
-        .order_by(col(LicenseMachine.first_seen_at), col(LicenseMachine.id))
-    ).all()
-    position = next((index for index, machine in enumerate(machines) if machine.fingerprint == fingerprint), None)
-    limit = license_row.max_machines
-    if position is None and len(machines) < limit:
+    # The caller holds the license's row lock, which every change to its machines takes.
+    connection = session.connection()
+    seen = {"for_license": license_row.id, "for_fingerprint": fingerprint, "max_machines": license_row.max_machines}
+    touched = {"seen_at": now, "version": app_version, "machine_name": name or None}
+    if connection.execute(_SEEN_AGAIN, {**seen, **touched}).first() is not None:
+        return None
+    machines, known = connection.execute(_MACHINE_COUNT, seen).one()
+    if not known and machines < license_row.max_machines:
         session.add(
             LicenseMachine(
                 license_id=license_row.id, fingerprint=fingerprint, name=name, app_version=app_version, first_seen_at=now, last_seen_at=now
@@ -379,12 +413,7 @@ def _bind_machine(
         )
         _audit(session, "machine_activate", license_row.id, None, machine=name, fingerprint=fingerprint[:16])
         return None
-    if position is not None and position < limit:
-        seen = {"last_seen_at": now, "app_version": app_version, **({"name": name} if name else {})}
-        touch = update(LicenseMachine).where(col(LicenseMachine.id) == machines[position].id).values(**seen)
-        session.execute(touch.execution_options(synchronize_session=False))
-        return None
-    return LicenseCode.FINGERPRINT_MISMATCH if limit == 1 else LicenseCode.TOO_MANY_MACHINES
+    return LicenseCode.FINGERPRINT_MISMATCH if license_row.max_machines == 1 else LicenseCode.TOO_MANY_MACHINES
 
 
 # --- the cache ----------------------------------------------------------------------

@@ -64,11 +64,7 @@ class Check:
 @lru_cache
 def _limiter() -> SlidingWindowCounterRateLimiter:
     url = get_settings().redis_url
-    storage: Storage = (
-        RedisStorage("async+" + url, implementation="redispy", key_prefix="jobspy-limits")
-        if url
-        else MemoryStorage()
-    )
+    storage: Storage = RedisStorage("async+" + url, implementation="redispy", key_prefix="jobspy-limits") if url else MemoryStorage()
     # A sliding-window counter: two counters per key, one cheap script per hit, and no
     # burst at window edges; the moving window's exact log cost ~8x more per request.
     return SlidingWindowCounterRateLimiter(storage)

@@ -40,9 +40,7 @@ class Signer:
 
     @property
     def public_key_raw(self) -> bytes:
-        return self.private_key.public_key().public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw
-        )
+        return self.private_key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
     @cached_property
     def key_id(self) -> str:
@@ -61,9 +59,7 @@ class Signer:
         return signature_header.startswith(self._header_start)
 
     def public_key_json(self) -> dict[str, str]:
-        pem = self.private_key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
+        pem = self.private_key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         return {
             "algorithm": ALGORITHM,
             "key_id": self.key_id,

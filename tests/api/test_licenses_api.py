@@ -3,15 +3,20 @@
 import base64
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import httpx
 import pytest
+import redis
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import event
 
 from jobspy_web.api.app import build_api
-from jobspy_web.db import write_session
+from jobspy_web.api.errors import MAX_BODY_BYTES
+from jobspy_web.db import primary_engine, write_session
 from jobspy_web.models import License, LicenseStatus
 from jobspy_web.models.base import utcnow
 from jobspy_web.services import license_keys, licenses, rate_limits
@@ -21,6 +26,7 @@ from jobspy_web.settings import get_settings
 
 HERE = "a" * 64
 THERE = "b" * 64
+REDIS_TEST_URL = "redis://127.0.0.1:6379/11"
 
 
 @pytest.fixture
@@ -49,6 +55,20 @@ def edit(key: str, **values) -> None:
         for name, value in values.items():
             setattr(license, name, value)
         session.add(license)
+
+
+@contextmanager
+def counting_statements() -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(primary_engine(), "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(primary_engine(), "before_cursor_execute", count)
 
 
 async def post(api, path, key, fingerprint=HERE, app_version="1.4.2", **extra):
@@ -222,3 +242,75 @@ async def test_validation_is_counted_once_per_database_visit(api):
     with write_session() as session:
         license = session.get(License, licenses.find_license(session=session, reference=key).id)
         assert license is not None and license.validation_count == 1
+
+
+async def test_a_cached_answer_is_the_same_signed_bytes_with_no_database_visit(api):
+    key = issue()
+    first = await post(api, "/licenses/validate", key)
+    with counting_statements() as statements:
+        again = await post(api, "/licenses/validate", key)
+    assert statements == []
+    assert again.content == first.content and again.headers["License-Signature"] == first.headers["License-Signature"]
+    assert (await verified(api, again))["valid"] is True
+
+
+@pytest.mark.parametrize(
+    ("content", "status", "code"),
+    [
+        (b"", 422, "INVALID_REQUEST"),
+        (b"[1, 2]", 422, "INVALID_REQUEST"),
+        (b'"text"', 422, "INVALID_REQUEST"),
+        (b'{"license_key": "\xff"}', 400, "MALFORMED_JSON"),
+        (b"{" + b" " * MAX_BODY_BYTES + b"}", 413, "BODY_TOO_LARGE"),
+    ],
+)
+async def test_a_body_that_is_not_a_json_object_gets_a_plain_error(api, content, status, code):
+    response = await api.post("/licenses/validate", content=content)
+    assert (response.status_code, response.json()["error"]["code"]) == (status, code)
+
+
+# --- with Redis, as in production ---------------------------------------------------------------
+
+
+@pytest.fixture
+async def redis_api(pg_db, monkeypatch):
+    monkeypatch.setenv("REDIS_URL", REDIS_TEST_URL)
+    monkeypatch.setenv("LICENSE_MIN_APP_VERSION", "1.0")
+    redis.Redis.from_url(REDIS_TEST_URL).flushdb()
+    get_settings.cache_clear()
+    get_cache.cache_clear()
+    rate_limits.reset_limiter()
+    reset_signer()
+    yield lambda ip: httpx.AsyncClient(transport=httpx.ASGITransport(app=build_api(), client=(ip, 50000)), base_url="http://testserver")
+    # The limiter's async connections belong to this test's event loop: close them in it.
+    await rate_limits._limiter().storage.bridge.storage.aclose()
+    get_cache()._client.close()
+    redis.Redis.from_url(REDIS_TEST_URL).flushdb()
+    get_cache.cache_clear()
+    rate_limits.reset_limiter()
+
+
+async def test_with_redis_a_hit_is_the_cached_signed_answer_and_a_revoke_ends_it(redis_api):
+    api = redis_api("198.51.100.1")
+    key = issue()
+    first = await post(api, "/licenses/validate", key)
+    with counting_statements() as statements:
+        again = await post(api, "/licenses/validate", key)
+    assert statements == [] and again.content == first.content
+    assert (await verified(api, again))["valid"] is True
+    with write_session() as session:
+        licenses.revoke_license(session=session, license_id=licenses.find_license(session=session, reference=key).id)
+    assert (await verified(api, await post(api, "/licenses/validate", key)))["code"] == "REVOKED"
+
+
+async def test_with_redis_a_request_refused_for_its_ip_does_not_count_against_its_key(redis_api, monkeypatch):
+    monkeypatch.setenv("LICENSE_LIMIT_PER_IP", "2/minute")
+    monkeypatch.setenv("LICENSE_LIMIT_PER_KEY", "3/minute")
+    get_settings.cache_clear()
+    key = issue()
+    first, second = redis_api("198.51.100.2"), redis_api("198.51.100.3")
+    assert [(await post(first, "/licenses/validate", key)).status_code for _ in range(3)] == [200, 200, 429]
+    assert [(await post(second, "/licenses/validate", key)).status_code for _ in range(2)] == [200, 429]
+    limited = await post(second, "/licenses/validate", key)
+    assert limited.json()["error"]["code"] == "RATE_LIMITED" and 0 < int(limited.headers["Retry-After"]) <= 60
+    assert (await first.post("/licenses/validate", content=b"not json")).status_code == 429  # a 429 wins over a 400

@@ -1,5 +1,8 @@
 """The License Server's domain: keys, validation order, machines, cache, management verbs."""
 
+import base64
+import json
+import re
 import threading
 import uuid
 from collections.abc import Iterator
@@ -8,6 +11,8 @@ from datetime import timedelta
 
 import pytest
 import redis
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from sqlalchemy import event
 from sqlmodel import select
 
@@ -17,7 +22,7 @@ from jobspy_web.models.base import utcnow
 from jobspy_web.services import license_keys, licenses, rate_limits
 from jobspy_web.services.cache import get_cache
 from jobspy_web.services.licenses import LicenseCode, LicenseError
-from jobspy_web.services.signing import reset_signer
+from jobspy_web.services.signing import get_signer, reset_signer
 from jobspy_web.settings import get_settings
 
 REDIS_TEST_URL = "redis://127.0.0.1:6379/11"
@@ -354,6 +359,16 @@ def test_concurrent_first_validates_activate_one_machine_only(pg_db):
         assert len(session.exec(select(LicenseMachine)).all()) == 1
 
 
+def test_only_a_validation_commits_without_waiting_for_the_disk(pg_db):
+    issued = issue()
+    with write_session() as session:
+        assert licenses.validate_license(session=session, key=issued.key, fingerprint=HERE, app_version="1.2.0").valid
+        assert session.connection().exec_driver_sql("SHOW synchronous_commit").scalar() == "off"
+    with write_session() as session:
+        licenses.revoke_license(session=session, license_id=issued.license.id)
+        assert session.connection().exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
+
+
 def test_a_revoke_racing_validations_is_never_outlived_by_the_cache(pg_db, redis_cache):
     issued = issue(license_type="team")
     revoked = threading.Event()
@@ -453,3 +468,87 @@ def test_find_license_by_id_key_or_prefix(db):
             assert licenses.find_license(session=session, reference=reference).id == issued.license.id
         with pytest.raises(LicenseError, match="No license matches"):
             licenses.find_license(session=session, reference="JSW-00000")
+
+
+# --- signed answers ------------------------------------------------------------------------
+
+
+def answer(key: str, fingerprint: str = HERE, app_version: str = "1.2.0", **kwargs) -> licenses.SignedAnswer:
+    """What the License Server sends: the cached answer when there is one, else the database's."""
+    cached = get_cache().get(licenses.answer_cache_key(key=key, fingerprint=fingerprint))
+    if cached is not None and (sent := licenses.answer_from_cache(cached, fingerprint=fingerprint, app_version=app_version, **kwargs)):
+        return sent
+    with write_session() as session:
+        return licenses.answer_from_database(session=session, key=key, fingerprint=fingerprint, app_version=app_version, **kwargs)
+
+
+def verifies(sent: licenses.SignedAnswer) -> dict:
+    signature = re.search(r'signature="([^"]+)"', sent.signature)
+    assert signature is not None
+    get_signer().private_key.public_key().verify(base64.b64decode(signature.group(1)), sent.body)
+    return json.loads(sent.body)
+
+
+def test_a_cached_answer_is_sent_as_signed_when_the_database_decided(db):
+    issued = issue()
+    first = answer(issued.key)
+    with counting_statements() as statements:
+        again = answer(issued.key)
+    assert statements == [] and again == first
+    body = verifies(again)
+    assert body["valid"] is True and body["hardware_fp"] == HERE and stored(issued).validation_count == 1
+
+
+def test_a_cached_answer_the_recheck_changes_is_signed_again(db, monkeypatch):
+    issued = issue(days=1)
+    assert verifies(answer(issued.key))["valid"] is True
+    later = utcnow() + timedelta(days=1, seconds=1)
+    expired = verifies(answer(issued.key, now=later))
+    assert (expired["code"], expired["checked_at"]) == ("EXPIRED", later.isoformat(timespec="seconds"))
+    monkeypatch.setenv("LICENSE_MIN_APP_VERSION", "2.0")
+    get_settings.cache_clear()
+    assert verifies(answer(issued.key))["code"] == "VERSION_UNSUPPORTED"
+    assert stored(issued).validation_count == 1
+
+
+def test_cached_answers_signed_with_a_replaced_key_are_signed_again(db, monkeypatch):
+    issued = issue()
+    before = answer(issued.key)
+    new_key = Ed25519PrivateKey.generate().private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
+    monkeypatch.setenv("LICENSE_SIGNING_KEY", new_key)
+    _fresh_state_keeping_the_cache()
+    after = answer(issued.key)
+    assert after.body == before.body and after.signature != before.signature
+    verifies(after)
+
+
+def _fresh_state_keeping_the_cache() -> None:
+    get_settings.cache_clear()
+    reset_signer()
+
+
+def test_a_key_tried_on_too_many_machines_is_answered_from_the_database(db, monkeypatch):
+    monkeypatch.setattr(licenses, "MAX_CACHED_FINGERPRINTS", 2)
+    issued = issue(license_type="team")
+    fingerprints = [str(n) * 64 for n in range(3)]
+    for fingerprint in fingerprints:
+        assert validate(issued.key, fingerprint).valid
+    for fingerprint in fingerprints:  # the third answer was not cached: counted again
+        assert validate(issued.key, fingerprint).valid
+    assert stored(issued).validation_count == 4
+    manage(licenses.revoke_license, issued)
+    assert [validate(issued.key, fingerprint).code for fingerprint in fingerprints] == [LicenseCode.REVOKED] * 3
+
+
+def test_with_redis_a_miss_writes_its_answer_and_group_in_one_round_trip(pg_db, redis_cache, monkeypatch):
+    issued = issue()
+    client = get_cache()._client  # type: ignore[attr-defined]
+    commands: list[str] = []
+    send = client.execute_command
+    monkeypatch.setattr(client, "execute_command", lambda *args, **options: commands.append(args[0]) or send(*args, **options))
+    answer(issued.key)
+    # The GET that finds nothing, then one script: SISMEMBER, SCARD, SADD, PEXPIRE, SET.
+    assert commands == ["GET", "EVALSHA"]
+    with counting_statements() as statements:
+        assert verifies(answer(issued.key))["valid"] is True
+    assert statements == []
