@@ -3,13 +3,13 @@
 import base64
 import json
 import re
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import httpx
 import pytest
-import redis
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import event
@@ -274,24 +274,37 @@ async def test_a_body_that_is_not_a_json_object_gets_a_plain_error(api, content,
 
 @pytest.fixture
 async def redis_api(pg_db, monkeypatch):
+    """Clients of the app with its cache and limits in Redis, one per IP. Other test runs
+    may share the Redis database: every key here is this test's own (fresh license keys,
+    IPs and buckets from new_ip()), so nothing is flushed."""
     monkeypatch.setenv("REDIS_URL", REDIS_TEST_URL)
     monkeypatch.setenv("LICENSE_MIN_APP_VERSION", "1.0")
-    redis.Redis.from_url(REDIS_TEST_URL).flushdb()
     get_settings.cache_clear()
     get_cache.cache_clear()
     rate_limits.reset_limiter()
     reset_signer()
-    yield lambda ip: httpx.AsyncClient(transport=httpx.ASGITransport(app=build_api(), client=(ip, 50000)), base_url="http://testserver")
+    clients: list[httpx.AsyncClient] = []
+
+    def client_from(ip: str) -> httpx.AsyncClient:
+        clients.append(httpx.AsyncClient(transport=httpx.ASGITransport(app=build_api(), client=(ip, 50000)), base_url="http://testserver"))
+        return clients[-1]
+
+    yield client_from
+    for client in clients:
+        await client.aclose()
     # The limiter's async connections belong to this test's event loop: close them in it.
     await rate_limits._limiter().storage.bridge.storage.aclose()
     get_cache()._client.close()
-    redis.Redis.from_url(REDIS_TEST_URL).flushdb()
     get_cache.cache_clear()
     rate_limits.reset_limiter()
 
 
+def new_ip() -> str:
+    return f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"
+
+
 async def test_with_redis_a_hit_is_the_cached_signed_answer_and_a_revoke_ends_it(redis_api):
-    api = redis_api("198.51.100.1")
+    api = redis_api(new_ip())
     key = issue()
     first = await post(api, "/licenses/validate", key)
     with counting_statements() as statements:
@@ -308,7 +321,7 @@ async def test_with_redis_a_request_refused_for_its_ip_does_not_count_against_it
     monkeypatch.setenv("LICENSE_LIMIT_PER_KEY", "3/minute")
     get_settings.cache_clear()
     key = issue()
-    first, second = redis_api("198.51.100.2"), redis_api("198.51.100.3")
+    first, second = redis_api(new_ip()), redis_api(new_ip())
     assert [(await post(first, "/licenses/validate", key)).status_code for _ in range(3)] == [200, 200, 429]
     assert [(await post(second, "/licenses/validate", key)).status_code for _ in range(2)] == [200, 429]
     limited = await post(second, "/licenses/validate", key)
@@ -322,9 +335,10 @@ async def test_with_redis_hit_each_counts_in_the_same_buckets_as_hit(redis_api):
     async def each(bucket: str) -> rate_limits.Verdict:
         return (await rate_limits.hit_each([rate_limits.Check("2/minute", ("test", bucket))]))[0]
 
-    assert (await rate_limits.hit("2/minute", "test", "a")).allowed and (await rate_limits.hit("2/minute", "test", "a")).allowed
-    refused = await each("a")
+    first, second = new_ip(), new_ip()
+    assert (await rate_limits.hit("2/minute", "test", first)).allowed and (await rate_limits.hit("2/minute", "test", first)).allowed
+    refused = await each(first)
     assert not refused.allowed and 0 < refused.retry_after_s <= 60
-    assert (await each("b")).allowed and (await each("b")).allowed
-    refused = await rate_limits.hit("2/minute", "test", "b")
+    assert (await each(second)).allowed and (await each(second)).allowed
+    refused = await rate_limits.hit("2/minute", "test", second)
     assert not refused.allowed and 0 < refused.retry_after_s <= 60
