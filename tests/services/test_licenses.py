@@ -314,7 +314,7 @@ def test_redis_cache_follows_the_same_rules(pg_db, redis_cache):
     # Only this license's entries: another test run may share the Redis server.
     cached = [key.decode() for key in client.keys(f"*license:{issued.license.license_key_hash}*")]
     assert len(cached) == 2 and all(issued.key not in key and HERE not in key for key in cached)
-    assert 3590 < client.ttl(next(key for key in cached if not key.endswith(":fps"))) <= 3600
+    assert 3590 < client.ttl(next(key for key in cached if not key.endswith(":answers"))) <= 3600
     with counting_statements() as statements:
         assert validate(issued.key).valid
     assert statements == []
