@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from jobspy_web.api.auth_guard import require_jwt
 from jobspy_web.api.auth_web import client_ip
-from jobspy_web.api.errors import ApiError, parse_body
+from jobspy_web.api.errors import ApiError, parse_body, raise_if_limited
 from jobspy_web.db import read_session, write_session
 from jobspy_web.services import api_tokens, jwt_tokens, rate_limits
 from jobspy_web.services.jwt_tokens import IssuedToken
@@ -42,14 +42,7 @@ class TokenRequest(BaseModel):
 
 
 async def _limit(limit: str, *keys: str) -> None:
-    verdict = await rate_limits.hit(limit, *keys)
-    if not verdict.allowed:
-        raise ApiError(
-            429,
-            "RATE_LIMITED",
-            f"Too many attempts; try again in {verdict.retry_after_s} seconds.",
-            headers={"Retry-After": str(verdict.retry_after_s)},
-        )
+    raise_if_limited(await rate_limits.hit(limit, *keys))
 
 
 def _exchange(body: TokenRequest) -> IssuedToken | None:

@@ -37,6 +37,17 @@ class ApiError(Exception):
         return JSONResponse({"error": body}, status_code=self.status, headers=self.headers)
 
 
+def raise_if_limited(verdict: Any, *, what: str = "attempts") -> None:
+    """429 with Retry-After when a rate_limits.Verdict refused the request."""
+    if not verdict.allowed:
+        raise ApiError(
+            429,
+            "RATE_LIMITED",
+            f"Too many {what}; try again in {verdict.retry_after_s} seconds.",
+            headers={"Retry-After": str(verdict.retry_after_s)},
+        )
+
+
 async def read_json_object(request: Request) -> dict[str, Any]:
     """The request's JSON object body: 413 if huge, 400 if not JSON, 422 if not an object."""
     raw = await request.body()

@@ -29,7 +29,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from jobspy_web.api.auth_web import client_ip
-from jobspy_web.api.errors import MAX_BODY_BYTES, ApiError
+from jobspy_web.api.errors import MAX_BODY_BYTES, ApiError, raise_if_limited
 from jobspy_web.db import primary_engine, write_session
 from jobspy_web.models.base import utcnow
 from jobspy_web.services import license_keys, licenses, rate_limits
@@ -104,13 +104,7 @@ def _parsed(raw: bytes, model: type[Body]) -> Body | ApiError:
 
 
 def _raise_if_refused(verdict: rate_limits.Verdict) -> None:
-    if not verdict.allowed:
-        raise ApiError(
-            429,
-            "RATE_LIMITED",
-            f"Too many license requests; try again in {verdict.retry_after_s} seconds.",
-            headers={"Retry-After": str(verdict.retry_after_s)},
-        )
+    raise_if_limited(verdict, what="license requests")
 
 
 def _sent(answer: licenses.SignedAnswer) -> Response:
