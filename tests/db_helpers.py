@@ -124,3 +124,16 @@ def unique_column_sets(inspector: sa.Inspector, table: str) -> set[tuple[str, ..
     constraints = inspector.get_unique_constraints(table)
     indexes = [index for index in inspector.get_indexes(table) if index["unique"]]
     return {tuple(item["column_names"]) for item in [*constraints, *indexes]}
+
+
+async def close_loop_connections() -> None:
+    """Close the connections the app opened on the running event loop (the License Server's
+    asyncpg connections, the Redis limiter's and cache's): they can't outlive a test's loop,
+    and unclosed ones warn (errors here) when collected."""
+    from jobspy_web.services import license_hot_path, rate_limits
+    from jobspy_web.services.cache import get_cache
+
+    await license_hot_path.aclose()
+    await rate_limits.aclose()
+    if get_cache.cache_info().currsize:
+        await get_cache().aclose()

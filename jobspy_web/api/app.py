@@ -24,14 +24,16 @@ async def health(_request: Request) -> JSONResponse:
 
 
 def all_routes() -> list[BaseRoute]:
-    # Each area keeps its routes in its own module and lists them here.
+    # Each area keeps its routes in its own module and lists them here. The License
+    # Server's come first: they take the most requests, and Starlette tries routes in
+    # order (~3 µs each).
     return [
+        *licenses.routes,
         Route("/health", health, methods=["GET"]),
         *auth_web.routes,
         *oauth.routes,
         *auth_tokens.routes,
         *searches.routes,
-        *licenses.routes,
         *billing.routes,
     ]
 

@@ -17,7 +17,7 @@ reaching the database); too many requests per IP or per key, 429 with Retry-Afte
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -32,7 +32,7 @@ from jobspy_web.api.auth_web import client_ip
 from jobspy_web.api.errors import MAX_BODY_BYTES, ApiError, raise_if_limited
 from jobspy_web.db import primary_engine, write_session
 from jobspy_web.models.base import utcnow
-from jobspy_web.services import license_keys, licenses, rate_limits
+from jobspy_web.services import license_hot_path, license_keys, licenses, rate_limits
 from jobspy_web.services.licenses import APP_VERSION_PATTERN, REASONS, LicenseCode, Validation
 from jobspy_web.services.signing import SIGNATURE_HEADER, get_signer
 from jobspy_web.settings import get_settings
@@ -68,10 +68,11 @@ DATABASE_THREADS = 4
 
 
 async def _parse_within_limits(
-    request: Request, model: type[Body], *, then_get: Callable[[Body], str] | None = None
-) -> tuple[Body, Any | None]:
-    """The request's body as `model`, counted against the per-IP and per-key limits, and
-    the services.cache entry `then_get` names, read in the same round trip (None if absent).
+    request: Request, model: type[Body], *, then_get: Callable[[Body, str], Sequence[str]] | None = None
+) -> tuple[Body, str, list[Any | None]]:
+    """The request's body as `model`, its key's hash, counted against the per-IP and per-key
+    limits, and the services.cache entries `then_get(body, key_hash)` names, read in the
+    same round trip (None if absent).
 
     A body that can't be parsed still counts against its IP, and a 429 wins over its 400 or 422.
     """
@@ -81,10 +82,11 @@ async def _parse_within_limits(
     if isinstance(body, ApiError):
         _raise_if_refused((await rate_limits.hit_each([per_ip]))[0])
         raise body
-    per_key = rate_limits.Check(settings.license_limit_per_key, ("license-key", license_keys.hash_key(body.license_key)))
-    verdict, cached = await rate_limits.hit_each([per_ip, per_key], then_get=then_get(body) if then_get else None)
+    key_hash = license_keys.hash_key(body.license_key)
+    per_key = rate_limits.Check(settings.license_limit_per_key, ("license-key", key_hash))
+    verdict, cached = await rate_limits.hit_each([per_ip, per_key], then_get=then_get(body, key_hash) if then_get else ())
     _raise_if_refused(verdict)
-    return body, cached
+    return body, key_hash, cached
 
 
 def _parsed(raw: bytes, model: type[Body]) -> Body | ApiError:
@@ -129,15 +131,19 @@ async def _in_database(work: Callable[[Body], Result], body: Body) -> Result:
     return await to_thread.run_sync(work, body, limiter=_database_threads())
 
 
-def _cache_key(body: ValidateRequest) -> str:
-    return licenses.answer_cache_key(key=body.license_key, fingerprint=body.hardware_fp)
+def _cache_keys(body: ValidateRequest, key_hash: str) -> tuple[str, str]:
+    return licenses.answer_cache_keys(key_hash=key_hash, fingerprint=body.hardware_fp)
 
 
-def _validate(body: ValidateRequest) -> licenses.SignedAnswer:
+def _validate(body: ValidateRequest, *, counted: bool = False) -> licenses.SignedAnswer:
     with write_session() as session:
         return licenses.answer_from_database(
-            session=session, key=body.license_key, fingerprint=body.hardware_fp, app_version=body.app_version
+            session=session, key=body.license_key, fingerprint=body.hardware_fp, app_version=body.app_version, counted=counted
         )
+
+
+def _validate_counted(body: ValidateRequest) -> licenses.SignedAnswer:
+    return _validate(body, counted=True)
 
 
 def _activate(body: ActivateRequest) -> Validation:
@@ -155,23 +161,30 @@ def _deactivate(body: DeactivateRequest) -> LicenseCode | None:
 async def validate(request: Request) -> Response:
     # The hot path: on a cache hit, one Redis round trip (limits and cache together), no
     # thread, no JSON rendering and no signing (the cached answer is sent as it was signed).
-    body, cached = await _parse_within_limits(request, ValidateRequest, then_get=_cache_key)
+    # On a miss, with PostgreSQL, one statement more (services.license_hot_path).
+    body, key_hash, (cached, generation) = await _parse_within_limits(request, ValidateRequest, then_get=_cache_keys)
     answer = None
     if cached is not None:
         answer = licenses.answer_from_cache(cached, fingerprint=body.hardware_fp, app_version=body.app_version)
+    if answer is None and license_hot_path.available():
+        answer = await license_hot_path.answer_from_database(
+            key_hash=key_hash, fingerprint=body.hardware_fp, app_version=body.app_version, generation=generation or 0
+        )
+        if answer is None:  # a machine to bind: the full path, which won't count it again
+            answer = await _in_database(_validate_counted, body)
     if answer is None:
         answer = await _in_database(_validate, body)
     return _sent(answer)
 
 
 async def activate(request: Request) -> Response:
-    body, _ = await _parse_within_limits(request, ActivateRequest)
+    body, _, _ = await _parse_within_limits(request, ActivateRequest)
     validation = await _in_database(_activate, body)
     return _signed(validation.as_json(), body.hardware_fp)
 
 
 async def deactivate(request: Request) -> Response:
-    body, _ = await _parse_within_limits(request, DeactivateRequest)
+    body, _, _ = await _parse_within_limits(request, DeactivateRequest)
     code = await _in_database(_deactivate, body)
     if code is None:
         return _signed({"deactivated": True}, body.hardware_fp)

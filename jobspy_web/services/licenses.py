@@ -67,7 +67,7 @@ from jobspy_web.models.license import (
     LicenseStatus,
 )
 from jobspy_web.services import audit, license_keys
-from jobspy_web.services.cache import get_cache
+from jobspy_web.services.cache import generation_key, get_cache
 from jobspy_web.services.signing import get_signer
 from jobspy_web.services.tiers import Tier, TierRules, rules_for
 from jobspy_web.settings import get_settings
@@ -81,10 +81,12 @@ __all__ = [
     "Validation",
     "activate_machine",
     "answer_cache_key",
+    "answer_cache_keys",
     "answer_from_cache",
     "answer_from_database",
     "change_license_type",
     "deactivate_machine",
+    "decide_from_license",
     "describe_license",
     "expire_license",
     "extend_license",
@@ -94,6 +96,7 @@ __all__ = [
     "list_licenses",
     "regenerate_key",
     "reinstate_license",
+    "remember_answer",
     "revoke_license",
     "sign_answer",
     "suspend_license",
@@ -229,6 +232,13 @@ def answer_cache_key(*, key: str, fingerprint: str) -> str:
     return _answer_key(license_keys.hash_key(license_keys.parse_key(key) or key), fingerprint)
 
 
+def answer_cache_keys(*, key_hash: str, fingerprint: str) -> tuple[str, str]:
+    """What a validation reads from the cache before it decides: the cached answer (as
+    answer_cache_key) and the generation of the license's answers, which a miss passes to
+    remember_answer."""
+    return _answer_key(key_hash, fingerprint), generation_key(_group_key(key_hash))
+
+
 def answer_from_cache(cached: dict[str, Any], *, fingerprint: str, app_version: str, now: datetime | None = None) -> SignedAnswer | None:
     """The answer cached under answer_cache_key, with expiry and app version checked again;
     None if there is none to send (the database must decide).
@@ -239,9 +249,10 @@ def answer_from_cache(cached: dict[str, Any], *, fingerprint: str, app_version: 
     if "body" not in cached:
         return None  # cached by a version that kept no signed answer
     if cached["code"] not in _FINAL_CODE_VALUES:
-        now = now or utcnow()
         expires_at = cached["expires_at"]
-        if (expires_at is not None and now >= datetime.fromisoformat(expires_at)) or not _version_supported(app_version):
+        now = now or (utcnow() if expires_at is not None else None)
+        if (now is not None and now >= datetime.fromisoformat(expires_at)) or not _version_supported(app_version):
+            now = now or utcnow()
             rechecked = _recheck(Validation._from_cache(cached), now=now, app_version=app_version)
             return sign_answer(rechecked.as_json(), fingerprint=fingerprint, checked_at=now)
     body, signature = cached["body"].encode(), cached["signature"]
@@ -251,13 +262,17 @@ def answer_from_cache(cached: dict[str, Any], *, fingerprint: str, app_version: 
     return SignedAnswer(body, signature)
 
 
-def answer_from_database(*, session: Session, key: str, fingerprint: str, app_version: str, now: datetime | None = None) -> SignedAnswer:
-    """validate_license's answer from the database, signed (the cache is not read)."""
+def answer_from_database(
+    *, session: Session, key: str, fingerprint: str, app_version: str, now: datetime | None = None, counted: bool = False
+) -> SignedAnswer:
+    """validate_license's answer from the database, signed (the cache is not read).
+    `counted`: this validation is already in validation_count (services.license_hot_path
+    counted it, then found a machine to bind)."""
     canonical = license_keys.parse_key(key)
     now = now or utcnow()
     if canonical is None:
         return sign_answer(Validation(LicenseCode.NOT_FOUND).as_json(), fingerprint=fingerprint, checked_at=now)
-    return _validate_in_database(session, license_keys.hash_key(canonical), fingerprint, app_version, now=now)[1]
+    return _validate_in_database(session, license_keys.hash_key(canonical), fingerprint, app_version, now=now, counted=counted)[1]
 
 
 def activate_machine(
@@ -279,9 +294,9 @@ def activate_machine(
 
 
 def _validate_in_database(
-    session: Session, key_hash: str, fingerprint: str, app_version: str, *, now: datetime, name: str | None = None
+    session: Session, key_hash: str, fingerprint: str, app_version: str, *, now: datetime, name: str | None = None, counted: bool = False
 ) -> tuple[Validation, SignedAnswer]:
-    answer, cacheable = _decide_in_database(session, key_hash, fingerprint, app_version, now=now, name=name)
+    answer, cacheable = _decide_in_database(session, key_hash, fingerprint, app_version, now=now, name=name, counted=counted)
     signed = sign_answer(answer.as_json(), fingerprint=fingerprint, checked_at=now)
     if cacheable:
         _remember(key_hash, fingerprint, answer, signed)
@@ -289,23 +304,55 @@ def _validate_in_database(
 
 
 def _decide_in_database(
-    session: Session, key_hash: str, fingerprint: str, app_version: str, *, now: datetime, name: str | None
+    session: Session, key_hash: str, fingerprint: str, app_version: str, *, now: datetime, name: str | None, counted: bool
 ) -> tuple[Validation, bool]:
     """The answer, and whether it may be cached (it may not depend on the request)."""
     connection = session.connection()
     # Counting first takes the row lock that every change to the license waits for, so
     # the answer cached below can't be older than a change that forgets it.
-    count = _COUNT_ASYNCHRONOUSLY if connection.dialect.name == "postgresql" else _COUNT
-    row = connection.execute(count, {"key_hash": key_hash, "validated_at": now}).one_or_none()
+    counting = _COUNT_ASYNCHRONOUSLY if connection.dialect.name == "postgresql" else _COUNT
+    row = connection.execute(_LOCK if counted else counting, {"key_hash": key_hash, "validated_at": now}).one_or_none()
+    decided = decide_from_license(row, app_version=app_version, now=now)
+    if decided.machine_decides and row is not None:
+        code = _bind_machine(session, row, fingerprint, app_version, name=name, now=now)
+        return replace(decided.answer, code=code), True
+    return decided.answer, decided.cacheable
+
+
+@dataclass(frozen=True)
+class Decided:
+    """What a license's row says of a validation: `answer`, and whether it may be cached (it
+    may not depend on the request); if `machine_decides`, the answer is valid unless the
+    machine may not run it (step 6)."""
+
+    answer: Validation
+    cacheable: bool = True
+    machine_decides: bool = False
+
+
+def decide_from_license(row: Any, *, app_version: str, now: datetime) -> Decided:
+    """Steps 1-5 of the order above, from the license's row (None: no such key). `row` has
+    status, license_type, features, expires_at, as the statements below return them."""
     if row is None:
-        return Validation(LicenseCode.NOT_FOUND), True
+        return Decided(Validation(LicenseCode.NOT_FOUND))
     facts = Validation(None, row.license_type, tuple(row.features), row.expires_at)
     code = _STATUS_CODES.get(LicenseStatus(row.status)) or _expiry_code(row.expires_at, now)
-    if code is None and not _version_supported(app_version):
-        return replace(facts, code=LicenseCode.VERSION_UNSUPPORTED), False
-    if code is None:
-        code = _bind_machine(session, row, fingerprint, app_version, name=name, now=now)
-    return replace(facts, code=code), True
+    if code is not None:
+        return Decided(replace(facts, code=code))
+    if not _version_supported(app_version):
+        return Decided(replace(facts, code=LicenseCode.VERSION_UNSUPPORTED), cacheable=False)
+    return Decided(facts, machine_decides=True)
+
+
+def version_supported(app_version: str) -> bool:
+    """Whether `app_version` is at least LICENSE_MIN_APP_VERSION (step 5)."""
+    return _version_supported(app_version)
+
+
+async def remember_answer(*, key_hash: str, fingerprint: str, answer: Validation, signed: SignedAnswer, generation: int) -> None:
+    """Cache an answer decided outside the license's row lock: kept only if the license's
+    answers are still at `generation` (read before deciding, see answer_cache_keys)."""
+    await _remember_async(key_hash, fingerprint, answer, signed, generation)
 
 
 # Prebuilt Core statements: a miss runs them on every request, and building, caching and
@@ -335,6 +382,12 @@ _COUNT = (
 # activations (such a machine activates again on its next validate), never a change to a
 # license: those are other transactions, committed as usual.
 _COUNT_ASYNCHRONOUSLY = _COUNT.where(func.set_config("synchronous_commit", "off", True) == "off")
+# The row lock alone, for a validation already counted.
+_LOCK = (
+    select(*(_LICENSES.c[name] for name in ("id", "status", "license_type", "features", "max_machines", "expires_at")))
+    .where(_LICENSES.c.license_key_hash == bindparam("key_hash"))
+    .with_for_update()
+)
 _EARLIER = _MACHINES.alias("earlier")
 # A machine already activated is seen again, if it is among the first max_machines to
 # have activated: one statement, the common case of a miss.
@@ -457,22 +510,26 @@ def _group_key(key_hash: str) -> str:
 
 
 def _remember(key_hash: str, fingerprint: str, answer: Validation, signed: SignedAnswer) -> None:
-    cache = get_cache()
-    entry = {**answer._to_cache(), "body": signed.body.decode(), "signature": signed.signature}
-    ttl_s = VALID_TTL_S if answer.valid else INVALID_TTL_S
-    if answer.code is LicenseCode.NOT_FOUND:
-        cache.set(_answer_key(key_hash, fingerprint), entry, ttl_s=ttl_s)  # no license to forget it with
-        return
     # Answers about a license are kept in its group, forgotten together when it changes. The
     # caller holds the license's row lock, so no change is forgetting them at the same time.
-    cache.set_in_group(
-        _answer_key(key_hash, fingerprint),
-        entry,
-        ttl_s=ttl_s,
-        group=_group_key(key_hash),
-        group_ttl_s=VALID_TTL_S,
-        max_entries=MAX_CACHED_FINGERPRINTS,
-    )
+    get_cache().set_in_group(**_cache_entry(key_hash, fingerprint, answer, signed))
+
+
+async def _remember_async(key_hash: str, fingerprint: str, answer: Validation, signed: SignedAnswer, generation: int) -> None:
+    await get_cache().set_in_group_async(**_cache_entry(key_hash, fingerprint, answer, signed), generation=generation)
+
+
+def _cache_entry(key_hash: str, fingerprint: str, answer: Validation, signed: SignedAnswer) -> dict[str, Any]:
+    # A NOT_FOUND answer has no license to forget it with, so it goes in a group of its own
+    # (one per key hash, like a license's): nothing deletes it before it expires.
+    return {
+        "key": _answer_key(key_hash, fingerprint),
+        "value": {**answer._to_cache(), "body": signed.body.decode(), "signature": signed.signature},
+        "ttl_s": VALID_TTL_S if answer.valid else INVALID_TTL_S,
+        "group": _group_key(key_hash),
+        "group_ttl_s": VALID_TTL_S,
+        "max_entries": MAX_CACHED_FINGERPRINTS,
+    }
 
 
 def _forget_answers(key_hash: str) -> None:

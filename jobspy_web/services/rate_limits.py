@@ -14,6 +14,7 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
 from jobspy_web.services import cache
+from jobspy_web.services.redis_scripts import HotScript
 from jobspy_web.settings import get_settings
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "TOKEN_EXCHANGE_PER_IP",
     "Check",
     "Verdict",
+    "aclose",
     "hit",
     "hit_each",
     "login_account_bucket",
@@ -79,37 +81,46 @@ async def hit(limit: str, *identifiers: str) -> Verdict:
     return await _refused(limiter, item, identifiers)
 
 
-async def hit_each(checks: Sequence[Check], *, then_get: str | None = None) -> tuple[Verdict, Any | None]:
+async def hit_each(checks: Sequence[Check], *, then_get: Sequence[str] = ()) -> tuple[Verdict, list[Any | None]]:
     """Count one request against each check in turn, stopping at the first that refuses
     (the later ones are then not counted), like calling hit() for each.
 
-    When all allow, `then_get` (a services.cache key) is read too, as cache.get_cache().get
-    would read it; otherwise it is not read and None comes back in its place. With Redis,
-    all of it is one round trip: the License Server's cache hit pays one in all.
+    When all allow, the services.cache keys `then_get` are read too, as cache.get_cache().get
+    would read them; otherwise they are not read and Nones come back in their place. With
+    Redis, all of it is one round trip: the License Server's cache hit pays one in all.
     """
     limiter = _limiter()
     items = [_parsed(check.limit) for check in checks]
     storage = limiter.storage
+    unread: list[Any | None] = [None] * len(then_get)
     if not isinstance(storage, RedisStorage):
         for item, check in zip(items, checks, strict=True):
             if not await limiter.hit(item, *check.identifiers):
-                return await _refused(limiter, item, check.identifiers), None
-        return Verdict(True), (cache.get_cache().get(then_get) if then_get is not None else None)
+                return await _refused(limiter, item, check.identifiers), unread
+        return Verdict(True), [cache.get_cache().get(key) for key in then_get]
     keys, arguments = [], []
-    for item, check in zip(items, checks, strict=True):
-        # The storage's own names for the two windows, so hit() and get_window_stats see
-        # the same counters (a test holds this to the pinned `limits` version).
-        key = item.key_for(*check.identifiers)
-        windows = storage._previous_window_key(key), storage._current_window_key(key)
-        keys += [storage.bridge.prefixed_key(window) for window in windows]
-        arguments += [item.amount, item.get_expiry()]
-    if then_get is not None:
-        keys.append(cache.redis_key(then_get))
-    refused, payload = await _each_script(storage)(keys, arguments)
+    for check in checks:
+        head, tail, amount, expiry = _window_key_parts(storage, check.limit)
+        keys.append(head + "/".join(check.identifiers) + tail)
+        arguments += [amount, expiry]
+    keys += [cache.redis_key(key) for key in then_get]
+    refused, payloads = await _each_script()(keys, arguments)
     if refused:
         index = refused - 1
-        return await _refused(limiter, items[index], checks[index].identifiers), None
-    return Verdict(True), (cache.decode(payload) if payload is not None else None)
+        return await _refused(limiter, items[index], checks[index].identifiers), unread
+    return Verdict(True), [cache.decode(payload) if payload is not None else None for payload in payloads or ()]
+
+
+@lru_cache(maxsize=64)
+def _window_key_parts(storage: RedisStorage, limit: str) -> tuple[str, str, int, int]:
+    """How the storage names a limit's current window, as the text before and after the
+    identifiers (so hit() and get_window_stats see the same counters; a test holds this to
+    the pinned `limits` version), and the limit's amount and expiry."""
+    item = _parsed(limit)
+    marker = "\x00"
+    name = storage.bridge.prefixed_key(storage._current_window_key(item.key_for(marker)))
+    head, tail = name.split(marker)
+    return head, tail, item.amount, item.get_expiry()
 
 
 async def _refused(limiter: SlidingWindowCounterRateLimiter, item: RateLimitItem, identifiers: Sequence[str]) -> Verdict:
@@ -117,8 +128,10 @@ async def _refused(limiter: SlidingWindowCounterRateLimiter, item: RateLimitItem
     return Verdict(False, retry_after_s=max(1, math.ceil(stats.reset_time - time.time())))
 
 
-# The library's own sliding-window script, once per check, then the GET: redis-py would
+# The library's own sliding-window script, once per check, then an MGET: redis-py would
 # spend a round trip per script (or, pipelined, one more to check the scripts are loaded).
+# KEYS: each check's current window (the previous one is named after it), then the keys
+# to read; ARGV: each check's amount and expiry.
 # Multi-key: fine on one Redis server, not on a cluster (the keys live in different slots).
 _EACH_SCRIPT = """
 local function acquire(KEYS, ARGV)
@@ -126,29 +139,40 @@ local function acquire(KEYS, ARGV)
 end
 local checks = #ARGV / 2
 for check = 1, checks do
-    local at = 2 * check - 1
-    if not acquire({KEYS[at], KEYS[at + 1]}, {ARGV[at], ARGV[at + 1], 1}) then
+    local current = KEYS[check]
+    if not acquire({current .. '/-1', current}, {ARGV[2 * check - 1], ARGV[2 * check], 1}) then
         return {check, false}
     end
 end
-if #KEYS > 2 * checks then
-    return {0, redis.call('get', KEYS[#KEYS])}
+if #KEYS > checks then
+    return {0, redis.call('mget', unpack(KEYS, checks + 1))}
 end
 return {0, false}
 """
 
 
 @lru_cache
-def _each_script(storage: RedisStorage) -> Any:
-    bridge: Any = storage.bridge
-    acquire = bridge.SCRIPT_ACQUIRE_SLIDING_WINDOW
-    return bridge.get_connection().register_script(_EACH_SCRIPT % (acquire.decode() if isinstance(acquire, bytes) else acquire))
+def _each_script() -> HotScript:
+    from limits.aio.storage.redis.bridge import RedisBridge
+
+    acquire: Any = RedisBridge.SCRIPT_ACQUIRE_SLIDING_WINDOW
+    source = _EACH_SCRIPT % (acquire.decode() if isinstance(acquire, bytes) else acquire)
+    return HotScript(str(get_settings().redis_url), source)
 
 
 _parsed = lru_cache(maxsize=64)(parse)
+
+
+async def aclose() -> None:
+    """Close the running event loop's Redis connections (tests; a worker's end with it)."""
+    if _limiter.cache_info().currsize and isinstance(storage := _limiter().storage, RedisStorage):
+        await storage.bridge.storage.aclose()  # type: ignore[attr-defined]
+    if _each_script.cache_info().currsize:
+        await _each_script().aclose()
 
 
 def reset_limiter() -> None:
     """Forget the limiter (tests switch between memory and Redis)."""
     _limiter.cache_clear()
     _each_script.cache_clear()
+    _window_key_parts.cache_clear()

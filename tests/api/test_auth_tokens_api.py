@@ -13,6 +13,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from db_helpers import close_loop_connections
 from joserfc import jwt
 from joserfc.jwk import KeySet
 from sqlmodel import func, select
@@ -53,6 +54,7 @@ async def api(db, monkeypatch):
     reset_shared_state()
     async with client_for("203.0.113.10") as client:
         yield client
+    await close_loop_connections()
     reset_shared_state()
 
 
@@ -65,10 +67,7 @@ async def redis_api(db, monkeypatch):
     reset_shared_state()
     async with client_for(f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}") as client:
         yield client
-    # Neither module offers a close(); without one the sockets outlive this test's
-    # event loop and warn (errors here) when collected.
-    await rate_limits._limiter().storage.bridge.storage.aclose()
-    get_cache()._client.close()
+    await close_loop_connections()
     reset_shared_state()
 
 

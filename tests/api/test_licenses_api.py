@@ -12,6 +12,7 @@ import httpx
 import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from db_helpers import close_loop_connections
 from sqlalchemy import event
 
 from jobspy_web.api.app import build_api
@@ -19,7 +20,7 @@ from jobspy_web.api.errors import MAX_BODY_BYTES
 from jobspy_web.db import primary_engine, write_session
 from jobspy_web.models import License, LicenseStatus
 from jobspy_web.models.base import utcnow
-from jobspy_web.services import license_keys, licenses, rate_limits
+from jobspy_web.services import license_hot_path, license_keys, licenses, rate_limits
 from jobspy_web.services.cache import get_cache
 from jobspy_web.services.signing import reset_signer
 from jobspy_web.settings import get_settings
@@ -30,14 +31,16 @@ REDIS_TEST_URL = "redis://127.0.0.1:6379/11"
 
 
 @pytest.fixture
-def api(db, monkeypatch):
+async def api(db, monkeypatch):
     monkeypatch.setenv("REDIS_URL", "")
     monkeypatch.setenv("LICENSE_MIN_APP_VERSION", "1.0")
     get_settings.cache_clear()
     get_cache.cache_clear()
     rate_limits.reset_limiter()
     reset_signer()
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=build_api()), base_url="http://testserver")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=build_api()), base_url="http://testserver") as client:
+        yield client
+    await close_loop_connections()
 
 
 def issue(**arguments) -> str:
@@ -59,15 +62,25 @@ def edit(key: str, **values) -> None:
 
 @contextmanager
 def counting_statements() -> Iterator[list[str]]:
+    """Every statement sent to the database meanwhile: through SQLAlchemy, and through the
+    License Server's own asyncpg connections (services.license_hot_path)."""
     statements: list[str] = []
 
     def count(_conn, _cursor, statement, *_args):
         statements.append(statement)
 
+    fetch_row = license_hot_path._fetch_row
+
+    async def counted_fetch_row(*arguments):
+        statements.append(license_hot_path._STATEMENT)
+        return await fetch_row(*arguments)
+
     event.listen(primary_engine(), "before_cursor_execute", count)
+    license_hot_path._fetch_row = counted_fetch_row
     try:
         yield statements
     finally:
+        license_hot_path._fetch_row = fetch_row
         event.remove(primary_engine(), "before_cursor_execute", count)
 
 
@@ -246,7 +259,9 @@ async def test_validation_is_counted_once_per_database_visit(api):
 
 async def test_a_cached_answer_is_the_same_signed_bytes_with_no_database_visit(api):
     key = issue()
-    first = await post(api, "/licenses/validate", key)
+    with counting_statements() as statements:
+        first = await post(api, "/licenses/validate", key)
+    assert statements  # the miss is seen, whichever path it took
     with counting_statements() as statements:
         again = await post(api, "/licenses/validate", key)
     assert statements == []
@@ -292,9 +307,7 @@ async def redis_api(pg_db, monkeypatch):
     yield client_from
     for client in clients:
         await client.aclose()
-    # The limiter's async connections belong to this test's event loop: close them in it.
-    await rate_limits._limiter().storage.bridge.storage.aclose()
-    get_cache()._client.close()
+    await close_loop_connections()
     get_cache.cache_clear()
     rate_limits.reset_limiter()
 

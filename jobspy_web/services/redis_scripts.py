@@ -1,0 +1,124 @@
+"""Lua scripts on the License Server's hot path, pipelined automatically.
+
+redis-py's `Script.__call__` costs ~140 µs of CPU per call here: it encodes every argument
+through its encoder, takes the pool's lock, probes the socket for stray data and starts a
+task for each send. A `HotScript` packs its one command directly (RESP is a few bytes of
+framing) and queues it; the calls made while a batch is out go together in the next one,
+over one connection per event loop, and each reply goes back to its caller in order.
+Connecting, AUTH, SELECT, TLS and reply parsing (hiredis) stay redis-py's. Measured with 32
+callers at once: ~20 µs per call, against ~50 µs for one call per connection and ~140 µs
+through redis-py's client.
+
+redis-py has no automatic pipelining (ioredis and Upstash's clients do); this is the ~50
+lines it takes. A caller that gives up (cancelled) only drops its place: its reply is still
+read, so the connection never falls out of step. A batch that fails (timeout, reset) fails
+its callers, and the connection is closed; the next batch reconnects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+from redis.asyncio import ConnectionPool
+from redis.asyncio.connection import AbstractConnection
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError, ResponseError
+
+from jobspy_web.services.connection_sets import PerLoop
+
+__all__ = ["HotScript", "pack_command"]
+
+Argument = str | bytes | int
+TIMEOUT_S = 2.0  # for a whole batch, as redis-py's socket_timeout would be for each read
+
+
+def pack_command(*parts: Argument) -> bytes:
+    """One command in RESP, the Redis wire format."""
+    out = [b"*%d\r\n" % len(parts)]
+    for part in parts:
+        raw = part if isinstance(part, bytes) else str(part).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(raw), raw))
+    return b"".join(out)
+
+
+class HotScript:
+    """A Lua script, called like redis-py's: `await script(keys, args)`."""
+
+    def __init__(self, url: str, source: str) -> None:
+        self.source = source
+        self.sha = hashlib.sha1(source.encode()).hexdigest()
+        pool = ConnectionPool.from_url(url)
+        self._pipelines = PerLoop(lambda: _Pipeline(pool.make_connection()))
+
+    async def __call__(self, keys: Sequence[Argument], args: Sequence[Argument] = ()) -> Any:
+        pipeline = self._pipelines.get()
+        try:
+            return await pipeline.submit(pack_command(b"EVALSHA", self.sha, len(keys), *keys, *args))
+        except NoScriptError:  # a restarted or flushed server: send the source once
+            return await pipeline.submit(pack_command(b"EVAL", self.source, len(keys), *keys, *args))
+
+    async def aclose(self) -> None:
+        """Close the running event loop's connection (tests; a worker's ends with it)."""
+        pipeline = self._pipelines.pop()
+        if pipeline is not None:
+            await pipeline.aclose()
+
+
+class _Pipeline:
+    def __init__(self, connection: AbstractConnection) -> None:
+        self._connection = connection  # connects on its first command
+        self._queued: list[tuple[bytes, asyncio.Future[Any]]] = []
+        self._sender: asyncio.Task[None] | None = None
+
+    async def aclose(self) -> None:
+        if self._sender is not None:
+            await asyncio.wait([self._sender])
+        await self._connection.disconnect()
+
+    def submit(self, command: bytes) -> asyncio.Future[Any]:
+        loop = asyncio.get_running_loop()
+        reply = loop.create_future()
+        self._queued.append((command, reply))
+        if self._sender is None:
+            self._sender = loop.create_task(self._send_all())
+        return reply
+
+    async def _send_all(self) -> None:
+        try:
+            while self._queued:
+                batch, self._queued = self._queued, []
+                await self._send(batch)
+        finally:
+            self._sender = None
+
+    async def _send(self, batch: list[tuple[bytes, asyncio.Future[Any]]]) -> None:
+        connection = self._connection
+        try:
+            async with asyncio.timeout(TIMEOUT_S):
+                await connection.send_packed_command(b"".join([command for command, _ in batch]), check_health=False)
+                for _, reply in batch:
+                    try:
+                        value = await connection.read_response()
+                    except ResponseError as error:  # an error reply, read whole
+                        _settle(reply, error=error)
+                    else:
+                        _settle(reply, value=value)
+        except BaseException as error:
+            await connection.disconnect(nowait=True)
+            failure = error if isinstance(error, Exception) else RedisConnectionError("Redis call interrupted")
+            for _, reply in batch:
+                _settle(reply, error=failure)
+            if not isinstance(error, Exception):
+                raise
+
+
+def _settle(reply: asyncio.Future[Any], *, value: Any = None, error: BaseException | None = None) -> None:
+    if reply.done():  # its caller gave up
+        return
+    if error is not None:
+        reply.set_exception(error)
+    else:
+        reply.set_result(value)
