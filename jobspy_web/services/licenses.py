@@ -45,7 +45,6 @@ Every change is in the audit log as `license.<verb>`.
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from dataclasses import dataclass, replace
@@ -55,6 +54,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 
+import orjson
 from sqlalchemy import Row, Table, and_, bindparam, func, or_, update
 from sqlmodel import Session, col, select
 
@@ -202,7 +202,7 @@ class SignedAnswer:
 def sign_answer(payload: dict[str, Any], *, fingerprint: str, checked_at: datetime) -> SignedAnswer:
     """`payload` with the machine it is for and when it was checked, rendered once and signed."""
     stamped = {**payload, "hardware_fp": fingerprint, "checked_at": checked_at.isoformat(timespec="seconds")}
-    body = json.dumps(stamped, separators=(",", ":")).encode()
+    body = orjson.dumps(stamped)
     return SignedAnswer(body, get_signer().signature_header(body))
 
 
