@@ -59,14 +59,55 @@ def bench_app():  # type: ignore[no-untyped-def]
 
     from jobspy_web.api.app import all_routes
     from jobspy_web.api.errors import EXCEPTION_HANDLERS
+    from jobspy_web.services.connection_sets import ConnectionSet, PerLoop
+    from jobspy_web.services.redis_scripts import HotScript
+    from jobspy_web.services.signing import get_signer
+
+    answer = {"valid": True, "license_type": "pro", "features": ["search"], "expires_at": None}
 
     async def bare(request: Request) -> JSONResponse:
         await request.body()
-        return JSONResponse({"valid": True, "license_type": "pro", "features": ["search"], "expires_at": None})
+        return JSONResponse(answer)
 
-    # The bare route first, right before the License Server's: both pay the same routing.
-    routes = [Route("/bench/bare", bare, methods=["POST"]), *all_routes()]
+    # Floors: the bare route plus only the round trips and work a validation can't skip.
+    round_trip = HotScript(os.environ["REDIS_URL"], "return 1")
+    database = PerLoop(lambda: ConnectionSet(_connect, _close, limit=4))
+
+    async def hit_floor(request: Request) -> JSONResponse:
+        await request.body()
+        await round_trip([])  # limits and cache, one call
+        return JSONResponse(answer)
+
+    async def miss_floor(request: Request) -> JSONResponse:
+        await request.body()
+        await round_trip([])  # limits and cache
+        connections = database.get()
+        connection = await connections.take()
+        await connection.fetchval("SELECT 1")  # the license's row
+        connections.give_back(connection)
+        get_signer().signature_header(b'{"valid":true}')  # the answer's signature
+        await round_trip([])  # caching it
+        return JSONResponse(answer)
+
+    # The bare route first, right before the License Server's: all pay the same routing.
+    routes = [
+        Route("/bench/bare", bare, methods=["POST"]),
+        Route("/bench/hit-floor", hit_floor, methods=["POST"]),
+        Route("/bench/miss-floor", miss_floor, methods=["POST"]),
+        *all_routes(),
+    ]
     return Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS)  # type: ignore[arg-type]
+
+
+async def _connect():  # type: ignore[no-untyped-def]
+    import asyncpg
+    from sqlalchemy import make_url
+
+    return await asyncpg.connect(make_url(os.environ["DATABASE_URL"]).set(drivername="postgresql").render_as_string(hide_password=False))
+
+
+async def _close(connection) -> None:  # type: ignore[no-untyped-def]
+    await connection.close()
 
 
 # --- the load ---------------------------------------------------------------------------------
@@ -280,9 +321,12 @@ def main() -> None:
                 flush=True,
             )
 
+            bare_body = b'{"license_key":"x","hardware_fp":"y","app_version":"1"}'
             streams = {
-                "bare": itertools.repeat(_request("/bench/bare", b'{"license_key":"x","hardware_fp":"y","app_version":"1"}')),
+                "bare": itertools.repeat(_request("/bench/bare", bare_body)),
+                "hit-floor": itertools.repeat(_request("/bench/hit-floor", bare_body)),
                 "hit": itertools.cycle(_bodies(hit_pairs)),
+                "miss-floor": itertools.repeat(_request("/bench/miss-floor", bare_body)),
                 "miss": iter(_bodies(miss_pairs)),
             }
             warm = Phase("warm", 0, 0.0, [], 0)
@@ -301,6 +345,7 @@ def main() -> None:
                     if name in counted:
                         counted[name] += _validations(database_url) - before
             bare, hit, miss = phases["bare"], phases["hit"], phases["miss"]
+            hit_floor, miss_floor = phases["hit-floor"], phases["miss-floor"]
     finally:
         if server is not None:
             server.terminate()
@@ -310,10 +355,10 @@ def main() -> None:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
 
-    print(f"\n{'':6}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'failed':>8}{'cpu us':>8}")
-    for phase in (bare, hit, miss):
+    print(f"\n{'':11}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'failed':>8}{'cpu us':>8}")
+    for phase in (bare, hit_floor, hit, miss_floor, miss):
         cpu_us = phase.server_cpu_s / max(phase.requests, 1) * 1e6
-        print(f"{phase.name:6}{phase.rps:9.0f}{phase.percentile(0.5):9.2f}{phase.percentile(0.99):9.2f}{phase.failures:8}{cpu_us:8.0f}")
+        print(f"{phase.name:11}{phase.rps:9.0f}{phase.percentile(0.5):9.2f}{phase.percentile(0.99):9.2f}{phase.failures:8}{cpu_us:8.0f}")
     print(
         f"\ndatabase validations: {counted['hit']} during hit slices (a hit never reaches it), "
         f"{counted['miss']} during miss slices ({miss.requests} requests: one each)"
@@ -328,6 +373,13 @@ def main() -> None:
     for label, value, relation, target in ratios:
         met = value >= target if relation == ">=" else value <= target
         print(f"{label:24}{value:6.2f}   target {relation} {target:.2f}   {'met' if met else 'MISSED'}")
+    print(
+        f"\nfloors (the bare route plus what a validation can't skip):\n"
+        f"{'hit floor / bare':24}{hit_floor.rps / bare.rps:6.2f}   one Redis round trip\n"
+        f"{'miss floor / bare':24}{miss_floor.rps / bare.rps:6.2f}   two Redis round trips, one PostgreSQL query, one signature\n"
+        f"{'hit / hit floor':24}{hit.rps / hit_floor.rps:6.2f}\n"
+        f"{'miss / miss floor':24}{miss.rps / miss_floor.rps:6.2f}"
+    )
 
 
 if __name__ == "__main__":

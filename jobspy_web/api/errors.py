@@ -80,7 +80,8 @@ async def _api_error(_request: Request, error: Exception) -> JSONResponse:
 async def _http_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
     code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(error.status_code, "HTTP_ERROR")
-    return ApiError(error.status_code, code, str(error.detail)).response()
+    # Keep Starlette's headers: a 405 says which methods are allowed.
+    return ApiError(error.status_code, code, str(error.detail), headers=dict(error.headers or {})).response()
 
 
 async def _unexpected(_request: Request, _error: Exception) -> JSONResponse:

@@ -17,9 +17,10 @@ reaching the database); too many requests per IP or per key, 429 with Retry-Afte
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from anyio import CapacityLimiter, to_thread
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -68,12 +69,10 @@ Result = TypeVar("Result")
 DATABASE_THREADS = 4
 
 
-async def _parse_within_limits(
-    raw: bytes, ip: str, model: type[Body], *, then_get: Callable[[Body, str], Sequence[str]] | None = None
-) -> tuple[Body, str, list[Any | None]]:
-    """The request body `raw` as `model`, its key's hash, counted against the limits of `ip`
-    and of the key, and the services.cache entries `then_get(body, key_hash)` names, read in
-    the same round trip (None if absent).
+async def _parse_within_limits(raw: bytes, ip: str, model: type[Body], *, read_answer: bool = False) -> _Parsed[Body]:
+    """The request body `raw` as `model`, counted against the limits of `ip` and of its
+    key; with `read_answer`, the cached answer for its key and machine and its license's
+    generation are read in the same round trip.
 
     A body that can't be parsed still counts against its IP, and a 429 wins over its 400 or 422.
     """
@@ -84,10 +83,23 @@ async def _parse_within_limits(
         _raise_if_refused((await rate_limits.hit_each([per_ip]))[0])
         raise body
     key_hash = license_keys.hash_key(body.license_key)
-    per_key = rate_limits.Check(settings.license_limit_per_key, ("license-key", key_hash))
-    verdict, cached = await rate_limits.hit_each([per_ip, per_key], then_get=then_get(body, key_hash) if then_get else ())
+    checks = [per_ip, rate_limits.Check(settings.license_limit_per_key, ("license-key", key_hash))]
+    if not read_answer:
+        _raise_if_refused((await rate_limits.hit_each(checks))[0])
+        return _Parsed(body, key_hash, None, None, 0)
+    keys = licenses.answer_cache_keys(key_hash=key_hash, fingerprint=body.hardware_fp)
+    verdict, (cached, generation) = await rate_limits.hit_each(checks, then_get=(keys.answer, keys.generation))
     _raise_if_refused(verdict)
-    return body, key_hash, cached
+    return _Parsed(body, key_hash, keys, cached, generation or 0)
+
+
+@dataclass(frozen=True)
+class _Parsed(Generic[Body]):
+    body: Body
+    key_hash: str
+    keys: licenses.CacheKeys | None  # what was read, with read_answer
+    cached: Any | None  # the cached answer
+    generation: int  # the license's answers' generation
 
 
 def _parsed(raw: bytes, model: type[Body]) -> Body | ApiError:
@@ -132,10 +144,6 @@ async def _in_database(work: Callable[[Body], Result], body: Body) -> Result:
     return await to_thread.run_sync(work, body, limiter=_database_threads())
 
 
-def _cache_keys(body: ValidateRequest, key_hash: str) -> tuple[str, str]:
-    return licenses.answer_cache_keys(key_hash=key_hash, fingerprint=body.hardware_fp)
-
-
 def _validate(body: ValidateRequest, *, counted: bool = False) -> licenses.SignedAnswer:
     with write_session() as session:
         return licenses.answer_from_database(
@@ -166,14 +174,22 @@ async def validate(scope: Scope, receive: Receive, send: Send) -> None:
     # ASGI: Starlette's Request and Response cost ~40 µs a call here, a fifth of a hit.
     ip = scope["client"][0] if scope.get("client") else "unknown"
     raw = await _read_body(receive)
-    body, key_hash, (cached, generation) = await _parse_within_limits(raw, ip, ValidateRequest, then_get=_cache_keys)
+    parsed = await _parse_within_limits(raw, ip, ValidateRequest, read_answer=True)
+    body = parsed.body
     answer = None
-    if cached is not None:
-        answer = licenses.answer_from_cache(cached, fingerprint=body.hardware_fp, app_version=body.app_version)
-    if answer is None and license_hot_path.available():
-        answer = await license_hot_path.answer_from_database(
-            key_hash=key_hash, fingerprint=body.hardware_fp, app_version=body.app_version, generation=generation or 0
-        )
+    if parsed.cached is not None:
+        answer = licenses.answer_from_cache(parsed.cached, fingerprint=body.hardware_fp, app_version=body.app_version)
+    if answer is None and parsed.keys is not None and license_hot_path.available():
+        try:
+            answer = await license_hot_path.answer_from_database(
+                key_hash=parsed.key_hash,
+                fingerprint=body.hardware_fp,
+                app_version=body.app_version,
+                read=parsed.keys,
+                generation=parsed.generation,
+            )
+        except license_hot_path.DatabaseBusy:
+            raise ApiError(503, "BUSY", "The license server is busy; try again shortly.", headers={"Retry-After": "1"}) from None
         if answer is None:  # a machine to bind: the full path, which won't count it again
             answer = await _in_database(_validate_counted, body)
     if answer is None:
@@ -216,13 +232,13 @@ class _Asgi:
 
 
 async def activate(request: Request) -> Response:
-    body, _, _ = await _parse_within_limits(await request.body(), client_ip(request), ActivateRequest)
+    body = (await _parse_within_limits(await request.body(), client_ip(request), ActivateRequest)).body
     validation = await _in_database(_activate, body)
     return _signed(validation.as_json(), body.hardware_fp)
 
 
 async def deactivate(request: Request) -> Response:
-    body, _, _ = await _parse_within_limits(await request.body(), client_ip(request), DeactivateRequest)
+    body = (await _parse_within_limits(await request.body(), client_ip(request), DeactivateRequest)).body
     code = await _in_database(_deactivate, body)
     if code is None:
         return _signed({"deactivated": True}, body.hardware_fp)

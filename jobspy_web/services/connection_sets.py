@@ -25,7 +25,7 @@ class ConnectionSet(Generic[T]):
     def __init__(self, make: Callable[[], Awaitable[T]], close: Callable[[T], Awaitable[object]], *, limit: int) -> None:
         self._make, self._close = make, close
         self._idle: list[T] = []
-        self._slots = asyncio.Semaphore(limit)
+        self._slots = asyncio.BoundedSemaphore(limit)  # a slot given back twice is a bug: raise
 
     async def take(self) -> T:
         await self._slots.acquire()
@@ -48,8 +48,10 @@ class ConnectionSet(Generic[T]):
     async def aclose(self) -> None:
         """Close the idle connections: call it once the work is done (the end of a test)."""
         idle, self._idle = self._idle, []
-        for connection in idle:
-            await self._close(connection)
+        results = await asyncio.gather(*(self._close(connection) for connection in idle), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result  # after every other connection was closed
 
 
 class PerLoop(Generic[T]):

@@ -37,7 +37,7 @@ from jobspy_web.services import licenses
 from jobspy_web.services.connection_sets import ConnectionSet, PerLoop
 from jobspy_web.settings import get_settings
 
-__all__ = ["aclose", "answer_from_database", "available"]
+__all__ = ["DatabaseBusy", "aclose", "answer_from_database", "available"]
 
 CONNECTIONS_PER_WORKER = 4  # more only queue at PostgreSQL's row locks and the GIL
 TIMEOUT_S = 10.0
@@ -73,16 +73,22 @@ FROM license
 """
 
 
+class DatabaseBusy(Exception):
+    """The statement took longer than TIMEOUT_S (a long-held row lock, an overloaded server)."""
+
+
 def available() -> bool:
     """Whether misses can be answered here (the database is PostgreSQL)."""
     return get_settings().sqlalchemy_url.startswith("postgresql")
 
 
 async def answer_from_database(
-    *, key_hash: str, fingerprint: str, app_version: str, generation: int, now: datetime | None = None
+    *, key_hash: str, fingerprint: str, app_version: str, read: licenses.CacheKeys, generation: int, now: datetime | None = None
 ) -> licenses.SignedAnswer | None:
     """The signed answer to validating the key with this hash on `fingerprint`, counted and
-    cached; None when services.licenses must decide (a machine to bind), already counted."""
+    cached; None when services.licenses must decide (a machine to bind), already counted.
+    `read` and `generation`: the cache keys read before (licenses.answer_cache_keys), and
+    the generation found there (0 if none)."""
     now = now or utcnow()
     row = await _fetch_row(key_hash, now, fingerprint, app_version, licenses.version_supported(app_version))
     decided = licenses.decide_from_license(row, app_version=app_version, now=now)
@@ -91,7 +97,7 @@ async def answer_from_database(
     signed = licenses.sign_answer(decided.answer.as_json(), fingerprint=fingerprint, checked_at=now)
     if decided.cacheable:
         await licenses.remember_answer(
-            key_hash=key_hash, fingerprint=fingerprint, answer=decided.answer, signed=signed, generation=generation
+            key_hash=key_hash, fingerprint=fingerprint, answer=decided.answer, signed=signed, read=read, generation=generation
         )
     return signed
 
@@ -101,12 +107,16 @@ async def _fetch_row(*arguments: object) -> SimpleNamespace | None:
     connection = await connections.take()
     try:
         record = await connection.fetchrow(_STATEMENT, *arguments, timeout=TIMEOUT_S)
-    except asyncpg.PostgresError:
+    except asyncpg.PostgresError as error:
         connections.give_back(connection)  # the server answered: the connection is in step
+        if isinstance(error, asyncpg.QueryCanceledError):
+            raise DatabaseBusy from error
         raise
-    except BaseException:
+    except BaseException as error:
         connections.drop()
         connection.terminate()  # interrupted mid-reply: never reuse it
+        if isinstance(error, TimeoutError):
+            raise DatabaseBusy from error
         raise
     connections.give_back(connection)
     if record is None:
@@ -119,7 +129,13 @@ def _connections() -> PerLoop[ConnectionSet[asyncpg.Connection]]:
     dsn = make_url(get_settings().sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
     async def connect() -> asyncpg.Connection:
-        settings = {"synchronous_commit": "off", "application_name": "jobspy-license-validate"}
+        # statement_timeout: a statement whose caller gave up (cancelled, timed out) ends
+        # on the server too, rather than waiting on a row lock with no one to answer.
+        settings = {
+            "synchronous_commit": "off",
+            "statement_timeout": str(int(TIMEOUT_S * 1000) + 1000),  # a backstop, after ours
+            "application_name": "jobspy-license-validate",
+        }
         return await asyncpg.connect(dsn, server_settings=settings)
 
     async def close(connection: asyncpg.Connection) -> None:

@@ -52,7 +52,7 @@ from datetime import datetime, timedelta
 from enum import Enum
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import orjson
 from sqlalchemy import Row, Table, and_, bindparam, func, or_, update
@@ -74,6 +74,7 @@ from jobspy_web.settings import get_settings
 
 __all__ = [
     "LICENSE_TYPES",
+    "CacheKeys",
     "IssuedLicense",
     "LicenseCode",
     "LicenseError",
@@ -232,11 +233,19 @@ def answer_cache_key(*, key: str, fingerprint: str) -> str:
     return _answer_key(license_keys.hash_key(license_keys.parse_key(key) or key), fingerprint)
 
 
-def answer_cache_keys(*, key_hash: str, fingerprint: str) -> tuple[str, str]:
+class CacheKeys(NamedTuple):
     """What a validation reads from the cache before it decides: the cached answer (as
-    answer_cache_key) and the generation of the license's answers, which a miss passes to
-    remember_answer."""
-    return _answer_key(key_hash, fingerprint), generation_key(_group_key(key_hash))
+    answer_cache_key) and the generation of the license's answers; a miss passes both
+    (the keys and the generation read) to remember_answer."""
+
+    answer: str
+    generation: str
+    prefix: str  # see _prefix: without Redis, a change elsewhere renames every key
+
+
+def answer_cache_keys(*, key_hash: str, fingerprint: str) -> CacheKeys:
+    prefix = _prefix()
+    return CacheKeys(_answer_key(key_hash, fingerprint, prefix), generation_key(_group_key(key_hash, prefix)), prefix)
 
 
 def answer_from_cache(cached: dict[str, Any], *, fingerprint: str, app_version: str, now: datetime | None = None) -> SignedAnswer | None:
@@ -349,10 +358,18 @@ def version_supported(app_version: str) -> bool:
     return _version_supported(app_version)
 
 
-async def remember_answer(*, key_hash: str, fingerprint: str, answer: Validation, signed: SignedAnswer, generation: int) -> None:
+async def remember_answer(
+    *, key_hash: str, fingerprint: str, answer: Validation, signed: SignedAnswer, read: CacheKeys, generation: int
+) -> None:
     """Cache an answer decided outside the license's row lock: kept only if the license's
-    answers are still at `generation` (read before deciding, see answer_cache_keys)."""
-    await _remember_async(key_hash, fingerprint, answer, signed, generation)
+    answers are still at `generation`, as read under the keys `read` before deciding.
+
+    It is written under those keys, not today's: without Redis, a change made in another
+    process renames every key (_prefix), and an answer from before it must stay under the
+    retired name.
+    """
+    entry = _cache_entry(key_hash, fingerprint, answer, signed, prefix=read.prefix)
+    await get_cache().set_in_group_async(**entry, generation=generation)
 
 
 # Prebuilt Core statements: a miss runs them on every request, and building, caching and
@@ -501,12 +518,12 @@ def _note_a_change() -> None:
         scratch.replace(path)  # atomic: readers see the old token or the new one
 
 
-def _answer_key(key_hash: str, fingerprint: str) -> str:
-    return f"{_prefix()}{key_hash}:{_fingerprint_hash(fingerprint)}"
+def _answer_key(key_hash: str, fingerprint: str, prefix: str | None = None) -> str:
+    return f"{prefix or _prefix()}{key_hash}:{_fingerprint_hash(fingerprint)}"
 
 
-def _group_key(key_hash: str) -> str:
-    return f"{_prefix()}{key_hash}:answers"
+def _group_key(key_hash: str, prefix: str | None = None) -> str:
+    return f"{prefix or _prefix()}{key_hash}:answers"
 
 
 def _remember(key_hash: str, fingerprint: str, answer: Validation, signed: SignedAnswer) -> None:
@@ -515,18 +532,14 @@ def _remember(key_hash: str, fingerprint: str, answer: Validation, signed: Signe
     get_cache().set_in_group(**_cache_entry(key_hash, fingerprint, answer, signed))
 
 
-async def _remember_async(key_hash: str, fingerprint: str, answer: Validation, signed: SignedAnswer, generation: int) -> None:
-    await get_cache().set_in_group_async(**_cache_entry(key_hash, fingerprint, answer, signed), generation=generation)
-
-
-def _cache_entry(key_hash: str, fingerprint: str, answer: Validation, signed: SignedAnswer) -> dict[str, Any]:
+def _cache_entry(key_hash: str, fingerprint: str, answer: Validation, signed: SignedAnswer, *, prefix: str | None = None) -> dict[str, Any]:
     # A NOT_FOUND answer has no license to forget it with, so it goes in a group of its own
     # (one per key hash, like a license's): nothing deletes it before it expires.
     return {
-        "key": _answer_key(key_hash, fingerprint),
+        "key": _answer_key(key_hash, fingerprint, prefix),
         "value": {**answer._to_cache(), "body": signed.body.decode(), "signature": signed.signature},
         "ttl_s": VALID_TTL_S if answer.valid else INVALID_TTL_S,
-        "group": _group_key(key_hash),
+        "group": _group_key(key_hash, prefix),
         "group_ttl_s": VALID_TTL_S,
         "max_entries": MAX_CACHED_FINGERPRINTS,
     }

@@ -74,7 +74,9 @@ class _Pipeline:
         self._sender: asyncio.Task[None] | None = None
 
     async def aclose(self) -> None:
-        if self._sender is not None:
+        # A caller woken by the last batch may queue again (EVAL after NOSCRIPT): wait
+        # until no sender is left.
+        while self._sender is not None:
             await asyncio.wait([self._sender])
         await self._connection.disconnect()
 

@@ -14,6 +14,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from db_helpers import close_loop_connections
 from sqlalchemy import event
+from starlette.requests import ClientDisconnect
 
 from jobspy_web.api.app import build_api
 from jobspy_web.api.errors import MAX_BODY_BYTES
@@ -282,6 +283,45 @@ async def test_a_cached_answer_is_the_same_signed_bytes_with_no_database_visit(a
 async def test_a_body_that_is_not_a_json_object_gets_a_plain_error(api, content, status, code):
     response = await api.post("/licenses/validate", content=content)
     assert (response.status_code, response.json()["error"]["code"]) == (status, code)
+
+
+async def test_validate_is_post_only(api):
+    response = await api.get("/licenses/validate")
+    assert response.status_code == 405 and "POST" in response.headers["allow"]
+
+
+async def test_a_body_sent_in_pieces_is_read_whole_and_the_answer_framed_exactly(api):
+    # validate reads the ASGI messages itself (services' hot path skips Starlette's Request).
+    key = issue()
+    payload = json.dumps({"license_key": key, "hardware_fp": HERE, "app_version": "1.4.2"}).encode()
+    pieces = [payload[:10], payload[10:40], payload[40:]]
+
+    async def body():
+        for piece in pieces:
+            yield piece
+
+    response = await api.post("/licenses/validate", content=body(), headers={"content-type": "application/json"})
+    assert response.headers["content-type"] == "application/json" and response.headers["cache-control"] == "no-store"
+    assert int(response.headers["content-length"]) == len(response.content)
+    assert (await verified(api, response))["valid"] is True
+
+
+async def test_a_client_gone_before_its_body_gets_no_answer_and_changes_nothing(api):
+    key = issue()
+    sent: list[dict] = []
+
+    async def receive():
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/licenses/validate", "headers": [], "client": ("203.0.113.7", 1)}
+    with pytest.raises(ClientDisconnect):
+        await build_api().router(scope, receive, send)
+    assert sent == []
+    with write_session() as session:
+        assert licenses.find_license(session=session, reference=key).validation_count == 0
 
 
 # --- with Redis, as in production ---------------------------------------------------------------
