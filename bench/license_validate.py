@@ -8,14 +8,18 @@ HTTP/1.1 keep-alive connections from 64 loopback addresses (127.0.0.2-65), so pe
 rate-limit windows stay the size real clients make them. Limits are raised so nothing is
 refused, but every request still pays for both checks.
 
-  bare  POST /bench/bare: reads the body, answers a fixed JSON object
-  hit   validate: every (key, machine) answered within the hour, so Redis answers
-  miss  validate: every (key, machine) new to the cache, so PostgreSQL decides (an
-        activated machine coming back after its cached hour: count, lock, update, cache)
+  bare        POST /bench/bare: reads the body, answers a fixed JSON object
+  hit-floor   bare, plus one (pipelined) Redis round trip: the least a hit can cost
+  hit         validate: every (key, machine) answered within the hour, so Redis answers
+  miss-floor  bare, plus two Redis round trips, one PostgreSQL query (SELECT 1) and one
+              Ed25519 signature: the least a miss can cost
+  miss        validate: every (key, machine) new to the cache, so PostgreSQL decides (an
+              activated machine coming back after its cached hour: count, lock, update, cache)
 
 The database's validation_count proves which is which: unchanged by the hit phase, one
 per request in the miss phase. Targets: hit >= 70% of bare throughput, miss >= 40%,
-p99 <= 3x bare. Loopback only; about a minute in all.
+p99 <= 3x bare. The floors say how much of the gap any implementation must leave: what
+validate adds is the distance from its floor. Loopback only; about two minutes in all.
 
 Throughput depends on what else the machine runs (this load included); "cpu us" does
 less: the server's own CPU time per request (its processes, from /proc on Linux), which
