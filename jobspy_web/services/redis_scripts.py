@@ -18,6 +18,7 @@ its callers, and the connection is closed; the next batch reconnects.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 from collections.abc import Sequence
 from typing import Any
@@ -37,11 +38,18 @@ TIMEOUT_S = 2.0  # for a whole batch, as redis-py's socket_timeout would be for 
 
 def pack_command(*parts: Argument) -> bytes:
     """One command in RESP, the Redis wire format."""
-    out = [b"*%d\r\n" % len(parts)]
+    return b"*%d\r\n" % len(parts) + _packed(parts)
+
+
+def _packed(parts: Sequence[Argument]) -> bytes:
+    out = []
     for part in parts:
         raw = part if isinstance(part, bytes) else str(part).encode()
         out.append(b"$%d\r\n%s\r\n" % (len(raw), raw))
     return b"".join(out)
+
+
+_packed_numbers = functools.lru_cache(maxsize=64)(_packed)
 
 
 class HotScript:
@@ -56,9 +64,18 @@ class HotScript:
     async def __call__(self, keys: Sequence[Argument], args: Sequence[Argument] = ()) -> Any:
         pipeline = self._pipelines.get()
         try:
-            return await pipeline.submit(pack_command(b"EVALSHA", self.sha, len(keys), *keys, *args))
+            # Packed in three parts, two of them remembered: the command's head depends only
+            # on how many keys and arguments there are, and the rate limits' arguments (ints)
+            # are the same on every call.
+            head = self._head(len(keys), len(args))
+            tail = _packed_numbers(tuple(args)) if all(type(arg) is int for arg in args) else _packed(args)
+            return await pipeline.submit(head + _packed(keys) + tail)
         except NoScriptError:  # a restarted or flushed server: send the source once
             return await pipeline.submit(pack_command(b"EVAL", self.source, len(keys), *keys, *args))
+
+    @functools.lru_cache(maxsize=16)  # noqa: B019 (a few shapes per script, and scripts live as long as the process)
+    def _head(self, keys: int, args: int) -> bytes:
+        return b"*%d\r\n" % (3 + keys + args) + _packed((b"EVALSHA", self.sha, keys))
 
     async def aclose(self) -> None:
         """Close the running event loop's connection (tests; a worker's ends with it)."""
