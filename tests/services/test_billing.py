@@ -16,21 +16,9 @@ from jobspy_web.models.base import utcnow
 from jobspy_web.services import billing, licenses
 from jobspy_web.services.billing import BillingError, BillingErrorCode
 from jobspy_web.services.billing_plans import all_plans, find_plan, plan_for_price
-from jobspy_web.services.cache import get_cache
 from jobspy_web.services.tiers import Tier, rules_for, tier_for_user
 from jobspy_web.settings import SettingsError, get_settings, load_settings
-from tests.fakes.stripe_server import TEST_PLANS, FakeStripe, app_environment, install_prices
-
-
-@pytest.fixture
-def fake(db, monkeypatch):
-    with FakeStripe() as running:
-        install_prices(running)
-        for name, value in {**app_environment(running), "REDIS_URL": ""}.items():
-            monkeypatch.setenv(name, value)
-        get_settings.cache_clear()
-        get_cache.cache_clear()
-        yield running
+from tests.fakes.stripe_server import TEST_PLANS
 
 
 def make_user(email: str = "ada@example.com", role: Role = Role.FREE) -> User:

@@ -14,26 +14,12 @@ from jobspy_web.db import read_session, write_session
 from jobspy_web.models import AuditEvent, License, LicenseStatus, Payment, Role, StripeEvent, Subscription, User
 from jobspy_web.models.base import utcnow
 from jobspy_web.services import billing, licenses, webhooks
-from jobspy_web.services.cache import get_cache
 from jobspy_web.services.licenses import LicenseCode
 from jobspy_web.services.tiers import Tier, tier_for_user
 from jobspy_web.services.webhooks import WebhookOutcome
-from jobspy_web.settings import get_settings
-from tests.fakes.stripe_server import FakeStripe, app_environment, install_prices
+from tests.fakes.stripe_server import FakeStripe
 
 FINGERPRINT = "f" * 64
-
-
-@pytest.fixture
-def fake(db, monkeypatch):
-    with FakeStripe() as running:
-        install_prices(running)
-        for name, value in {**app_environment(running), "REDIS_URL": ""}.items():
-            monkeypatch.setenv(name, value)
-        get_settings.cache_clear()
-        get_cache.cache_clear()
-        yield running
-    get_cache.cache_clear()
 
 
 def make_user(email: str = "ada@example.com", role: Role = Role.FREE) -> User:
