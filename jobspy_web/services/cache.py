@@ -194,7 +194,7 @@ class RedisCache:
         self, key: str, value: Any, *, ttl_s: float, group: str, group_ttl_s: float, max_entries: int, generation: int | None = None
     ) -> bool:
         keys, arguments = _set_in_group_call(key, value, ttl_s, group, group_ttl_s, max_entries, generation)
-        return bool(await self._set_in_group_async(keys, arguments))
+        return bool(await self._set_in_group_async.future(keys, arguments))
 
     async def aclose(self) -> None:
         """Close the running event loop's connection and the blocking client's (tests)."""

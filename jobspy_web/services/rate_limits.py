@@ -55,6 +55,9 @@ class Verdict(NamedTuple):
     retry_after_s: int = 0
 
 
+ALLOWED = Verdict(True)
+
+
 class Check(NamedTuple):
     """One request against `limit` (e.g. "60/minute") in the bucket named by `identifiers`."""
 
@@ -103,11 +106,11 @@ async def hit_each(checks: Sequence[Check], *, then_get: Sequence[str] = ()) -> 
         keys.append(head + "/".join(check.identifiers) + tail)
         arguments += [amount, expiry]
     keys += [cache.redis_key(key) for key in then_get]
-    refused, payloads = await _each_script()(keys, arguments)
+    refused, payloads = await _each_script().future(keys, arguments)
     if refused:
         check = checks[refused - 1]
         return await _refused(limiter, _parsed(check.limit), check.identifiers), unread
-    return Verdict(True), [cache.decode(payload) if payload is not None else None for payload in payloads or ()]
+    return ALLOWED, [cache.decode(payload) if payload is not None else None for payload in payloads or ()]
 
 
 @lru_cache(maxsize=64)
