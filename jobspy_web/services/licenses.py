@@ -36,7 +36,11 @@ Cache
     rule holds.
 
     The License Server reads the cache in the Redis round trip of its rate limits
-    (rate_limits.hit_each), then calls answer_from_cache, or answer_from_database on a miss.
+    (rate_limits.hit_each), then calls answer_from_cache, or on a miss: with PostgreSQL,
+    services.license_hot_path (one statement on the event loop, deciding with
+    decide_from_license and caching with remember_answer, which checks the generation
+    read beside the answer, since it holds no lock by then); otherwise, and to bind a new
+    machine, answer_from_database here.
 
 Issue, extend, change_license_type, suspend and the rest are written to be called again
 with the same arguments (webhook retries): a repeat changes nothing and logs nothing.
