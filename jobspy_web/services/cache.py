@@ -82,7 +82,7 @@ class MemoryCache:
             if expires_at <= time.monotonic():
                 del self._entries[key]
                 return None
-        return orjson.loads(payload)
+        return decode(payload)
 
     def set(self, key: str, value: Any, *, ttl_s: float) -> None:
         payload = _encode(value)  # same serialisation as Redis: no shared objects
@@ -133,7 +133,7 @@ class MemoryCache:
 
     def _generation(self, group: str) -> int:
         entry = self._entries.get(generation_key(group))
-        return int(orjson.loads(entry[1])) if entry is not None and entry[0] > time.monotonic() else 0
+        return int(decode(entry[1])) if entry is not None and entry[0] > time.monotonic() else 0
 
 
 # KEYS: the entry, its group, the group's generation; ARGV: the value, its TTL, the group's
@@ -174,7 +174,7 @@ class RedisCache:
 
     def get(self, key: str) -> Any | None:
         payload: bytes | None = self._client.get(redis_key(key))  # type: ignore[assignment]
-        return None if payload is None else orjson.loads(payload)
+        return None if payload is None else decode(payload)
 
     def set(self, key: str, value: Any, *, ttl_s: float) -> None:
         self._client.set(redis_key(key), _encode(value), px=int(ttl_s * 1000))

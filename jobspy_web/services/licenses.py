@@ -85,7 +85,6 @@ __all__ = [
     "SignedAnswer",
     "Validation",
     "activate_machine",
-    "answer_cache_key",
     "answer_cache_keys",
     "answer_from_cache",
     "answer_from_database",
@@ -106,6 +105,7 @@ __all__ = [
     "sign_answer",
     "suspend_license",
     "validate_license",
+    "version_supported",
 ]
 
 VALID_TTL_S = 3600
@@ -232,15 +232,10 @@ def validate_license(*, session: Session, key: str, fingerprint: str, app_versio
 # calls the two halves of validate_license itself, and sends what they sign.
 
 
-def answer_cache_key(*, key: str, fingerprint: str) -> str:
-    """Where the cached answer to validating `key` on `fingerprint` is (services.cache)."""
-    return _answer_key(license_keys.hash_key(license_keys.parse_key(key) or key), fingerprint)
-
-
 class CacheKeys(NamedTuple):
-    """What a validation reads from the cache before it decides: the cached answer (as
-    answer_cache_key) and the generation of the license's answers; a miss passes both
-    (the keys and the generation read) to remember_answer."""
+    """What a validation reads from the cache before it decides: the cached answer and the
+    generation of the license's answers; a miss passes both (the keys and the generation
+    read) to remember_answer."""
 
     answer: str
     generation: str
@@ -253,7 +248,7 @@ def answer_cache_keys(*, key_hash: str, fingerprint: str) -> CacheKeys:
 
 
 def answer_from_cache(cached: dict[str, Any], *, fingerprint: str, app_version: str, now: datetime | None = None) -> SignedAnswer | None:
-    """The answer cached under answer_cache_key, with expiry and app version checked again;
+    """The answer cached under answer_cache_keys(...).answer, with expiry and app version checked again;
     None if there is none to send (the database must decide).
 
     The cached body and signature are sent as they are, `checked_at` being when the
@@ -264,7 +259,7 @@ def answer_from_cache(cached: dict[str, Any], *, fingerprint: str, app_version: 
     if cached["code"] not in _FINAL_CODE_VALUES:
         expires_at = cached["expires_at"]
         now = now or (utcnow() if expires_at is not None else None)
-        if (now is not None and now >= datetime.fromisoformat(expires_at)) or not _version_supported(app_version):
+        if (now is not None and now >= datetime.fromisoformat(expires_at)) or not version_supported(app_version):
             now = now or utcnow()
             rechecked = _recheck(Validation._from_cache(cached), now=now, app_version=app_version)
             return sign_answer(rechecked.as_json(), fingerprint=fingerprint, checked_at=now)
@@ -352,14 +347,9 @@ def decide_from_license(row: Any, *, app_version: str, now: datetime) -> Decided
     code = _STATUS_CODES.get(LicenseStatus(row.status)) or _expiry_code(row.expires_at, now)
     if code is not None:
         return Decided(replace(facts, code=code))
-    if not _version_supported(app_version):
+    if not version_supported(app_version):
         return Decided(replace(facts, code=LicenseCode.VERSION_UNSUPPORTED), cacheable=False)
     return Decided(facts, machine_decides=True)
-
-
-def version_supported(app_version: str) -> bool:
-    """Whether `app_version` is at least LICENSE_MIN_APP_VERSION (step 5)."""
-    return _version_supported(app_version)
 
 
 async def remember_answer(
@@ -380,6 +370,8 @@ async def remember_answer(
 # running ORM statements cost several times what the database takes to answer them.
 _LICENSES = cast(Table, License.__table__)  # type: ignore[attr-defined]
 _MACHINES = cast(Table, LicenseMachine.__table__)  # type: ignore[attr-defined]
+# What decide_from_license and _bind_machine read of a license.
+_DECIDING = [_LICENSES.c[name] for name in ("id", "status", "license_type", "features", "max_machines", "expires_at")]
 _COUNT = (
     update(_LICENSES)
     .where(_LICENSES.c.license_key_hash == bindparam("key_hash"))
@@ -388,14 +380,7 @@ _COUNT = (
         last_validated_at=bindparam("validated_at"),
         updated_at=_LICENSES.c.updated_at,  # a validation is not an edit
     )
-    .returning(
-        _LICENSES.c.id,
-        _LICENSES.c.status,
-        _LICENSES.c.license_type,
-        _LICENSES.c.features,
-        _LICENSES.c.max_machines,
-        _LICENSES.c.expires_at,
-    )
+    .returning(*_DECIDING)
 )
 # The same, committed without waiting for its WAL to reach the disk (PostgreSQL's
 # synchronous_commit, set for this transaction only, inside the statement: no extra round
@@ -404,11 +389,7 @@ _COUNT = (
 # license: those are other transactions, committed as usual.
 _COUNT_ASYNCHRONOUSLY = _COUNT.where(func.set_config("synchronous_commit", "off", True) == "off")
 # The row lock alone, for a validation already counted.
-_LOCK = (
-    select(*(_LICENSES.c[name] for name in ("id", "status", "license_type", "features", "max_machines", "expires_at")))
-    .where(_LICENSES.c.license_key_hash == bindparam("key_hash"))
-    .with_for_update()
-)
+_LOCK = select(*_DECIDING).where(_LICENSES.c.license_key_hash == bindparam("key_hash")).with_for_update()
 _EARLIER = _MACHINES.alias("earlier")
 # A machine already activated is seen again, if it is among the first max_machines to
 # have activated: one statement, the common case of a miss.
@@ -448,7 +429,7 @@ def _recheck(cached: Validation, *, now: datetime, app_version: str) -> Validati
     expired = _expiry_code(cached.expires_at, now)
     if expired is not None:
         return replace(cached, code=expired)
-    if not _version_supported(app_version):
+    if not version_supported(app_version):
         return replace(cached, code=LicenseCode.VERSION_UNSUPPORTED)
     return cached
 
@@ -465,7 +446,8 @@ def _version_tuple(version: str) -> tuple[int, ...]:
     return tuple(parts + [0] * (4 - len(parts)))
 
 
-def _version_supported(app_version: str) -> bool:
+def version_supported(app_version: str) -> bool:
+    """Whether `app_version` is at least LICENSE_MIN_APP_VERSION (step 5)."""
     return _version_tuple(app_version) >= _version_tuple(get_settings().license_min_app_version)
 
 

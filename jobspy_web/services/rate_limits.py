@@ -79,7 +79,7 @@ async def hit(limit: str, *identifiers: str) -> Verdict:
     item = _parsed(limit)
     limiter = _limiter()
     if await limiter.hit(item, *identifiers):
-        return Verdict(True)  # the hot path: one round trip, no window statistics
+        return ALLOWED  # the hot path: one round trip, no window statistics
     return await _refused(limiter, item, identifiers)
 
 
@@ -99,7 +99,7 @@ async def hit_each(checks: Sequence[Check], *, then_get: Sequence[str] = ()) -> 
             item = _parsed(check.limit)
             if not await limiter.hit(item, *check.identifiers):
                 return await _refused(limiter, item, check.identifiers), unread
-        return Verdict(True), [cache.get_cache().get(key) for key in then_get]
+        return ALLOWED, [cache.get_cache().get(key) for key in then_get]
     keys, arguments = [], []
     for check in checks:
         head, tail, amount, expiry = _window_key_parts(storage, check.limit)

@@ -476,7 +476,7 @@ def test_find_license_by_id_key_or_prefix(db):
 
 def answer(key: str, fingerprint: str = HERE, app_version: str = "1.2.0", **kwargs) -> licenses.SignedAnswer:
     """What the License Server sends: the cached answer when there is one, else the database's."""
-    cached = get_cache().get(licenses.answer_cache_key(key=key, fingerprint=fingerprint))
+    cached = get_cache().get(licenses.answer_cache_keys(key_hash=license_keys.hash_key(key), fingerprint=fingerprint).answer)
     if cached is not None and (sent := licenses.answer_from_cache(cached, fingerprint=fingerprint, app_version=app_version, **kwargs)):
         return sent
     with write_session() as session:
