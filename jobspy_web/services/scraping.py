@@ -3,6 +3,12 @@
 JobSpy's scrapers block in threads that cannot be cancelled (a single request may wait
 ~15 s), so each site runs in a child process forked from a preloaded forkserver: start-up
 costs milliseconds, and a timeout or a cancel kills the child outright.
+
+The child streams length-prefixed pickles over a pipe: a `Page` of rows whenever JobSpy
+has read a page of postings, then the final `SiteScrape`. The parent reads that stream
+with asyncio's own pipe transport, which handles a non-blocking fd and messages of any
+size arriving in pieces (a blocking `Connection.recv` on a pipe that uvloop had switched
+to non-blocking mode failed with EAGAIN on large results: the search hang).
 """
 
 from __future__ import annotations
@@ -10,13 +16,27 @@ from __future__ import annotations
 import asyncio
 import math
 import multiprocessing
+import os
+import pickle
+import struct
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
+from jobspy_web.services.scrape_probe import Observations, Probe
+
 _context = multiprocessing.get_context("forkserver")
 _context.set_forkserver_preload(["jobspy", "pandas", "jobspy_web.services.scraping"])
+_HEADER = struct.Struct("!Q")
+
+
+@dataclass
+class Page:
+    """Rows JobSpy has read so far and not handed over yet; the final SiteScrape repeats them."""
+
+    rows: list[dict[str, Any]]
 
 
 @dataclass
@@ -29,26 +49,54 @@ class SiteScrape:
     warnings: list[str] = field(default_factory=list)
     timed_out: bool = False
     elapsed_s: float = 0.0
+    seen: Observations = field(default_factory=Observations)
 
 
-def scrape_in_this_process(kwargs: dict[str, Any]) -> SiteScrape:
-    """Call jobspy.scrape_jobs for a single site and flatten its DataFrame to rows."""
+OnPage = Callable[[list[dict[str, Any]]], Awaitable[None]]
+Target = Callable[[dict[str, Any], Callable[[Page], None]], SiteScrape]
+
+
+def scrape_in_this_process(kwargs: dict[str, Any], on_page: Callable[[Page], None] | None = None) -> SiteScrape:
+    """Call jobspy.scrape_jobs for a single site, handing over each page as it is read."""
     import jobspy
 
     (site,) = kwargs["site_name"]
     started = time.perf_counter()
-    try:
-        frame = jobspy.scrape_jobs(**kwargs, verbose=0)
-    except Exception as error:  # JobSpy reports most failures in attrs; this catches the rest
-        return SiteScrape(site, error=f"{type(error).__name__}: {error}")
-    rows = [{name: _plain(value) for name, value in row.items()} for row in frame.to_dict("records")]
+    proxies = [kwargs["proxies"]] if isinstance(kwargs.get("proxies"), str) else list(kwargs.get("proxies") or [])
+    annual = bool(kwargs.get("enforce_annual_salary"))
+
+    def hand_over(posts: list[Any]) -> None:
+        if on_page is not None:
+            on_page(Page(_post_rows(posts, site=site, annual=annual)))
+
+    probe = Probe(site, proxies, hand_over)
+    with probe.watching():
+        try:
+            # verbose=1: JobSpy's per-posting "skipping job" warnings reach the probe.
+            frame = jobspy.scrape_jobs(**kwargs, verbose=1)
+        except Exception as error:  # JobSpy reports most failures in attrs; this catches the rest
+            return SiteScrape(site, error=f"{type(error).__name__}: {error}", elapsed_s=time.perf_counter() - started, seen=probe.seen)
     return SiteScrape(
         site,
-        rows=rows,
+        rows=_frame_rows(frame),
         error=frame.attrs.get("errors", {}).get(site),
         warnings=list(frame.attrs.get("warnings", {}).get(site, [])),
         elapsed_s=time.perf_counter() - started,
+        seen=probe.seen,
     )
+
+
+def _post_rows(posts: list[Any], *, site: str, annual: bool) -> list[dict[str, Any]]:
+    """JobPosts as scrape_jobs would have put them in its DataFrame."""
+    import pandas as pd
+    from jobspy.model import JobPost
+
+    shaped = [(post.annualised() if annual else post).model_copy(update={"site": site}) for post in posts]
+    return _frame_rows(pd.DataFrame([post.model_dump() for post in shaped], columns=list(JobPost.model_fields)))
+
+
+def _frame_rows(frame: Any) -> list[dict[str, Any]]:
+    return [{name: _plain(value) for name, value in row.items()} for row in frame.to_dict("records")]
 
 
 def _plain(value: Any) -> Any:
@@ -60,11 +108,18 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _child(kwargs: dict[str, Any], sender: Connection) -> None:
-    try:
-        sender.send(scrape_in_this_process(kwargs))
-    finally:
-        sender.close()
+def _child(target: Target, kwargs: dict[str, Any], sender: Connection) -> None:
+    with open(sender.fileno(), "wb", closefd=False) as pipe:
+
+        def send(message: Page | SiteScrape) -> None:
+            body = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+            pipe.write(_HEADER.pack(len(body)) + body)
+            pipe.flush()
+
+        try:
+            send(target(kwargs, send))
+        finally:
+            sender.close()
 
 
 def warm_up() -> None:
@@ -74,39 +129,58 @@ def warm_up() -> None:
     process.join()
 
 
-async def scrape_site(kwargs: dict[str, Any], *, timeout_s: float) -> SiteScrape:
-    """Scrape one site in a child process; kill it after `timeout_s` or on cancellation."""
+async def scrape_site(
+    kwargs: dict[str, Any],
+    *,
+    timeout_s: float,
+    on_page: OnPage | None = None,
+    target: Target = scrape_in_this_process,
+) -> SiteScrape:
+    """Scrape one site in a child process; kill it after `timeout_s` or on cancellation.
+
+    `on_page` is awaited with each page of rows as the child reads it; the returned
+    SiteScrape holds every row. `target` runs in the child (tests swap it).
+    """
     (site,) = kwargs["site_name"]
     receiver, sender = _context.Pipe(duplex=False)
-    process = _context.Process(target=_child, args=(kwargs, sender), daemon=True)
+    process = _context.Process(target=_child, args=(target, kwargs, sender), daemon=True)
     started = time.perf_counter()
     process.start()
     sender.close()
+    stream, transport = await _stream_of(receiver)
     try:
-        await asyncio.wait_for(_readable(receiver), timeout_s)
-        result: SiteScrape = await asyncio.to_thread(receiver.recv)
-        return result
+        async with asyncio.timeout(timeout_s):
+            while True:
+                message = await _next_message(stream)
+                if message is None:  # the child died without answering (killed, out of memory, crashed)
+                    await asyncio.to_thread(process.join, 5)
+                    return SiteScrape(site, error=f"the scraper process exited with code {process.exitcode}")
+                if isinstance(message, SiteScrape):
+                    return message
+                if on_page is not None:
+                    await on_page(message.rows)
     except TimeoutError:
         return SiteScrape(site, timed_out=True, elapsed_s=time.perf_counter() - started)
-    except EOFError:  # the child died without answering (killed, out of memory, crashed)
-        return SiteScrape(site, error=f"the scraper process exited with code {process.exitcode}")
     finally:
-        receiver.close()
+        transport.close()
         if process.is_alive():
             process.kill()
         await asyncio.to_thread(process.join, 5)
 
 
-async def _readable(connection: Connection) -> None:
+async def _stream_of(receiver: Connection) -> tuple[asyncio.StreamReader, asyncio.BaseTransport]:
     loop = asyncio.get_running_loop()
-    ready: asyncio.Future[None] = loop.create_future()
+    pipe = open(os.dup(receiver.fileno()), "rb", buffering=0)  # noqa: SIM115 (the transport closes it)
+    receiver.close()
+    stream = asyncio.StreamReader(limit=1 << 20)
+    transport, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stream), pipe)
+    return stream, transport
 
-    def wake() -> None:
-        if not ready.done():
-            ready.set_result(None)
 
-    loop.add_reader(connection.fileno(), wake)
+async def _next_message(stream: asyncio.StreamReader) -> Page | SiteScrape | None:
     try:
-        await ready
-    finally:
-        loop.remove_reader(connection.fileno())
+        (size,) = _HEADER.unpack(await stream.readexactly(_HEADER.size))
+        message: Page | SiteScrape = pickle.loads(await stream.readexactly(size))
+    except asyncio.IncompleteReadError:
+        return None
+    return message

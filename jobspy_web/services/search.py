@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -12,12 +13,14 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from jobspy_web.db import write_session
-from jobspy_web.models import Search, SearchStatus
+from jobspy_web.models import Search, SearchJob, SearchStatus
 from jobspy_web.models.base import utcnow
 from jobspy_web.services import jobs, scraping
 from jobspy_web.services.search_params import SearchParams
-from jobspy_web.services.site_outcomes import SiteOutcome, SiteState, classify
+from jobspy_web.services.site_outcomes import HINTS, FailureReason, SiteOutcome, SiteState, classify, redact
 from jobspy_web.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 # How often a running search proves it is alive and looks for a cancel request.
 HEARTBEAT_SECONDS = 1.0
@@ -31,6 +34,7 @@ class SearchEvent:
     site: str | None
     outcome: SiteOutcome | None = None
     status: SearchStatus | None = None  # set on the final event only
+    jobs_added: bool = False  # the site stored rows: the results table should refresh
 
 
 def create_search(*, session: Session, params: SearchParams, owner_id: uuid.UUID | None = None) -> Search:
@@ -74,12 +78,12 @@ def mark_interrupted(*, session: Session, stale_after_s: float | None = None) ->
     return len(stale)
 
 
-def _settle(outcomes: dict[str, Any], state: SiteState) -> dict[str, Any]:
-    """Sites still queued or running take `state`; finished ones keep their outcome."""
+def _settle(outcomes: dict[str, Any], state: SiteState, settled: SiteOutcome | None = None) -> dict[str, Any]:
+    """Sites still queued or running take `state` (or `settled`); finished ones keep their outcome."""
     return {
         site: outcome
         if outcome["state"] not in (SiteState.QUEUED.value, SiteState.RUNNING.value)
-        else SiteOutcome(state, message=f"search {state.value}").as_json()
+        else (settled or SiteOutcome(state, message=f"search {state.value}")).as_json()
         for site, outcome in outcomes.items()
     }
 
@@ -115,25 +119,44 @@ async def run_search(search_id: uuid.UUID, *, site_timeout_s: float | None = Non
     # no row locks), and one site's upsert at a time keeps the merge of sources simple.
     write_lock = asyncio.Lock()
 
-    async def publish(site: str, outcome: SiteOutcome) -> None:
-        async with write_lock:
-            await asyncio.to_thread(_save_outcome, search_id, site, outcome)
-        events.put_nowait(SearchEvent(search_id, site, outcome))
+    async def publish(site: str, outcome: SiteOutcome, *, jobs_added: bool = False) -> None:
+        events.put_nowait(SearchEvent(search_id, site, outcome, jobs_added=jobs_added))
 
     async def run_site(site: str) -> None:
-        async with slots:
-            kwargs = params.scrape_kwargs(site)
-            kwargs.update(proxies=settings.jobspy_proxies or None, ca_cert=settings.jobspy_ca_cert)
-            # The scrape starts first; saying "running" must not delay the results.
-            scrape_task = asyncio.create_task(scraping.scrape_site(kwargs, timeout_s=timeout_s))
-            try:
-                await publish(site, SiteOutcome(SiteState.RUNNING))
-                scrape = await scrape_task
-            finally:
-                scrape_task.cancel()
+        try:
+            async with slots:
+                await publish(site, await scrape_and_store(site), jobs_added=True)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # a bug of ours: this site fails visibly, the others go on
+            log.exception("search %s: the %s runner failed", search_id, site)
+            outcome = runner_failure(error)
             async with write_lock:
-                outcome = await asyncio.to_thread(_store_and_record, search_id, site, scrape, timeout_s)
-            events.put_nowait(SearchEvent(search_id, site, outcome))
+                await asyncio.to_thread(_save_outcome, search_id, site, outcome)
+            await publish(site, outcome)
+
+    async def scrape_and_store(site: str) -> SiteOutcome:
+        kwargs = params.scrape_kwargs(site)
+        kwargs.update(proxies=settings.jobspy_proxies or None, ca_cert=settings.jobspy_ca_cert)
+        stored = 0
+
+        async def store_page(rows: list[dict[str, Any]]) -> None:
+            nonlocal stored
+            async with write_lock:
+                stored = await asyncio.to_thread(_store_page, search_id, site, rows)
+            await publish(site, SiteOutcome(SiteState.RUNNING, count=stored), jobs_added=True)
+
+        # The scrape starts first; saying "running" must not delay the results.
+        scrape_task = asyncio.create_task(scraping.scrape_site(kwargs, timeout_s=timeout_s, on_page=store_page))
+        try:
+            async with write_lock:
+                await asyncio.to_thread(_save_outcome, search_id, site, SiteOutcome(SiteState.RUNNING))
+            await publish(site, SiteOutcome(SiteState.RUNNING))
+            scrape = await scrape_task
+        finally:
+            scrape_task.cancel()
+        async with write_lock:
+            return await asyncio.to_thread(_store_and_record, search_id, site, scrape, timeout_s)
 
     tasks = [asyncio.create_task(run_site(site)) for site in params.site_name]
     final_status: SearchStatus | None = None
@@ -143,9 +166,6 @@ async def run_search(search_id: uuid.UUID, *, site_timeout_s: float | None = Non
             try:
                 event = await asyncio.wait_for(events.get(), HEARTBEAT_SECONDS)
             except TimeoutError:
-                for task in tasks:
-                    if task.done():
-                        task.result()  # a bug in run_site surfaces here rather than hangs
                 if await asyncio.to_thread(_beat, search_id):
                     final_status = await asyncio.to_thread(_finish, search_id, SearchStatus.CANCELLED)
                 continue
@@ -154,12 +174,27 @@ async def run_search(search_id: uuid.UUID, *, site_timeout_s: float | None = Non
             if settled == len(tasks):
                 final_status = await asyncio.to_thread(_finish, search_id, None)
         yield SearchEvent(search_id, None, status=final_status)
+    except Exception as error:  # the runner itself broke: say so, never leave it "running"
+        log.exception("search %s: the runner failed", search_id)
+        final_status = await asyncio.to_thread(_finish, search_id, SearchStatus.FAILED, runner_failure(error))
+        raise
     finally:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         if final_status is None:  # the consumer went away: don't leave it "running"
             await asyncio.to_thread(_finish, search_id, SearchStatus.CANCELLED)
+
+
+def runner_failure(error: BaseException) -> SiteOutcome:
+    """A site (or the whole search) stopped by a bug in our runner, not by the site."""
+    return SiteOutcome(
+        SiteState.FAILED,
+        reason=FailureReason.ERROR,
+        message="The search stopped because of an error on our side.",
+        hint=HINTS[FailureReason.ERROR],
+        detail=redact(f"{type(error).__name__}: {error}")[:600],
+    )
 
 
 def _save_outcome(search_id: uuid.UUID, site: str, outcome: SiteOutcome, session: Session | None = None) -> None:
@@ -174,13 +209,28 @@ def _save_outcome(search_id: uuid.UUID, site: str, outcome: SiteOutcome, session
     return None
 
 
-def _store_and_record(search_id: uuid.UUID, site: str, scrape: scraping.SiteScrape, timeout_s: float) -> SiteOutcome:
-    """One transaction: the site's jobs and its outcome become visible together."""
+def _store_page(search_id: uuid.UUID, site: str, rows: list[dict[str, Any]]) -> int:
+    """One page of a site's jobs, visible at once; returns how many the site has linked so far."""
     with write_session() as session:
-        stored = jobs.store_site_jobs(session=session, search_id=search_id, site=site, rows=scrape.rows)
+        jobs.store_site_jobs(session=session, search_id=search_id, site=site, rows=rows)
+        linked = _site_job_count(session, search_id, site)
+        _save_outcome(search_id, site, SiteOutcome(SiteState.RUNNING, count=linked), session)
+    return linked
+
+
+def _store_and_record(search_id: uuid.UUID, site: str, scrape: scraping.SiteScrape, timeout_s: float) -> SiteOutcome:
+    """One transaction: the site's last jobs and its outcome become visible together."""
+    with write_session() as session:
+        jobs.store_site_jobs(session=session, search_id=search_id, site=site, rows=scrape.rows)
+        stored = _site_job_count(session, search_id, site)
         outcome = classify(scrape, stored=stored, timeout_s=timeout_s)
         _save_outcome(search_id, site, outcome, session)
     return outcome
+
+
+def _site_job_count(session: Session, search_id: uuid.UUID, site: str) -> int:
+    links = session.exec(select(SearchJob.sites).where(SearchJob.search_id == search_id))
+    return sum(site in sites for sites in links)
 
 
 def _beat(search_id: uuid.UUID) -> bool:
@@ -193,7 +243,7 @@ def _beat(search_id: uuid.UUID) -> bool:
         return search.cancel_requested
 
 
-def _finish(search_id: uuid.UUID, forced: SearchStatus | None) -> SearchStatus:
+def _finish(search_id: uuid.UUID, forced: SearchStatus | None, failure: SiteOutcome | None = None) -> SearchStatus:
     with write_session() as session:
         search = session.get(Search, search_id, with_for_update=True)
         assert search is not None
@@ -201,7 +251,10 @@ def _finish(search_id: uuid.UUID, forced: SearchStatus | None) -> SearchStatus:
             return search.status
         outcomes = [SiteOutcome.from_json(raw) for raw in search.site_outcomes.values()]
         search.job_count = jobs.count_search_jobs(session=session, search_id=search_id)
-        if forced is not None:
+        if failure is not None:
+            search.status = SearchStatus.FAILED
+            search.site_outcomes = _settle(search.site_outcomes, SiteState.FAILED, failure)
+        elif forced is not None:
             search.status = forced
             search.site_outcomes = _settle(search.site_outcomes, SiteState.CANCELLED)
         elif search.job_count == 0 and any(o.state == SiteState.FAILED for o in outcomes):

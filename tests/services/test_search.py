@@ -1,10 +1,12 @@
 """The search pipeline end to end: real JobSpy scrapers, in child processes, through the replay proxy."""
 
+import asyncio
 import time
 import uuid
 from datetime import timedelta
 
 import pytest
+import uvloop
 
 from jobspy_web.db import read_session, write_session
 from jobspy_web.models import Search, SearchStatus
@@ -157,3 +159,69 @@ async def test_a_search_runs_only_once(db, replay):
     await collect(search_id)
     with pytest.raises(ValueError, match="not waiting to run"):
         await collect(search_id)
+
+
+async def test_linkedin_rows_are_stored_page_by_page_before_the_site_finishes(db, replay):
+    search_id = start(site_name=["linkedin"], results_wanted=20)  # two pages of 10, JobSpy's pause between
+    progress = []
+    async for event in search.run_search(search_id):
+        if event.site == "linkedin" and event.jobs_added and event.outcome.state == SiteState.RUNNING:
+            with read_session() as session:
+                progress.append((event.outcome.count, jobs.count_search_jobs(session=session, search_id=search_id)))
+
+    assert progress[0] == (10, 10), "page 1 is stored and announced while page 2 is still to come"
+    assert final_outcomes(search_id)["linkedin"] == {**final_outcomes(search_id)["linkedin"], "state": "done", "count": 20}
+
+
+async def test_a_bug_in_a_site_runner_fails_that_site_visibly_and_the_search_is_never_cancelled(db, replay, monkeypatch):
+    real_store = jobs.store_site_jobs
+
+    def store_breaking_on_linkedin(*, site, **kwargs):
+        if site == "linkedin":
+            raise RuntimeError("disk on fire")
+        return real_store(site=site, **kwargs)
+
+    monkeypatch.setattr(jobs, "store_site_jobs", store_breaking_on_linkedin)
+    search_id = start(site_name=["indeed", "linkedin"])
+
+    events = await collect(search_id)
+
+    assert events[-1].status == SearchStatus.COMPLETED
+    outcomes = final_outcomes(search_id)
+    assert outcomes["indeed"]["count"] == 10
+    assert (outcomes["linkedin"]["state"], outcomes["linkedin"]["reason"]) == ("failed", "error")
+    assert outcomes["linkedin"]["message"] == "The search stopped because of an error on our side."
+    assert "disk on fire" in outcomes["linkedin"]["detail"]
+
+
+async def test_a_runner_that_dies_fails_the_search_with_a_reason(db, replay, monkeypatch):
+    def broken_beat(search_id):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(search, "_beat", broken_beat)
+    replay.scenario["indeed"] = SiteBehaviour(delay=3)
+    search_id = start(site_name=["indeed"])
+
+    with pytest.raises(RuntimeError, match="database went away"):
+        await collect(search_id)
+
+    with read_session() as session:
+        failed = session.get(Search, search_id)
+        assert failed.status == SearchStatus.FAILED
+        assert failed.site_outcomes["indeed"]["message"] == "The search stopped because of an error on our side."
+
+
+def test_searches_at_the_default_size_finish_under_uvloop_with_the_cpu_loaded(db, replay, busy_cpu):
+    """The reported hang: 20 results per site, several sites, granian's loop, a busy CPU."""
+
+    async def run_three():
+        ids = [start(site_name=["indeed", "linkedin", "zip_recruiter", "google"], results_wanted=20) for _ in range(3)]
+        return ids, await asyncio.gather(*(collect(search_id) for search_id in ids))
+
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        ids, runs = runner.run(run_three())
+
+    for search_id, events in zip(ids, runs, strict=True):
+        assert events[-1].status == SearchStatus.COMPLETED
+        outcomes = final_outcomes(search_id)
+        assert {site: o["state"] for site, o in outcomes.items()} == dict.fromkeys(outcomes, "done"), outcomes
