@@ -87,8 +87,21 @@ def site_picker() -> rx.Component:
             gap="2",
         ),
         _error("site_name"),
+        board_notices(),
         spacing="1",
         width="100%",
+        on_mount=SearchState.load_board_notices,
+    )
+
+
+def board_notices() -> rx.Component:
+    """Boards that have been blocking this server, for the sites picked: said before searching."""
+    return rx.foreach(
+        SearchState.board_notices,
+        lambda notice: rx.cond(
+            SearchState.sites.contains(notice["site"]),
+            rx.callout(notice["text"], icon="shield_alert", size="1", color_scheme="orange", class_name="board-notice", width="100%"),
+        ),
     )
 
 

@@ -47,6 +47,66 @@ def _license_row(item: rx.Var) -> rx.Component:
     )
 
 
+def _board_row(board: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.row_header_cell(board["name"]),
+        rx.table.cell(board["searches"]),
+        rx.table.cell(board["success"]),
+        rx.table.cell(board["median"]),
+        rx.table.cell(board["blocked"]),
+        rx.table.cell(
+            rx.text(board["last_failure"], size="1", white_space="nowrap"),
+            rx.cond(board["failure_text"] != "", rx.text(board["failure_text"], size="1", color_scheme="gray")),
+            min_width="220px",
+        ),
+        rx.table.cell(
+            rx.cond(board["notice"] != "", rx.text(board["notice"], size="1", color_scheme="amber"), rx.text("–", size="1")),
+            min_width="200px",
+        ),
+        class_name="board-row",
+        id=f"board-{board['site']}",
+    )
+
+
+def _proxy_row(proxy: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(rx.code(proxy["proxy"])),
+        rx.table.cell(proxy["site"]),
+        rx.table.cell(proxy["ok"]),
+        rx.table.cell(proxy["failed"]),
+        rx.table.cell(
+            rx.badge(
+                proxy["state"],
+                color_scheme=rx.match(proxy["state"], ("working", "green"), ("set aside", "red"), ("failing", "orange"), "gray"),
+            ),
+            rx.cond(proxy["until"] != "", rx.text("until ", proxy["until"], size="1", color_scheme="gray")),
+        ),
+        class_name="proxy-row",
+    )
+
+
+def _board_health() -> rx.Component:
+    return rx.vstack(
+        rx.heading("Board health", size="4"),
+        rx.text(
+            "Every user's searches of the last 7 days (the newest 500): answers that came back, how long they took, "
+            "how often the board refused this server. Cancelled and interrupted searches don't count.",
+            size="2",
+            color_scheme="gray",
+        ),
+        _table(["Board", "Searches", "Success", "Median", "Blocked", "Last failure", "Backoff"], AdminState.boards, _board_row),
+        rx.heading("Proxies", size="3"),
+        rx.cond(
+            AdminState.proxies_configured,
+            _table(["Proxy", "Board", "OK", "Failed", "State"], AdminState.proxies, _proxy_row),
+            rx.text("No proxies configured: set JOBSPY_PROXIES to search through them.", size="2", color_scheme="gray"),
+        ),
+        spacing="3",
+        width="100%",
+        id="board-health",
+    )
+
+
 def _table(headers: list[str], rows: rx.Var, render: object) -> rx.Component:
     return rx.box(
         rx.table.root(
@@ -87,6 +147,7 @@ def admin_page() -> rx.Component:
             ),
         ),
         _table(["Key", "Owner", "Type", "Status", "Expires", "Validations", ""], AdminState.licenses, _license_row),
+        _board_health(),
         rx.heading("Outbox", size="4"),
         rx.text("Mail the app sent (or would send: without SMTP_URL nothing leaves the server).", size="2", color_scheme="gray"),
         rx.foreach(

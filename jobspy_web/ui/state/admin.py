@@ -1,16 +1,20 @@
-"""The admin page: users and their tiers, the outbox, recent audit events."""
+"""The admin page: users and their tiers, licenses, board health and proxies, the outbox, recent audit events."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import reflex as rx
 
 from jobspy_web.db import read_session, write_session
 from jobspy_web.models import Role, User
-from jobspy_web.services import accounts, audit, licenses, mail
+from jobspy_web.models.base import utcnow
+from jobspy_web.services import accounts, audit, board_health, licenses, mail, proxy_pool
 from jobspy_web.services.licenses import LicenseError
+from jobspy_web.services.search_params import SITES
 from jobspy_web.services.tiers import tier_for_user
+from jobspy_web.settings import get_settings
 from jobspy_web.ui.state.auth import AuthState
 
 _WHEN = "%Y-%m-%d %H:%M"
@@ -21,6 +25,9 @@ class AdminState(AuthState):
     licenses: list[dict[str, str]] = []
     outbox: list[dict[str, str]] = []
     events: list[dict[str, str]] = []
+    boards: list[dict[str, str]] = []
+    proxies: list[dict[str, str]] = []  # one row per (proxy, board it was used for); host:port only
+    proxies_configured: bool = False
     issued_key: str = ""  # a key just issued here, shown once
     admin_error: str = ""
 
@@ -77,6 +84,33 @@ class AdminState(AuthState):
                 }
                 for event in audit.recent(session=session, limit=100)
             ]
+        self._refresh_boards()
+
+    def _refresh_boards(self) -> None:
+        now = utcnow()
+        with read_session() as session:
+            self.boards = [_board_row(board, now) for board in board_health.summary(session=session, now=now)]
+        configured = get_settings().jobspy_proxies
+        self.proxies_configured = bool(configured)
+        self.proxies = [
+            {
+                "proxy": health.proxy,
+                "site": SITES.get(site.site, site.site),
+                "ok": str(site.ok),
+                "failed": str(site.failed),
+                "state": site.state,
+                "until": _when(site.set_aside_until),
+            }
+            for health in proxy_pool.status(configured, now=now)
+            for site in health.sites
+        ]
+        # A proxy no board has used yet still gets a row: the admin sees it is configured.
+        used = {row["proxy"] for row in self.proxies}
+        self.proxies += [
+            {"proxy": name, "site": "–", "ok": "0", "failed": "0", "state": "untested", "until": ""}
+            for name in dict.fromkeys(proxy_pool.display_name(proxy) for proxy in configured)
+            if name not in used
+        ]
 
     @rx.event
     def set_role(self, user_id: str, role: str) -> None:
@@ -140,6 +174,29 @@ class AdminState(AuthState):
             return
         self.admin_error = ""
         self._refresh()
+
+
+def _board_row(board: board_health.BoardHealth, now: datetime) -> dict[str, str]:
+    failure = board.last_failure
+    return {
+        "site": board.site,
+        "name": board.name,
+        "searches": str(board.searches),
+        "success": _percent(board.success_rate),
+        "median": f"{board.median_ms / 1000:.1f} s" if board.median_ms is not None else "–",
+        "blocked": _percent(board.blocked_share),
+        "last_failure": f"{_when(failure.at)} · {failure.reason.replace('_', ' ')}" if failure else "none",
+        "failure_text": " · ".join(part for part in (failure.message, failure.detail) if part) if failure else "",
+        "notice": board.notice.full_text(now) if board.notice else "",
+    }
+
+
+def _percent(share: float | None) -> str:
+    return f"{share * 100:.0f} %" if share is not None else "–"
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment.strftime(_WHEN)} UTC" if moment is not None else ""
 
 
 def _sentence(error: Exception) -> str:

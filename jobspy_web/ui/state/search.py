@@ -9,7 +9,7 @@ import nh3
 import reflex as rx
 
 from jobspy_web.db import read_session, write_session
-from jobspy_web.services import jobs, search, tiers
+from jobspy_web.services import board_health, jobs, search, tiers
 from jobspy_web.services.search_params import (
     DEFAULT_SITES,
     SITES,
@@ -146,6 +146,16 @@ class SearchState(AuthState):
     @rx.event
     def toggle_advanced(self) -> None:
         self.show_advanced = not self.show_advanced
+
+    # Boards that keep blocking this server, [{"site", "text"}]; the form shows the chosen ones.
+    board_notices: list[dict[str, str]] = []
+
+    @rx.event
+    def load_board_notices(self) -> None:
+        """When the form mounts: one bounded query, so people know before they search."""
+        with read_session() as session:
+            notices = board_health.blocked_notices(session=session)
+        self.board_notices = [{"site": site, "text": notice.full_text()} for site, notice in notices.items()]
 
     @rx.event
     def submit(self) -> Any:
