@@ -1,6 +1,8 @@
 """Run the replay proxy in the foreground, for demos or as a separate process:
 
     python -m tests.replay --port 8899 --delay linkedin=2.5 --mode indeed=hang
+    python -m tests.replay --mode glassdoor=partial --unreadable-every glassdoor=4 \
+        --mode indeed=challenge --status indeed=403 --challenge-kind indeed=captcha
 
 It prints the proxy URL and the CA file for scrape_jobs(proxies=[...], ca_cert=...)
 and runs until Ctrl-C or SIGTERM.
@@ -13,15 +15,17 @@ import signal
 import sys
 import threading
 
-from .behaviour import MODES, SiteBehaviour
+from .behaviour import CHALLENGE_KINDS, MODES, SiteBehaviour
 from .proxy import ReplayProxy
 from .sites import SITE_NAMES
 
 SETTINGS = (
     ("mode", str, f"one of {', '.join(MODES)}"),
     ("delay", float, "seconds added before each answer"),
-    ("status", int, "the status that mode 'status' answers (429)"),
+    ("status", int, "the status of mode 'status' (429) and of mode 'challenge' (200)"),
     ("jobs", int, "how many jobs the site has (1000)"),
+    ("unreadable_every", int, "mode 'partial': every Nth posting is drifted (3)"),
+    ("challenge_kind", str, f"mode 'challenge': one of {', '.join(CHALLENGE_KINDS)} (cloudflare)"),
 )
 
 
@@ -30,7 +34,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8899, help="0 picks a free port (default 8899)")
     for name, _, help_text in SETTINGS:
-        parser.add_argument(f"--{name}", action="append", default=[], metavar="SITE=VALUE", help=help_text)
+        flag = f"--{name.replace('_', '-')}"
+        parser.add_argument(flag, dest=name, action="append", default=[], metavar="SITE=VALUE", help=help_text)
     args = parser.parse_args(argv)
 
     settings: dict[str, dict[str, object]] = {}
@@ -38,11 +43,11 @@ def main(argv: list[str] | None = None) -> None:
         for item in getattr(args, name):
             site, _, value = item.partition("=")
             if site not in SITE_NAMES:
-                parser.error(f"--{name} {item}: SITE is one of {', '.join(SITE_NAMES)}")
+                parser.error(f"--{name.replace('_', '-')} {item}: SITE is one of {', '.join(SITE_NAMES)}")
             try:
                 settings.setdefault(site, {})[name] = convert(value)
             except ValueError as e:
-                parser.error(f"--{name} {item}: {e}")
+                parser.error(f"--{name.replace('_', '-')} {item}: {e}")
     try:
         scenario = {site: SiteBehaviour(**values) for site, values in settings.items()}  # type: ignore[arg-type]
     except ValueError as e:

@@ -18,6 +18,9 @@ type and date; different id and URL), for a downstream dedupe to merge:
     3      linkedin, google          Lead <Term> (Remote)       Umbrella Labs  Austin, TX
 
 (<Term> is the search term in title case, "Python Developer".)
+
+Naukri's and BDJobs' jobs are in India and Bangladesh (REGIONAL_PLACES), paid
+in rupees and taka (PAY_SCALES times the other sites' amounts).
 """
 
 from __future__ import annotations
@@ -113,6 +116,8 @@ class Posting:
     pay: Pay | None
     remote: bool
     description_html: str
+    skills: tuple[str, ...]
+    """The three the description names, for sites that list skills."""
 
     @property
     def posted_at(self) -> datetime:
@@ -158,6 +163,28 @@ PLACES = (
     Place("Toronto", "ON", "CA", "Canada", "CAD"),
 )
 PLACE_WEIGHTS = (6, 2, 2, 2, 1, 1, 1, 1, 1)
+REGIONAL_PLACES: dict[str, tuple[tuple[Place, ...], tuple[int, ...]]] = {
+    # the regional boards list jobs in their own country: (places, weights)
+    "naukri": (
+        (
+            Place("Bengaluru", "KA", "IN", "India", "INR"),
+            Place("Pune", "MH", "IN", "India", "INR"),
+            Place("Hyderabad", "TS", "IN", "India", "INR"),
+            Place("Chennai", "TN", "IN", "India", "INR"),
+            Place("Gurugram", "HR", "IN", "India", "INR"),
+        ),
+        (4, 2, 2, 1, 1),
+    ),
+    "bdjobs": (
+        (
+            Place("Dhaka", "Dhaka Division", "BD", "Bangladesh", "BDT"),
+            Place("Chattogram", "Chattogram Division", "BD", "Bangladesh", "BDT"),
+            Place("Sylhet", "Sylhet Division", "BD", "Bangladesh", "BDT"),
+            Place("Khulna", "Khulna Division", "BD", "Bangladesh", "BDT"),
+        ),
+        (5, 2, 1, 1),
+    ),
+}
 
 LEVELS = {
     level.title_prefix: level
@@ -212,6 +239,22 @@ COMPANY_POOLS = {
         "Blue Sun",
         "Tessier-Ashpool",
     ),
+    "naukri": (
+        "Hamilton Softworks",
+        "Bluebook Infotech",
+        "Saffron Circuits",
+        "Monsoon Data Labs",
+        "Peacock Payments",
+        "Deccan Cloudworks",
+    ),
+    "bdjobs": (
+        "Padma Digital",
+        "Sundarban Systems",
+        "Jamdani Tech",
+        "Meghna Fintech",
+        "Rupsha Software",
+        "Karnaphuli Logistics",
+    ),
 }
 
 INDUSTRIES = ("Software Development", "Financial Services", "Retail", "Healthcare", "Logistics", "Media")
@@ -233,6 +276,8 @@ JOB_TYPES = ("fulltime", "contract", "parttime", "internship")
 JOB_TYPE_WEIGHTS = (12, 4, 2, 1)
 # pay ranges by interval: (lowest low, highest low, step)
 PAY_RANGES = {"yearly": (80_000, 180_000, 1000), "monthly": (6_000, 14_000, 100), "hourly": (30, 90, 0.5)}
+PAY_SCALES = {"INR": 10, "BDT": 10}
+"""Pay in these currencies is the ranges' times this: 8 to 18 lakh rupees a year, ..."""
 
 
 @dataclass(frozen=True)
@@ -262,20 +307,23 @@ class Board:
 def make_posting(site: str, index: int, search_term: str | None) -> Posting:
     cross = next((c for c in CROSS_POSTINGS if c.index == index and site in c.sites), None)
     rng = random.Random(f"cross:{index}" if cross else f"{site}:{index}")
+    places, weights = REGIONAL_PLACES.get(site, (PLACES, PLACE_WEIGHTS))
     if cross:
         level, company_name, remote = LEVELS[cross.level], cross.company, cross.remote
         place = next(p for p in PLACES if p.city == cross.city)
     else:
         level = rng.choice(list(LEVELS.values()))
         company_name = rng.choice(COMPANY_POOLS[site])
-        place = rng.choices(PLACES, PLACE_WEIGHTS)[0]
+        place = rng.choices(places, weights)[0]
         remote = rng.random() < 0.15
     subject = string.capwords(search_term) if search_term else DEFAULT_TITLE
     title = " ".join(filter(None, (level.title_prefix, subject, "(Remote)" if remote else "")))
     job_type = rng.choices(JOB_TYPES, JOB_TYPE_WEIGHTS)[0]
-    company = _company(company_name)
+    company = _company(company_name, places)
     # every fifth posting shows no pay, as many real ones don't
     pay = None if index % 5 == 4 else _pay(rng, job_type, place.currency)
+    days_ago = rng.randint(1, 21)
+    skills = tuple(rng.sample(SKILLS, 3))
     return Posting(
         index=index,
         number=_search_code(search_term) * INDEX_SPAN + index,
@@ -283,11 +331,12 @@ def make_posting(site: str, index: int, search_term: str | None) -> Posting:
         level=level,
         company=company,
         place=place,
-        days_ago=rng.randint(1, 21),
+        days_ago=days_ago,
         job_type=job_type,
         pay=pay,
         remote=remote,
-        description_html=_description(rng, company, place, pay, remote),
+        description_html=_description(skills, company, place, pay, remote),
+        skills=skills,
     )
 
 
@@ -300,9 +349,9 @@ def _search_code(search_term: str | None) -> int:
     return zlib.crc32((search_term or "").lower().encode()) % 10_000
 
 
-def _company(name: str) -> Company:
+def _company(name: str, places: tuple[Place, ...]) -> Company:
     rng = random.Random(f"company:{name}")
-    headquarters = rng.choice(PLACES)
+    headquarters = rng.choice(places)
     return Company(
         name=name,
         industry=rng.choice(INDUSTRIES),
@@ -319,11 +368,11 @@ def _pay(rng: random.Random, job_type: str, currency: str) -> Pay:
     lowest, highest, step = PAY_RANGES[interval]
     low = round(rng.uniform(lowest, highest) / step) * step
     high = low + round(low * rng.uniform(0.15, 0.4) / step) * step
-    return Pay(interval, float(low), float(high), currency)
+    scale = PAY_SCALES.get(currency, 1)
+    return Pay(interval, float(low * scale), float(high * scale), currency)
 
 
-def _description(rng: random.Random, company: Company, place: Place, pay: Pay | None, remote: bool) -> str:
-    skills = rng.sample(SKILLS, 3)
+def _description(skills: tuple[str, ...], company: Company, place: Place, pay: Pay | None, remote: bool) -> str:
     where = f"remote, anywhere in {place.country}" if remote else f"on site in {place.city}, {place.state}"
     paragraphs = [
         f"<p><b>{escape(company.name)}</b> ({escape(company.industry)}) is growing its engineering team.",

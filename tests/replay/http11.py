@@ -37,10 +37,12 @@ class Response:
     status: int = 200
     body: bytes = b""
     content_type: str = "text/html; charset=utf-8"
+    headers: tuple[tuple[str, str], ...] = ()
+    """Headers besides the content's type and length, e.g. a challenge page's Server."""
 
 
-def json_response(data: object) -> Response:
-    return Response(body=json.dumps(data).encode(), content_type="application/json")
+def json_response(data: object, status: int = 200) -> Response:
+    return Response(status, json.dumps(data).encode(), "application/json")
 
 
 def html_response(html: str) -> Response:
@@ -73,11 +75,12 @@ async def read_request(reader: asyncio.StreamReader) -> Request | None:
 
 
 async def write_response(writer: asyncio.StreamWriter, response: Response) -> None:
+    headers = "".join(f"{name}: {value}\r\n" for name, value in response.headers)
     head = (
         f"HTTP/1.1 {response.status} {_phrase(response.status)}\r\n"
         f"Content-Type: {response.content_type}\r\n"
         f"Content-Length: {len(response.body)}\r\n"
-        "\r\n"
+        f"{headers}\r\n"
     )
     writer.write(head.encode("latin-1") + response.body)
     await writer.drain()

@@ -3,8 +3,10 @@
 Clients send CONNECT host:443; the proxy accepts the tunnel for a known job
 site, ends TLS itself with a certificate its own CA issued for that host (only
 HTTP/1.1 is offered, so curl_cffi's Chrome impersonation falls back from h2)
-and answers each request from the site's fake in `sites`. Anything else, an
-unknown host or a plain-HTTP request, gets 502: nothing reaches the internet.
+and answers each request from the site's fake in `sites`, or as the site's
+behaviour says (an error status, a challenge page from `challenges`, ...).
+Anything else, an unknown host or a plain-HTTP request, gets 502: nothing
+reaches the internet.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import NamedTuple
 import trustme
 
 from .behaviour import SiteBehaviour
+from .challenges import challenge_response
 from .http11 import Request, Response, read_request, status_response, write_response
 from .sites import FakeSite, site_for_host
 
@@ -166,22 +169,25 @@ class ReplayProxy:
         await writer.drain()
         await writer.start_tls(self._tls_context(host))
         while request := await read_request(reader):
-            await write_response(writer, await self._answer(site, request))
+            await write_response(writer, await self._answer(site, host, request))
             if request.headers.get("connection", "").lower() == "close":
                 return
 
-    async def _answer(self, site: FakeSite, request: Request) -> Response:
+    async def _answer(self, site: FakeSite, host: str, request: Request) -> Response:
         self._record(site.name, request.method, request.path)
         behaviour = self.scenario.get(site.name) or SiteBehaviour()
         await asyncio.sleep(behaviour.delay)
         if behaviour.mode == "hang":
             await asyncio.Event().wait()  # until the proxy stops
         if behaviour.mode == "status":
-            return status_response(behaviour.status)
+            return status_response(behaviour.answer_status)
+        if behaviour.mode == "challenge":
+            return challenge_response(behaviour.challenge_kind, behaviour.answer_status, request, host)
         if behaviour.mode == "malformed":
             return Response(body=BROKEN_BODY, content_type="application/json")
         try:
-            return site.respond(request, behaviour.job_count)
+            # ok, empty, drifted and partial: the site's fake, which drifts postings
+            return site.respond(request, behaviour)
         except Exception:
             log.exception("the fake %s failed on %s %s", site.name, request.method, request.target)
             return status_response(500)

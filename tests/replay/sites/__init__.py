@@ -6,8 +6,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..behaviour import SiteBehaviour
 from ..http11 import Request, Response
-from . import bayt, glassdoor, google, indeed, linkedin, ziprecruiter
+from . import bayt, bdjobs, glassdoor, google, indeed, linkedin, naukri, ziprecruiter
 
 
 @dataclass(frozen=True)
@@ -15,8 +16,9 @@ class FakeSite:
     name: str
     """JobSpy's site value, the key of a ReplayProxy scenario."""
     hosts: re.Pattern[str]
-    respond: Callable[[Request, int], Response]
-    """The answer to a request, given how many jobs the site has."""
+    respond: Callable[[Request, SiteBehaviour], Response]
+    """The answer to a request, given the site's behaviour: how many jobs it has
+    (job_count) and which of them it sends drifted (unreadable)."""
 
 
 SITES = (
@@ -27,6 +29,9 @@ SITES = (
     FakeSite("glassdoor", re.compile(r"(.+\.)?glassdoor\.[a-z.]+"), glassdoor.respond),
     FakeSite("google", re.compile(r"www\.google\.com"), google.respond),
     FakeSite("bayt", re.compile(r"(.+\.)?bayt\.com"), bayt.respond),
+    FakeSite("naukri", re.compile(r"(.+\.)?naukri\.com"), naukri.respond),
+    # api.bdjobs.com searches, gateway.bdjobs.com has job details
+    FakeSite("bdjobs", re.compile(r"(.+\.)?bdjobs\.com"), bdjobs.respond),
 )
 
 

@@ -8,6 +8,14 @@ list [{"operationName", "variables", "query"}] and answers a one-item list:
   glassdoor_job_listing.json, cursors for the next three pages.
 - JobDetails (fetch_description): the query aliases `j<id>: jobView(listingId:
   <id>, ...)` per job; it answers {"j<id>": {"job": {"description": html}}}.
+
+Drift (modes drifted, partial): a drifted listing's header has no
+`adOrderSponsorshipLevel` and an `employer` without `id`, and its jobview no
+`map` (so no `map.country`), as if Glassdoor had dropped them from the search
+query's answer; JobSpy's Header and JobView models require all three
+(`id` and `country` nullable but not optional), so JobView's validation fails
+("3 validation errors for JobView") and JobSpy logs `skipping job: ...`. The
+listing keeps its `jobview.job.listingId`, which JobSpy reads first.
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ import re
 import zlib
 from typing import Any
 
+from ..behaviour import SiteBehaviour
 from ..catalog import Board, Posting
 from ..fixtures import fill_json
 from ..http11 import Request, Response, json_response, status_response
@@ -29,15 +38,15 @@ JOB_VIEW_ALIAS = re.compile(r"j(\d+): jobView\(listingId: (\d+)")
 PAY_PERIODS = {"hourly": "HOURLY", "monthly": "MONTHLY", "yearly": "ANNUAL"}
 
 
-def respond(request: Request, job_count: int) -> Response:
+def respond(request: Request, behaviour: SiteBehaviour) -> Response:
     if (request.method, request.path) == ("GET", "/autocomplete/location"):
         return _places(request.query.get("term", ""))
     if (request.method, request.path) == ("POST", "/graph"):
         [operation] = request.json()
         if operation["operationName"] == "JobSearchResultsQuery":
-            return _search(operation["variables"], job_count)
+            return _search(operation["variables"], behaviour)
         if operation["operationName"] == "JobDetails":
-            return _details(operation["query"], job_count)
+            return _details(operation["query"], behaviour.job_count)
     return status_response(404)
 
 
@@ -53,7 +62,8 @@ def _places(term: str) -> Response:
     return json_response([place])
 
 
-def _search(variables: dict[str, Any], job_count: int) -> Response:
+def _search(variables: dict[str, Any], behaviour: SiteBehaviour) -> Response:
+    job_count = behaviour.job_count
     board = Board(SITE, variables.get("keyword"), job_count)
     page_size = int(variables.get("numJobsToShow") or DEFAULT_PAGE_SIZE)
     page = int(variables.get("pageNumber") or 1)
@@ -64,16 +74,16 @@ def _search(variables: dict[str, Any], job_count: int) -> Response:
         for number in range(page + 1, min(page + 3, last_page) + 1)
     ]
     listings = {
-        "jobListings": [_listing(posting) for posting in postings],
+        "jobListings": [_listing(posting, behaviour.unreadable(posting.index)) for posting in postings],
         "paginationCursors": cursors,
         "totalJobsCount": job_count,
     }
     return json_response([{"data": {"jobListings": listings}}])
 
 
-def _listing(posting: Posting) -> object:
+def _listing(posting: Posting, drifted: bool) -> dict[str, Any]:
     company, place, pay = posting.company, posting.place, posting.pay
-    return fill_json(
+    listing: dict[str, Any] = fill_json(
         "glassdoor_job_listing.json",
         sponsorship="SPONSORED" if posting.index % 7 == 0 else "STANDARD",
         age_in_days=posting.days_ago,
@@ -97,6 +107,12 @@ def _listing(posting: Posting) -> object:
         logo_url=company.logo_url,
         website=company.website.removeprefix("https://"),
     )
+    if drifted:
+        job_view = listing["jobview"]
+        del job_view["header"]["adOrderSponsorshipLevel"]
+        del job_view["header"]["employer"]["id"]
+        del job_view["map"]
+    return listing
 
 
 def _details(query: str, job_count: int) -> Response:

@@ -6,6 +6,13 @@ last job the near-empty page JobSpy knows as the end. Cards carry no pay:
 GET /jobs/view/<id>, which JobSpy fetches with fetch_description, answers the
 job page (linkedin_job_page.html) with the description, pay range, logo and
 criteria.
+
+Drift (modes drifted, partial): a drifted card's title and company headings
+have new class names (h3 "base-search-card__job-title", h4
+"base-search-card__company-name"), as after a redesign. JobSpy still finds the
+card (class "base-search-card", data-entity-urn) but not its
+h3.base-search-card__title, so it raises "no title" and logs `skipping job:
+no title`. Job pages don't drift.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import re
 from html import escape
 
+from ..behaviour import SiteBehaviour
 from ..catalog import Board, Pay, Posting, slugify
 from ..fixtures import fill_html
 from ..http11 import Request, Response, html_response, status_response
@@ -32,31 +40,36 @@ EMPLOYMENT_TYPES = {
     "contract": "Contract",
     "internship": "Internship",
 }
+DRIFT = (
+    ('<h3 class="base-search-card__title">', '<h3 class="base-search-card__job-title">'),
+    ('<h4 class="base-search-card__subtitle">', '<h4 class="base-search-card__company-name">'),
+)
 
 
-def respond(request: Request, job_count: int) -> Response:
+def respond(request: Request, behaviour: SiteBehaviour) -> Response:
     if request.method != "GET":
         return status_response(405)
     if request.path == SEARCH_PATH:
-        return _search_page(request, job_count)
+        return _search_page(request, behaviour)
     if job_page := JOB_PAGE_PATH.fullmatch(request.path):
-        return _job_page(int(job_page[1]) - ID_BASE, job_count)
+        return _job_page(int(job_page[1]) - ID_BASE, behaviour.job_count)
     return status_response(404)
 
 
-def _search_page(request: Request, job_count: int) -> Response:
-    board = Board(SITE, request.query.get("keywords"), job_count)
+def _search_page(request: Request, behaviour: SiteBehaviour) -> Response:
+    board = Board(SITE, request.query.get("keywords"), behaviour.job_count)
     start = int(request.query.get("start", 0))
     postings = board.page(start, PAGE_SIZE)
     if not postings:
         return html_response(END_OF_RESULTS)
-    return html_response("".join(_card(posting, start + i) for i, posting in enumerate(postings)))
+    cards = (_card(posting, start + i, behaviour.unreadable(posting.index)) for i, posting in enumerate(postings))
+    return html_response("".join(cards))
 
 
-def _card(posting: Posting, position: int) -> str:
+def _card(posting: Posting, position: int, drifted: bool) -> str:
     pay = posting.pay
     salary_info = f'<span class="job-search-card__salary-info">{_pay_range(pay, 0)}</span>' if pay else ""
-    return fill_html(
+    card = fill_html(
         "linkedin_card.html",
         job_id=ID_BASE + posting.number,
         position=position + 1,
@@ -70,6 +83,11 @@ def _card(posting: Posting, position: int) -> str:
         date_posted=posting.posted_at.date().isoformat(),
         age=posting.age,
     )
+    if drifted:
+        for old, new in DRIFT:
+            assert old in card, f"the card template lost {old}"
+            card = card.replace(old, new)
+    return card
 
 
 def _job_page(number: int, job_count: int) -> Response:

@@ -7,6 +7,13 @@ React's flight rows: one row holds {"jobCards": [20 jobs], "jobCount": total}
 the job page JobSpy fetches with fetch_description, holds {"jobDetails": ...}
 (ziprecruiter_job_details.json) whose description is a "$<id>" reference to
 a text row, `<id>:T<hex byte length>,<html>`, as real pages do with long text.
+
+Drift (modes drifted, partial): a drifted card's `rawCanonicalZipJobPageUrl`
+is `canonicalZipJobPageUrl` and its `employmentTypes` `employmentTypeNames`,
+as if the page had been renamed; JobSpy's Job model requires both, so its
+validation fails ("2 validation errors for Job") and JobSpy logs `skipping
+job: ...`. The card keeps its `listingKey`, which JobSpy reads before
+validating. Job pages don't drift.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import json
 import re
 from html import escape
 
+from ..behaviour import SiteBehaviour
 from ..catalog import Board, Posting, slugify
 from ..fixtures import fill_html, fill_json
 from ..http11 import Request, Response, html_response, status_response
@@ -35,22 +43,24 @@ PAY_INTERVALS = {
     "monthly": "PAY_INTERVAL_MONTH",
     "yearly": "PAY_INTERVAL_YEAR",
 }
+DRIFT = {"rawCanonicalZipJobPageUrl": "canonicalZipJobPageUrl", "employmentTypes": "employmentTypeNames"}
 
 
-def respond(request: Request, job_count: int) -> Response:
+def respond(request: Request, behaviour: SiteBehaviour) -> Response:
     if request.method != "GET":
         return status_response(405)
     if search := SEARCH_PATH.fullmatch(request.path):
-        return _search_page(request, int(search[1] or 1), job_count)
+        return _search_page(request, int(search[1] or 1), behaviour)
     if request.path.startswith("/c/") and "jid" in request.query:
-        return _job_page(request.query["jid"], job_count)
+        return _job_page(request.query["jid"], behaviour.job_count)
     return status_response(404)
 
 
-def _search_page(request: Request, page: int, job_count: int) -> Response:
-    term = request.query.get("search")
+def _search_page(request: Request, page: int, behaviour: SiteBehaviour) -> Response:
+    term, job_count = request.query.get("search"), behaviour.job_count
     board = Board(SITE, term, job_count)
-    cards = [_card(posting) for posting in board.page((page - 1) * PAGE_SIZE, PAGE_SIZE)]
+    postings = board.page((page - 1) * PAGE_SIZE, PAGE_SIZE)
+    cards = [_card(posting, behaviour.unreadable(posting.index)) for posting in postings]
     rows = [
         '0:["$","html",null,{"lang":"en"}]\n',
         f'1:["$","div",null,{_compact({"jobCards": cards, "jobCount": job_count, "page": page})}]\n',
@@ -58,9 +68,9 @@ def _search_page(request: Request, page: int, job_count: int) -> Response:
     return _page(f"{term or 'All'} Jobs", rows)
 
 
-def _card(posting: Posting) -> object:
+def _card(posting: Posting, drifted: bool) -> dict[str, object]:
     place, pay, company = posting.place, posting.pay, posting.company
-    return fill_json(
+    card: dict[str, object] = fill_json(
         "ziprecruiter_job_card.json",
         listing_key=_listing_key(posting.number),
         title=posting.title,
@@ -85,6 +95,9 @@ def _card(posting: Posting) -> object:
         pay_max=pay and pay.high,
         pay_currency=pay and f"PAY_CURRENCY_{pay.currency}",
     )
+    if drifted:
+        card = {DRIFT.get(name, name): value for name, value in card.items()}
+    return card
 
 
 def _job_page(listing_key: str, job_count: int) -> Response:
