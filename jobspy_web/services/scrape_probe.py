@@ -44,8 +44,10 @@ _SCANNED = 60_000
 _BLOCKING_STATUSES = {401, 403, 429}
 # Requests through one proxy that fail in a row before the scrape stops using it.
 PROXY_FAILURES_BEFORE_SKIP = 2
-# A page is handed over once no posting has arrived for this long.
-PAGE_QUIET_S = 0.05
+# Postings are handed over once none has arrived for PAGE_QUIET_S (a page is parsed in a
+# tight loop), or when the oldest has waited PAGE_MAX_WAIT_S (a page slow to parse).
+PAGE_QUIET_S = 0.025
+PAGE_MAX_WAIT_S = 0.2
 
 
 def challenge_in(status: int, content_type: str, text: str) -> str | None:
@@ -75,6 +77,7 @@ class Observations:
     blocked: str | None = None
     blocked_after: int | None = None  # postings read before the first block
     requests: int = 0
+    first_page_read_at: float | None = None  # wall-clock time JobSpy had read its first page
     proxies: dict[str, ProxyTally] = field(default_factory=dict)
 
 
@@ -104,13 +107,14 @@ class _ProxyTurns:
 class Probe:
     """Install with `watching()`; `on_page(posts)` is called from a helper thread."""
 
-    def __init__(self, site: str, proxies: list[str], on_page: Callable[[list[Any]], None]) -> None:
+    def __init__(self, site: str, proxies: list[str], on_page: Callable[[list[Any]], None], *, first_page_size: int = 1) -> None:
         self.site = site
+        self._first_page_size = first_page_size
         self.seen = Observations(proxies={proxy: ProxyTally() for proxy in proxies})
         self._proxies = proxies
         self._on_page = on_page
         self._pending: list[Any] = []
-        self._last_post_at = 0.0
+        self._last_post_at = self._oldest_pending_at = 0.0
         self._lock = threading.Lock()
         self._stop = threading.Event()
 
@@ -137,7 +141,7 @@ class Probe:
         handler = _SkippedPostings(self)
         logger = logging.getLogger("jobspy")
         setattr(scraper_class, parse_name, parse)
-        RotatingProxySession.request = request  # type: ignore[method-assign]
+        RotatingProxySession.request = request  # type: ignore[method-assign,assignment]
         logger.addHandler(handler)
         flusher = threading.Thread(target=self._flush_when_quiet, daemon=True)
         flusher.start()
@@ -153,6 +157,10 @@ class Probe:
     def _keep(self, post: Any) -> None:
         with self._lock:
             self.seen.readable += 1
+            if self.seen.readable == self._first_page_size:
+                self.seen.first_page_read_at = time.time()
+            if not self._pending:
+                self._oldest_pending_at = time.monotonic()
             self._pending.append(post)
             self._last_post_at = time.monotonic()
 
@@ -164,8 +172,9 @@ class Probe:
     def _flush_when_quiet(self) -> None:
         while not self._stop.wait(PAGE_QUIET_S / 2):
             with self._lock:
-                quiet = time.monotonic() - self._last_post_at >= PAGE_QUIET_S
-                page, self._pending = (self._pending, []) if quiet and self._pending else ([], self._pending)
+                now = time.monotonic()
+                due = now - self._last_post_at >= PAGE_QUIET_S or now - self._oldest_pending_at >= PAGE_MAX_WAIT_S
+                page, self._pending = (self._pending, []) if due and self._pending else ([], self._pending)
             if page:
                 self._on_page(page)
 

@@ -69,7 +69,7 @@ def scrape_in_this_process(kwargs: dict[str, Any], on_page: Callable[[Page], Non
         if on_page is not None:
             on_page(Page(_post_rows(posts, site=site, annual=annual)))
 
-    probe = Probe(site, proxies, hand_over)
+    probe = Probe(site, proxies, hand_over, first_page_size=min(_page_size(site), int(kwargs.get("results_wanted") or 15)))
     with probe.watching():
         try:
             # verbose=1: JobSpy's per-posting "skipping job" warnings reach the probe.
@@ -84,6 +84,20 @@ def scrape_in_this_process(kwargs: dict[str, Any], on_page: Callable[[Page], Non
         elapsed_s=time.perf_counter() - started,
         seen=probe.seen,
     )
+
+
+def _page_size(site: str) -> int:
+    """How many postings JobSpy asks the site for per page (its own constant)."""
+    import importlib
+
+    from jobspy import SCRAPER_MAPPING, Site
+
+    scraper_class = SCRAPER_MAPPING[Site(site)]
+    try:
+        constants = importlib.import_module(f"{scraper_class.__module__}.constant")
+    except ImportError:
+        constants = None
+    return int(getattr(constants, "jobs_per_page", 0) or getattr(scraper_class, "jobs_per_page", 10))
 
 
 def _post_rows(posts: list[Any], *, site: str, annual: bool) -> list[dict[str, Any]]:

@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from jobspy_web.db import write_session
+from jobspy_web.db import read_session, write_session
 from jobspy_web.models import Search, SearchJob, SearchStatus
 from jobspy_web.models.base import utcnow
-from jobspy_web.services import jobs, scraping
+from jobspy_web.services import board_health, jobs, proxy_pool, scraping
 from jobspy_web.services.search_params import SearchParams
 from jobspy_web.services.site_outcomes import HINTS, FailureReason, SiteOutcome, SiteState, classify, redact
 from jobspy_web.settings import get_settings
@@ -136,8 +136,14 @@ async def run_search(search_id: uuid.UUID, *, site_timeout_s: float | None = Non
             await publish(site, outcome)
 
     async def scrape_and_store(site: str) -> SiteOutcome:
+        if site in refusing and (notice := await asyncio.to_thread(_back_off, site)):
+            skipped = SiteOutcome(SiteState.SKIPPED, message=notice, hint=HINTS[FailureReason.BLOCKED])
+            async with write_lock:
+                await asyncio.to_thread(_save_outcome, search_id, site, skipped)
+            return skipped
         kwargs = params.scrape_kwargs(site)
-        kwargs.update(proxies=settings.jobspy_proxies or None, ca_cert=settings.jobspy_ca_cert)
+        proxies = await asyncio.to_thread(proxy_pool.usable, site, settings.jobspy_proxies)
+        kwargs.update(proxies=proxies or None, ca_cert=settings.jobspy_ca_cert)
         stored = 0
 
         async def store_page(rows: list[dict[str, Any]]) -> None:
@@ -155,9 +161,12 @@ async def run_search(search_id: uuid.UUID, *, site_timeout_s: float | None = Non
             scrape = await scrape_task
         finally:
             scrape_task.cancel()
+        tallies = {proxy: (tally.ok, tally.failed) for proxy, tally in scrape.seen.proxies.items()}
+        await asyncio.to_thread(proxy_pool.record, site, tallies)
         async with write_lock:
             return await asyncio.to_thread(_store_and_record, search_id, site, scrape, timeout_s)
 
+    refusing = await asyncio.to_thread(_refusing_sites)  # one query; usually empty
     tasks = [asyncio.create_task(run_site(site)) for site in params.site_name]
     final_status: SearchStatus | None = None
     settled = 0  # sites done or failed
@@ -170,7 +179,7 @@ async def run_search(search_id: uuid.UUID, *, site_timeout_s: float | None = Non
                     final_status = await asyncio.to_thread(_finish, search_id, SearchStatus.CANCELLED)
                 continue
             yield event
-            settled += event.outcome is not None and event.outcome.state in (SiteState.DONE, SiteState.FAILED)
+            settled += event.outcome is not None and event.outcome.state in (SiteState.DONE, SiteState.FAILED, SiteState.SKIPPED)
             if settled == len(tasks):
                 final_status = await asyncio.to_thread(_finish, search_id, None)
         yield SearchEvent(search_id, None, status=final_status)
@@ -184,6 +193,18 @@ async def run_search(search_id: uuid.UUID, *, site_timeout_s: float | None = Non
         await asyncio.gather(*tasks, return_exceptions=True)
         if final_status is None:  # the consumer went away: don't leave it "running"
             await asyncio.to_thread(_finish, search_id, SearchStatus.CANCELLED)
+
+
+def _refusing_sites() -> set[str]:
+    with read_session() as session:
+        return set(board_health.blocked_notices(session=session))
+
+
+def _back_off(site: str) -> str | None:
+    """The sentence to show when `site` has been refusing this server and is left alone for now."""
+    with read_session() as session:
+        notice = board_health.should_back_off(session=session, site=site)
+    return notice.full_text() if notice is not None else None
 
 
 def runner_failure(error: BaseException) -> SiteOutcome:
@@ -257,7 +278,7 @@ def _finish(search_id: uuid.UUID, forced: SearchStatus | None, failure: SiteOutc
         elif forced is not None:
             search.status = forced
             search.site_outcomes = _settle(search.site_outcomes, SiteState.CANCELLED)
-        elif search.job_count == 0 and any(o.state == SiteState.FAILED for o in outcomes):
+        elif search.job_count == 0 and any(o.state in (SiteState.FAILED, SiteState.SKIPPED) for o in outcomes):
             search.status = SearchStatus.FAILED
         else:
             search.status = SearchStatus.COMPLETED

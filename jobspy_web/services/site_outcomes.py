@@ -23,6 +23,7 @@ class SiteState(str, Enum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     INTERRUPTED = "interrupted"
+    SKIPPED = "skipped"  # left alone for now: it kept blocking this server (board_health)
 
 
 class FailureReason(str, Enum):
