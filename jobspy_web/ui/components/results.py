@@ -115,7 +115,12 @@ def _row(row: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
             rx.vstack(
-                rx.link(row["title"], on_click=SearchState.open_detail(row["id"]), weight="medium", cursor="pointer"),
+                rx.hstack(
+                    rx.link(row["title"], on_click=SearchState.open_detail(row["id"]), weight="medium", cursor="pointer"),
+                    rx.cond(row["seen"] != "", rx.badge("Seen", color_scheme="gray", variant="soft", class_name="seen-badge")),
+                    spacing="1",
+                    align="center",
+                ),
                 rx.text(row["company"], " · ", row["location"], size="1", color_scheme="gray", display=["block", "block", "none"]),
                 spacing="0",
             )

@@ -49,6 +49,7 @@ def _view(row: jobs.JobRow) -> dict[str, str]:
         "job_type": row.job_type,
         "remote": "Remote" if row.is_remote else "",
         "salary": row.salary,
+        "seen": "Seen" if row.seen else "",  # an earlier search of theirs found it already
     }
 
 
