@@ -40,7 +40,8 @@ def test_results_arrive_site_by_site_then_filter_and_export_csv(signed_in: Page,
     assert page.locator(".job-row").count() >= 10
     expect(chip(page, "linkedin")).to_have_attribute("data-state", "done", timeout=40_000)
     expect(chip(page, "glassdoor")).to_have_attribute("data-state", "failed")
-    expect(page.get_by_text("rate limited or blocked").first).to_be_visible()
+    expect(page.get_by_text("Glassdoor blocked this server.").first).to_be_visible()
+    expect(page.locator(".site-explained[data-site=glassdoor] summary")).to_have_text("details")
     expect(page.locator("#search-status")).to_have_text("completed")
     total = page.locator(".job-row").count()
     assert total >= 25  # indeed + linkedin + zip_recruiter, cross-posts merged
@@ -109,3 +110,27 @@ def test_the_app_is_installable(page: Page, app_url: str):
         "Promise.race([navigator.serviceWorker.ready.then(r => r.scope), new Promise(r => setTimeout(() => r('none'), 15000))])"
     )
     assert scope == f"{app_url}/"
+
+
+def _linkedin_search_pages(replay_proxy) -> int:
+    return sum(seen.site == "linkedin" and "seeMoreJobPostings" in seen.path for seen in replay_proxy.requests_seen)
+
+
+def test_linkedin_rows_appear_page_by_page_before_its_next_page_is_served(signed_in: Page, app_url: str, replay_proxy):
+    page = signed_in
+    replay_proxy.scenario.clear()
+    fill_search(page, app_url, "data engineer")
+    page.locator("input[name=results_wanted]").fill("20")  # two LinkedIn pages, JobSpy's 3-7 s pause between
+    for site in ("indeed", "zip_recruiter", "glassdoor"):
+        page.locator(f"#site-{site}").click()
+    before = _linkedin_search_pages(replay_proxy)
+
+    page.locator("#search-button").click()
+
+    expect(page.locator(".job-row")).to_have_count(10)
+    assert _linkedin_search_pages(replay_proxy) - before == 1, "page 1's rows show while page 2 is not even asked for"
+    expect(chip(page, "linkedin")).to_have_attribute("data-state", "running")
+    expect(chip(page, "linkedin")).to_contain_text("10 jobs so far")
+    expect(chip(page, "linkedin")).to_have_attribute("data-state", "done", timeout=40_000)
+    expect(page.locator(".job-row")).to_have_count(20)
+    assert _linkedin_search_pages(replay_proxy) - before == 2

@@ -7,7 +7,7 @@ import reflex as rx
 from jobspy_web.services.search_params import JOB_TYPES, SITES
 from jobspy_web.ui.state.search import SearchState
 
-CHIP_COLORS = {"queued": "gray", "running": "blue", "done": "green", "failed": "red"}
+CHIP_COLORS = {"queued": "gray", "running": "blue", "done": "green", "failed": "red", "skipped": "orange"}
 
 
 def _chip(chip: rx.Var) -> rx.Component:
@@ -26,12 +26,29 @@ def _chip(chip: rx.Var) -> rx.Component:
     return rx.cond(chip["detail"] != "", rx.tooltip(badge, content=chip["detail"]), badge)
 
 
+def _chip_explained(chip: rx.Var) -> rx.Component:
+    """A failed or stopped site's sentence and what to do, with the technical text folded away."""
+    return rx.box(
+        rx.text(rx.text.strong(chip["label"] + ": "), chip["detail"], size="2", color_scheme="gray"),
+        rx.cond(
+            chip["technical"] != "",
+            rx.el.details(
+                rx.el.summary("details", style={"cursor": "pointer", "font_size": "0.8em"}),
+                rx.code(chip["technical"], size="1", style={"white_space": "pre-wrap", "word_break": "break-word"}),
+                class_name="chip-details",
+            ),
+        ),
+        class_name="site-explained",
+        data_site=chip["site"],
+    )
+
+
 def site_status() -> rx.Component:
     failed_details = rx.foreach(
         SearchState.chips,
         lambda chip: rx.cond(
             (chip["state"] == "failed") | ((chip["state"] == "done") & (chip["detail"] != "")),
-            rx.text(rx.text.strong(chip["label"] + ": "), chip["detail"], size="2", color_scheme="gray"),
+            _chip_explained(chip),
         ),
     )
     return rx.cond(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Any
 
@@ -16,25 +17,30 @@ from jobspy_web.services.search_params import (
     SearchParamsError,
     parse_search_params,
 )
-from jobspy_web.services.site_outcomes import SiteOutcome, SiteState
+from jobspy_web.services.site_outcomes import STOPPED_BY, SiteOutcome, SiteState
 from jobspy_web.ui import routes
 from jobspy_web.ui.state.auth import AuthState
+
+log = logging.getLogger(__name__)
 
 ROW_LIMIT = 500  # rows sent to the browser at once; exports include every match
 
 
 def _chip(site: str, outcome: SiteOutcome) -> dict[str, str]:
     name = SITES.get(site, site)
-    if outcome.state == SiteState.DONE:
-        label = f"{name}: {outcome.count} job{'s' if outcome.count != 1 else ''}"
+    jobs_found = f"{outcome.count} job{'s' if outcome.count != 1 else ''}"
+    if outcome.stopped_early and outcome.reason is not None:
+        label = f"{name}: {jobs_found}, then {STOPPED_BY[outcome.reason]}"
+    elif outcome.state == SiteState.DONE:
+        label = f"{name}: {jobs_found}"
     elif outcome.state == SiteState.FAILED:
         label = f"{name}: failed ({outcome.reason.value.replace('_', ' ') if outcome.reason else 'error'})"
     elif outcome.state == SiteState.RUNNING:
-        label = f"{name}: running…"
+        label = f"{name}: {jobs_found} so far…" if outcome.count else f"{name}: running…"
     else:
         label = f"{name}: {outcome.state.value}"
-    detail = " ".join(part for part in (outcome.message, outcome.hint) if part)
-    return {"site": site, "state": outcome.state.value, "label": label, "detail": detail}
+    detail = " ".join(part for part in (outcome.message, outcome.hint, *(outcome.warnings or [])) if part)
+    return {"site": site, "state": outcome.state.value, "label": label, "detail": detail, "technical": outcome.detail}
 
 
 def _view(row: jobs.JobRow) -> dict[str, str]:
@@ -193,23 +199,37 @@ class SearchState(AuthState):
     async def run_search(self) -> None:
         async with self:
             search_id = uuid.UUID(self.search_id)
-        async for event in search.run_search(search_id):
-            rows = None
-            if event.outcome is not None and event.outcome.state == SiteState.DONE:
-                with read_session() as session:
-                    rows = jobs.search_rows(session=session, search_id=search_id)
+            owner_id = self._require_user_id()
+        try:
+            async for event in search.run_search(search_id):
+                await self._show_event(search_id, event)
+        except Exception:  # the runner has marked the search failed; show what it stored
+            log.exception("search %s: the page's runner stopped", search_id)
+            with read_session() as session:
+                shown = search.get_search(session=session, search_id=search_id, owner_id=owner_id)
+                rows = jobs.search_rows(session=session, search_id=search_id)
             async with self:
-                if self.search_id != str(search_id):
-                    continue  # the person moved on to another search; keep running quietly
-                if event.site is not None and event.outcome is not None:
-                    self.chips = [_chip(event.site, event.outcome) if chip["site"] == event.site else chip for chip in self.chips]
-                if event.status is not None:
-                    self.status = event.status.value
-                    self.cancelling = False
-                elif self.status == "queued":
-                    self.status = "running"
-                if rows is not None:
+                if self.search_id == str(search_id) and shown is not None:
+                    self._show_search(shown)
                     self._set_rows(rows)
+
+    async def _show_event(self, search_id: uuid.UUID, event: search.SearchEvent) -> None:
+        rows = None
+        if event.jobs_added:
+            with read_session() as session:
+                rows = jobs.search_rows(session=session, search_id=search_id)
+        async with self:
+            if self.search_id != str(search_id):
+                return  # the person moved on to another search; keep running quietly
+            if event.site is not None and event.outcome is not None:
+                self.chips = [_chip(event.site, event.outcome) if chip["site"] == event.site else chip for chip in self.chips]
+            if event.status is not None:
+                self.status = event.status.value
+                self.cancelling = False
+            elif self.status == "queued":
+                self.status = "running"
+            if rows is not None:
+                self._set_rows(rows)
 
     @rx.event
     def cancel(self) -> None:
