@@ -119,13 +119,13 @@ async def run_search(search_id: uuid.UUID, *, site_timeout_s: float | None = Non
     # no row locks), and one site's upsert at a time keeps the merge of sources simple.
     write_lock = asyncio.Lock()
 
-    async def publish(site: str, outcome: SiteOutcome, *, jobs_added: bool = False) -> None:
+    def publish(site: str, outcome: SiteOutcome, *, jobs_added: bool = False) -> None:
         events.put_nowait(SearchEvent(search_id, site, outcome, jobs_added=jobs_added))
 
     async def run_site(site: str) -> None:
         try:
             async with slots:
-                await publish(site, await scrape_and_store(site), jobs_added=True)
+                publish(site, await scrape_and_store(site), jobs_added=True)
         except asyncio.CancelledError:
             raise
         except Exception as error:  # a bug of ours: this site fails visibly, the others go on
@@ -133,7 +133,7 @@ async def run_search(search_id: uuid.UUID, *, site_timeout_s: float | None = Non
             outcome = runner_failure(error)
             async with write_lock:
                 await asyncio.to_thread(_save_outcome, search_id, site, outcome)
-            await publish(site, outcome)
+            publish(site, outcome)
 
     async def scrape_and_store(site: str) -> SiteOutcome:
         if site in refusing and (notice := await asyncio.to_thread(_back_off, site)):
@@ -150,14 +150,14 @@ async def run_search(search_id: uuid.UUID, *, site_timeout_s: float | None = Non
             nonlocal stored
             async with write_lock:
                 stored = await asyncio.to_thread(_store_page, search_id, site, rows)
-            await publish(site, SiteOutcome(SiteState.RUNNING, count=stored), jobs_added=True)
+            publish(site, SiteOutcome(SiteState.RUNNING, count=stored), jobs_added=True)
 
         # The scrape starts first; saying "running" must not delay the results.
         scrape_task = asyncio.create_task(scraping.scrape_site(kwargs, timeout_s=timeout_s, on_page=store_page))
         try:
             async with write_lock:
                 await asyncio.to_thread(_save_outcome, search_id, site, SiteOutcome(SiteState.RUNNING))
-            await publish(site, SiteOutcome(SiteState.RUNNING))
+            publish(site, SiteOutcome(SiteState.RUNNING))
             scrape = await scrape_task
         finally:
             scrape_task.cancel()
@@ -169,7 +169,7 @@ async def run_search(search_id: uuid.UUID, *, site_timeout_s: float | None = Non
     refusing = await asyncio.to_thread(_refusing_sites)  # one query; usually empty
     tasks = [asyncio.create_task(run_site(site)) for site in params.site_name]
     final_status: SearchStatus | None = None
-    settled = 0  # sites done or failed
+    settled = 0  # sites done, failed or skipped
     try:
         while final_status is None:
             try:
