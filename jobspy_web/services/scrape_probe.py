@@ -224,7 +224,8 @@ class Probe:
         except Exception:  # undecodable bodies are the parser's business, not ours
             text = ""
         content_type = str(response.headers.get("content-type", ""))
-        challenge = challenge_in(status, content_type, text) if status in (200, *_BLOCKING_STATUSES) else None
+        # Any status: Cloudflare and Akamai serve challenges as 403, 429 and 503 as well as 200.
+        challenge = challenge_in(status, content_type, text)
         if challenge:
             return challenge
         return f"status {status}" if status in _BLOCKING_STATUSES else None
