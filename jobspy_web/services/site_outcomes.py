@@ -67,7 +67,7 @@ _PATTERNS: list[tuple[FailureReason, re.Pattern[str]]] = [
     ),
     (
         FailureReason.UNEXPECTED_RESPONSE,
-        re.compile(r"json|expecting|decode|parse|line \d+ column \d+|api error|not found|no jobs|no job data", re.I),
+        re.compile(r"status code 5\d\d|json|expecting|decode|parse|line \d+ column \d+|api error|not found|no jobs|no job data", re.I),
     ),
 ]
 _CREDENTIALS = re.compile(r"(?<=//)[^/@\s:]+:[^/@\s]+@")

@@ -13,6 +13,7 @@ from jobspy_web.services.site_outcomes import FailureReason, SiteOutcome, SiteSt
         ("response status code 451", FailureReason.GEOBLOCKED),
         ("HTTPSConnectionPool(host='x'): Max retries exceeded (Caused by ProxyError('Unable to connect to proxy'))", FailureReason.NETWORK),
         ("Expecting value: line 1 column 1 (char 0)", FailureReason.UNEXPECTED_RESPONSE),
+        ("response status code 503", FailureReason.UNEXPECTED_RESPONSE),
         ("KeyError: 'jobs'", FailureReason.ERROR),
     ],
 )
