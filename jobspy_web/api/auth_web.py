@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from jobspy_web.api.errors import read_form
 from jobspy_web.db import write_session
 from jobspy_web.services import accounts, login_sessions, rate_limits
 from jobspy_web.services.accounts import AccountError
@@ -45,8 +46,8 @@ def same_origin(request: Request) -> bool:
 
 
 async def _form(request: Request) -> dict[str, str]:
-    form = await request.form()
-    return {key: str(value)[:MAX_FIELD] for key, value in form.items() if isinstance(value, str)}
+    # Bounded and checked (api.errors.read_form): a NUL would reach PostgreSQL as a 500.
+    return {key: value[:MAX_FIELD] for key, value in (await read_form(request)).items()}
 
 
 def _from_page(request: Request, form: dict[str, str], name: str) -> str:

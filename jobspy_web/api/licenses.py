@@ -31,7 +31,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jobspy_web.api.auth_web import client_ip
-from jobspy_web.api.errors import MAX_BODY_BYTES, ApiError, raise_if_limited
+from jobspy_web.api.errors import MAX_BODY_BYTES, UNSTORABLE_TEXT, ApiError, raise_if_limited
 from jobspy_web.db import primary_engine, write_session
 from jobspy_web.models.base import utcnow
 from jobspy_web.services import license_hot_path, license_keys, licenses, rate_limits
@@ -62,6 +62,14 @@ class ValidateRequest(DeactivateRequest):
 
 class ActivateRequest(ValidateRequest):
     name: str | None = Field(None, max_length=100)
+
+    @field_validator("name")
+    @classmethod
+    def _storable(cls, value: str | None) -> str | None:
+        # The one free-text field stored as sent: PostgreSQL refuses a NUL with a 500.
+        if value is not None and UNSTORABLE_TEXT.search(value):
+            raise ValueError("Text must not contain NUL characters or unpaired surrogates.")
+        return value
 
 
 Body = TypeVar("Body", bound=DeactivateRequest)
@@ -205,18 +213,17 @@ async def validate(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 async def _read_body(receive: Receive) -> bytes:
-    """The request's body, as Starlette's Request.body() reads it (but no more than one byte
-    past MAX_BODY_BYTES: enough to refuse it)."""
+    """The request's body, as Starlette's Request.body() reads it, but read no further
+    once it is past MAX_BODY_BYTES (_parsed refuses it then, without the rest)."""
     chunks, size = [], 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            raise ClientDisconnect
-        if size <= MAX_BODY_BYTES:
-            chunk = message.get("body", b"")
-            chunks.append(chunk)
-            size += len(chunk)
-        if not message.get("more_body", False):
+            raise ClientDisconnect  # no answer: nobody is there to read it
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_BODY_BYTES or not message.get("more_body", False):
             return b"".join(chunks)
 
 
@@ -232,13 +239,13 @@ class _Asgi:
 
 
 async def activate(request: Request) -> Response:
-    body = (await _parse_within_limits(await request.body(), client_ip(request), ActivateRequest)).body
+    body = (await _parse_within_limits(await _read_body(request.receive), client_ip(request), ActivateRequest)).body
     validation = await _in_database(_activate, body)
     return _signed(validation.as_json(), body.hardware_fp)
 
 
 async def deactivate(request: Request) -> Response:
-    body = (await _parse_within_limits(await request.body(), client_ip(request), DeactivateRequest)).body
+    body = (await _parse_within_limits(await _read_body(request.receive), client_ip(request), DeactivateRequest)).body
     code = await _in_database(_deactivate, body)
     if code is None:
         return _signed({"deactivated": True}, body.hardware_fp)

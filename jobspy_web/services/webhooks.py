@@ -27,6 +27,13 @@ Event -> effect
     payment_intent.succeeded,       one-off plans only (metadata.plan_id): the payments
       .payment_failed               row; on success a license of the plan's tier
     anything else                   answered 200, nothing stored
+
+Shapes
+    Before anything is looked up, a handled event is checked against the shapes of the
+    fields read from it (_Event, _Subject, _CheckoutSession): ids Stripe could make and
+    our columns hold, epochs a datetime holds. Stripe signed it, so one that doesn't fit
+    is answered "ignored" (a 2xx: a 4xx or 5xx would have Stripe retry it for days) and
+    logged at info.
 """
 
 from __future__ import annotations
@@ -36,9 +43,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 import stripe
+from pydantic import BaseModel, Field, StrictInt, StringConstraints, ValidationError
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
@@ -50,7 +58,7 @@ from jobspy_web.services.billing import ENTITLED_STATUSES, seal_key
 from jobspy_web.services.billing_plans import Plan, find_plan, plan_for_price
 from jobspy_web.services.stripe_client import get_client, to_dict
 
-__all__ = ["HANDLED_TYPES", "WebhookOutcome", "handle_event"]
+__all__ = ["HANDLED_TYPES", "WebhookOutcome", "handle_event", "shape_problem"]
 
 log = logging.getLogger(__name__)
 
@@ -95,10 +103,13 @@ def handle_event(event: dict[str, Any]) -> str:
     Raises stripe.StripeError or a database error when it could not be applied now: the
     caller answers non-2xx and Stripe delivers it again later.
     """
-    event_id, event_type = str(event["id"]), str(event["type"])
-    fetch = _FETCHERS.get(event_type)
+    fetch = _FETCHERS.get(str(event.get("type")))
     if fetch is None:
         return WebhookOutcome.IGNORED
+    if (problem := shape_problem(event)) is not None:
+        log.info("stripe event %.80r %s ignored: %s", event.get("id"), event["type"], problem)
+        return WebhookOutcome.IGNORED
+    event_id, event_type = event["id"], event["type"]
     if _already_applied(event_id):
         return WebhookOutcome.DUPLICATE
     received_at = utcnow()
@@ -140,6 +151,60 @@ HANDLED_TYPES = (
     "payment_intent.processing",
     "payment_intent.canceled",
 )
+
+
+# --- the shapes read from an event -----------------------------------------------------
+
+# Stripe's ids are a prefix, "_" and letters and digits; ours hold 255 (events) or 64.
+StripeId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_]{1,255}$")]
+ShortStripeId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_]{1,64}$")]
+Epoch = Annotated[StrictInt, Field(ge=0, le=253_402_300_799)]  # up to 9999-12-31: what a datetime holds
+
+
+class _Id(BaseModel):
+    id: ShortStripeId
+
+
+class _Data(BaseModel):
+    object: dict[str, Any]
+
+
+class _Event(BaseModel):
+    id: StripeId
+    type: str
+    created: Epoch | None = None
+    data: _Data
+
+
+class _Subject(BaseModel):
+    """What _record reads from any event's object; the fetchers read its id."""
+
+    id: ShortStripeId
+    created: Epoch | None = None
+
+
+class _CheckoutSession(_Subject):
+    """A checkout session is used as sent (it is final), so everything _apply reads of it."""
+
+    id: StripeId  # cs_ ids run past 64 characters
+    customer: ShortStripeId | _Id | None = None  # an id, or the object when expanded
+    subscription: ShortStripeId | _Id | None = None
+    payment_intent: ShortStripeId | _Id | None = None
+    client_reference_id: str | None = None
+    metadata: dict[str, Any] | None = None
+
+
+def shape_problem(event: dict[str, Any]) -> str | None:
+    """Why `event` (of a handled type) doesn't have the shape handle_event reads, or None."""
+    shape = _CheckoutSession if str(event.get("type")).startswith("checkout.session.") else _Subject
+    try:
+        _Event.model_validate(event)
+        shape.model_validate(event["data"]["object"])
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        where = first["loc"] if error.title == _Event.__name__ else ("data", "object", *first["loc"])
+        return f"{'.'.join(map(str, where))}: {first['msg']}"
+    return None
 
 
 def _already_applied(event_id: str) -> bool:
