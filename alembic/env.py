@@ -14,7 +14,6 @@ from logging.config import fileConfig
 from pathlib import Path
 from typing import Any, Literal
 
-from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection, create_engine, make_url, pool
 from sqlalchemy.dialects.postgresql import JSONB
@@ -22,6 +21,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 
 import jobspy_web.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from alembic import context
 from jobspy_web.settings import get_settings
 
 config = context.config

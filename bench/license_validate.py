@@ -66,9 +66,9 @@ def bench_app():  # type: ignore[no-untyped-def]
     from jobspy_web.api.app import all_routes
     from jobspy_web.api.errors import EXCEPTION_HANDLERS
     from jobspy_web.api.licenses import _read_body
-    from jobspy_web.services.connection_sets import ConnectionSet, PerLoop
-    from jobspy_web.services.redis_scripts import HotScript
-    from jobspy_web.services.signing import get_signer
+    from jobspy_web.infra.connection_sets import ConnectionSet, PerLoop
+    from jobspy_web.infra.redis_scripts import HotScript
+    from jobspy_web.licensing.signing import get_signer
 
     answer = {"valid": True, "license_type": "pro", "features": ["search"], "expires_at": None}
 
@@ -203,17 +203,17 @@ def _seed(database_url: str) -> tuple[list[tuple[str, str]], list[tuple[str, str
     """Licenses with activated machines; returns (hit pairs, miss pairs) of (key, fingerprint)."""
     import sqlalchemy as sa
 
+    from jobspy_web.core.tiers import rules_for
+    from jobspy_web.licensing import keys
     from jobspy_web.models import License, LicenseMachine
     from jobspy_web.models.base import utcnow
-    from jobspy_web.services import license_keys
-    from jobspy_web.services.tiers import rules_for
 
-    keys = [license_keys.generate_key() for _ in range(LICENSES)]
+    keys = [keys.generate_key() for _ in range(LICENSES)]
     now, features = utcnow(), list(rules_for("team").features)
     licenses = [
         {
             "id": uuid.uuid4(),
-            "license_key_hash": license_keys.hash_key(key),
+            "license_key_hash": keys.hash_key(key),
             "key_prefix": key[:9],
             "license_type": "team",
             "status": "active",

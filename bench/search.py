@@ -88,16 +88,16 @@ async def app_run(results: int) -> tuple[float, float, float, dict[str, tuple[fl
     """(total seconds, seconds to the first stored row, the fastest site's own seconds, and per
     site (seconds to its first stored row, seconds to the moment its child read its first page))."""
     from jobspy_web.db import read_session, write_session
-    from jobspy_web.services import jobs, scraping, search
-    from jobspy_web.services.search_params import parse_search_params
-    from jobspy_web.services.site_outcomes import SiteState
+    from jobspy_web.search import jobs, runner, scraping
+    from jobspy_web.search.outcomes import SiteState
+    from jobspy_web.search.params import parse_search_params
 
     params = parse_search_params(
         {"search_term": "python developer", "location": "Austin, TX", "site_name": SITES, "results_wanted": results}
     )
     started, started_wall = time.perf_counter(), time.time()
     with write_session() as session:
-        search_id = search.create_search(session=session, params=params).id
+        search_id = runner.create_search(session=session, params=params).id
     first_row = None
     fastest = float("inf")
     site_first_rows: dict[str, float] = {}
@@ -110,7 +110,7 @@ async def app_run(results: int) -> tuple[float, float, float, dict[str, tuple[fl
         return scrape
 
     scraping.scrape_site = scrape_site_noting_first_read
-    async for event in search.run_search(search_id):
+    async for event in runner.run_search(search_id):
         if event.jobs_added and event.site is not None:
             first_row = first_row or time.perf_counter() - started
             site_first_rows.setdefault(event.site, time.perf_counter() - started)
@@ -141,10 +141,10 @@ def main() -> None:
     os.environ.update(JOBSPY_PROXIES=url, JOBSPY_CA_CERT=ca_cert, JOBSPY_SITE_TIMEOUT_SECONDS="600")
     try:
         from jobspy_web.cli import migrate
-        from jobspy_web.services import scraping
+        from jobspy_web.search import scraping
 
         migrate()
-        scraping._context.set_forkserver_preload(["jobspy", "pandas", "jobspy_web.services.scraping", "bench.fixed_delays"])
+        scraping._context.set_forkserver_preload(["jobspy", "pandas", "jobspy_web.search.scraping", "bench.fixed_delays"])
         scraping.warm_up()
         raw_times, app_times, first_rows, fastest_sites = [], [], [], []
         first_pages: dict[str, list[float]] = {site: [] for site in SITES}

@@ -56,28 +56,28 @@ def add_user_commands(commands: argparse._SubParsersAction) -> None:  # type: ig
 def run_user_command(args: argparse.Namespace) -> None:
     import getpass
 
+    from jobspy_web.accounts import users
     from jobspy_web.db import read_session, write_session
     from jobspy_web.models import Role
     from jobspy_web.models.base import utcnow
-    from jobspy_web.services import accounts
 
     if args.action == "list":
         with read_session() as session:
-            for user in accounts.list_users(session=session, limit=10_000):
+            for user in users.list_users(session=session, limit=10_000):
                 print(f"{user.email}\t{user.role.value}\t{'verified' if user.email_verified_at else 'unverified'}")
         return
     with write_session() as session:
         if args.action == "create":
             password = os.environ.get("JOBSPY_NEW_PASSWORD") or getpass.getpass("Password: ")
-            user = accounts.sign_up(session=session, email=args.email, password=password)
+            user = users.sign_up(session=session, email=args.email, password=password)
             if args.verified:
                 user.email_verified_at = utcnow()
         else:
-            found = accounts.find_user(session=session, email=args.email)
+            found = users.find_user(session=session, email=args.email)
             if found is None:
                 raise SystemExit(f"no user with email {args.email}")
             user = found
-        accounts.set_role(session=session, user=user, role=Role(args.role))
+        users.set_role(session=session, user=user, role=Role(args.role))
         print(f"{user.email}: {args.role}")
 
 
@@ -123,10 +123,11 @@ def _utc_date(text: str) -> datetime:
 
 
 def run_license_command(args: argparse.Namespace) -> None:
+    from jobspy_web.accounts import users
     from jobspy_web.db import write_session
+    from jobspy_web.licensing import licenses
+    from jobspy_web.licensing.signing import get_signer
     from jobspy_web.models import LicenseStatus
-    from jobspy_web.services import licenses
-    from jobspy_web.services.signing import get_signer
     from jobspy_web.settings import get_settings
 
     if args.action == "public-key":
@@ -139,7 +140,7 @@ def run_license_command(args: argparse.Namespace) -> None:
             issued = licenses.issue_license(
                 session=session,
                 license_type=args.license_type,
-                email=args.email,
+                **users.license_owner(session=session, email=args.email),
                 days=args.days,
                 max_machines=args.machines,
                 external_ref=args.ref,
@@ -182,7 +183,7 @@ def run_license_command(args: argparse.Namespace) -> None:
 
 
 def _user_id(session: Any, email: str) -> Any:
-    from jobspy_web.services.accounts import find_user
+    from jobspy_web.accounts.users import find_user
 
     user = find_user(session=session, email=email)
     if user is None:

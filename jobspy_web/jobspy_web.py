@@ -8,7 +8,7 @@ import reflex as rx
 
 from jobspy_web.api import build_api
 from jobspy_web.db import write_session
-from jobspy_web.services import scraping, search
+from jobspy_web.search import runner, scraping
 from jobspy_web.settings import get_settings
 from jobspy_web.ui import routes
 from jobspy_web.ui.pages.account import account_page
@@ -31,7 +31,7 @@ get_settings()  # fail at start, naming the variable, when a setting is invalid
 
 async def _on_start() -> None:
     with write_session() as session:
-        search.mark_interrupted(session=session)
+        runner.mark_interrupted(session=session)
     await asyncio.to_thread(scraping.warm_up)
 
 

@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class PlanSetting(BaseModel):
-    """One plan on the Pricing page. What it unlocks comes from its tier (services.tiers)."""
+    """One plan on the Pricing page. What it unlocks comes from its tier (core.tiers)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 

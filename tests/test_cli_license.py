@@ -11,11 +11,12 @@ from sqlmodel import select
 
 from jobspy_web import cli
 from jobspy_web.db import read_session, write_session
+from jobspy_web.infra import rate_limits
+from jobspy_web.infra.cache import get_cache
+from jobspy_web.licensing import licenses
+from jobspy_web.licensing.licenses import LicenseCode
+from jobspy_web.licensing.signing import reset_signer
 from jobspy_web.models import AuditEvent
-from jobspy_web.services import licenses, rate_limits
-from jobspy_web.services.cache import get_cache
-from jobspy_web.services.licenses import LicenseCode
-from jobspy_web.services.signing import reset_signer
 from jobspy_web.settings import get_settings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 # The app's keys as of this revision. If they change again, a new revision recomputes them.
-from jobspy_web.services.jobs import company_city_key, dedupe_key
+from jobspy_web.search.jobs import company_city_key, dedupe_key
 
 # revision identifiers, used by Alembic.
 revision: str = '0005'

@@ -5,13 +5,13 @@ from __future__ import annotations
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from jobspy_web.api.errors import ApiError
-from jobspy_web.services.jwt_tokens import (
+from jobspy_web.accounts.jwt_tokens import (
     AccessClaims,
     TokenError,
     TokenErrorCode,
     verify_access_token,
 )
+from jobspy_web.api.errors import ApiError
 
 __all__ = ["REALM", "require_jwt"]
 

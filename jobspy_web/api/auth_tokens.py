@@ -15,13 +15,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from jobspy_web.accounts import api_tokens, jwt_tokens
+from jobspy_web.accounts.jwt_tokens import IssuedToken
+from jobspy_web.accounts.passwords import MAX_LENGTH as MAX_PASSWORD_CHARS
 from jobspy_web.api.auth_guard import require_jwt
 from jobspy_web.api.auth_web import client_ip
 from jobspy_web.api.errors import ApiError, parse_body, raise_if_limited
 from jobspy_web.db import read_session, write_session
-from jobspy_web.services import api_tokens, jwt_tokens, rate_limits
-from jobspy_web.services.jwt_tokens import IssuedToken
-from jobspy_web.services.passwords import MAX_LENGTH as MAX_PASSWORD_CHARS
+from jobspy_web.infra import rate_limits
 
 
 class TokenRequest(BaseModel):

@@ -14,10 +14,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from jobspy_web.accounts import login_sessions, users
+from jobspy_web.accounts.users import AccountError
 from jobspy_web.api.errors import read_form
 from jobspy_web.db import write_session
-from jobspy_web.services import accounts, login_sessions, rate_limits
-from jobspy_web.services.accounts import AccountError
+from jobspy_web.infra import rate_limits
 from jobspy_web.settings import get_settings
 
 MAX_FIELD = 1000
@@ -84,7 +85,7 @@ async def sign_up(request: Request) -> Response:
         return _redirect("/signup", error="RATE_LIMITED")
     try:
         with write_session() as session:
-            user = accounts.sign_up(
+            user = users.sign_up(
                 session=session,
                 email=form.get("email", ""),
                 password=form.get("password", ""),
@@ -111,9 +112,9 @@ async def log_in(request: Request) -> Response:
     ):
         return _redirect("/login", error="RATE_LIMITED", email=email[:320])
     with write_session() as session:
-        user = accounts.authenticate(session=session, email=email, password=form.get("password", ""))
+        user = users.authenticate(session=session, email=email, password=form.get("password", ""))
         if user is None:
-            accounts.record_login_failure(session=session, email=email, ip=ip, user_agent=request.headers.get("user-agent"))
+            users.record_login_failure(session=session, email=email, ip=ip, user_agent=request.headers.get("user-agent"))
             return _redirect("/login", error="INVALID_CREDENTIALS", email=email[:320], next=next_path)
         secret = login_sessions.start_session(session=session, user=user, ip=ip, user_agent=request.headers.get("user-agent"))
     return _with_cookie(_redirect(next_path), secret)
@@ -132,7 +133,7 @@ async def forgot_password(request: Request) -> Response:
     form = await _form(request)
     if same_origin(request) and not await _too_many(rate_limits.RESET_PER_IP, "reset-ip", client_ip(request)):
         with write_session() as session:
-            accounts.request_password_reset(session=session, email=form.get("email", ""), ip=client_ip(request))
+            users.request_password_reset(session=session, email=form.get("email", ""), ip=client_ip(request))
     return _redirect("/login", notice="reset_sent")
 
 
@@ -143,7 +144,7 @@ async def reset_password(request: Request) -> Response:
         return _redirect("/reset", error="RATE_LIMITED", token=token)
     try:
         with write_session() as session:
-            accounts.reset_password(session=session, token=token, new_password=form.get("password", ""), ip=client_ip(request))
+            users.reset_password(session=session, token=token, new_password=form.get("password", ""), ip=client_ip(request))
     except AccountError as error:
         return _redirect("/reset", error=error.code.value, token=token)
     return _redirect("/login", notice="password_reset")
@@ -152,7 +153,7 @@ async def reset_password(request: Request) -> Response:
 async def verify_email(request: Request) -> Response:
     try:
         with write_session() as session:
-            accounts.verify_email(session=session, token=request.query_params.get("token", "")[:MAX_FIELD])
+            users.verify_email(session=session, token=request.query_params.get("token", "")[:MAX_FIELD])
     except AccountError as error:
         return _redirect("/login", error=error.code.value)
     return _redirect("/", notice="verified")

@@ -27,15 +27,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from jobspy_web.accounts import login_sessions
 from jobspy_web.api.auth_guard import require_jwt
 from jobspy_web.api.auth_web import same_origin
 from jobspy_web.api.errors import ApiError, decode_json, parse_body, read_body, read_form
+from jobspy_web.billing import checkout, webhooks
+from jobspy_web.billing.checkout import BillingError, BillingErrorCode
+from jobspy_web.billing.plans import all_plans
+from jobspy_web.billing.stripe_client import payments_configured
 from jobspy_web.db import write_session
 from jobspy_web.models import User
-from jobspy_web.services import billing, login_sessions, webhooks
-from jobspy_web.services.billing import BillingError, BillingErrorCode
-from jobspy_web.services.billing_plans import all_plans
-from jobspy_web.services.stripe_client import payments_configured
 from jobspy_web.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -144,18 +145,18 @@ async def pricing_plans(_request: Request) -> JSONResponse:
     return JSONResponse({"payments_enabled": enabled, "plans": plans}, headers={"Cache-Control": "public, max-age=60"})
 
 
-async def checkout(request: Request) -> Response:
-    return await _redirect_or_url(request, billing.start_checkout, "/pricing", PurchaseRequest)
+async def start_checkout(request: Request) -> Response:
+    return await _redirect_or_url(request, checkout.start_checkout, "/pricing", PurchaseRequest)
 
 
 async def portal(request: Request) -> Response:
-    return await _redirect_or_url(request, billing.open_portal, "/billing", PortalRequest)
+    return await _redirect_or_url(request, checkout.open_portal, "/billing", PortalRequest)
 
 
 async def create_payment_intent(request: Request) -> JSONResponse:
     user_id = await _signed_in(request)
     body = await parse_body(request, PurchaseRequest)
-    result = await run_in_threadpool(_as_user, user_id, billing.create_payment_intent, plan_id=body.plan_id, attempt=body.attempt)
+    result = await run_in_threadpool(_as_user, user_id, checkout.create_payment_intent, plan_id=body.plan_id, attempt=body.attempt)
     if isinstance(result, ApiError):
         raise result
     if isinstance(result, BillingError):
@@ -226,7 +227,7 @@ async def stripe_webhook(request: Request) -> JSONResponse:
 
 routes = [
     Route("/pricing-plans", pricing_plans, methods=["GET"]),
-    Route("/billing/checkout", checkout, methods=["POST"]),
+    Route("/billing/checkout", start_checkout, methods=["POST"]),
     Route("/billing/portal", portal, methods=["POST"]),
     Route("/create-payment-intent", create_payment_intent, methods=["POST"]),
     Route("/webhooks/stripe", stripe_webhook, methods=["POST"]),

@@ -14,12 +14,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from jobspy_web.accounts import jwt_tokens
 from jobspy_web.api.auth_guard import require_jwt
 from jobspy_web.api.errors import ApiError
 from jobspy_web.db import read_session
 from jobspy_web.models import Role
 from jobspy_web.models.base import utcnow
-from jobspy_web.services import board_health, jwt_tokens, proxy_pool
+from jobspy_web.search import board_health, proxy_pool
 from jobspy_web.settings import get_settings
 
 

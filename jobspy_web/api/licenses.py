@@ -4,12 +4,12 @@ license key is the credential.
   POST /licenses/validate    {license_key, hardware_fp, app_version}         -> signed answer
   POST /licenses/activate    {license_key, hardware_fp, app_version, name?}  -> signed answer
   POST /licenses/deactivate  {license_key, hardware_fp}                      -> signed answer
-  GET  /licenses/public-key  the Ed25519 key answers are signed with (services.signing)
+  GET  /licenses/public-key  the Ed25519 key answers are signed with (licensing.signing)
 
 A good key and a bad one both get HTTP 200:
   {"valid": true, "license_type", "features", "expires_at", "hardware_fp", "checked_at"}
   {"valid": false, "code", "reason", "hardware_fp", "checked_at"}
-codes and their order: services.licenses. Deactivate answers {"deactivated": true} or
+codes and their order: licensing.licenses. Deactivate answers {"deactivated": true} or
 {"deactivated": false, "code": NOT_FOUND | MACHINE_NOT_FOUND, "reason"}. A malformed
 request gets 422 naming its fields (a mistyped key fails its checksum there, never
 reaching the database); too many requests per IP or per key, 429 with Retry-After.
@@ -33,10 +33,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from jobspy_web.api.auth_web import client_ip
 from jobspy_web.api.errors import MAX_BODY_BYTES, UNSTORABLE_TEXT, ApiError, raise_if_limited
 from jobspy_web.db import primary_engine, write_session
+from jobspy_web.infra import rate_limits
+from jobspy_web.licensing import hot_path, keys, licenses
+from jobspy_web.licensing.licenses import APP_VERSION_PATTERN, REASONS, LicenseCode, Validation
+from jobspy_web.licensing.signing import SIGNATURE_HEADER, get_signer
 from jobspy_web.models.base import utcnow
-from jobspy_web.services import license_hot_path, license_keys, licenses, rate_limits
-from jobspy_web.services.licenses import APP_VERSION_PATTERN, REASONS, LicenseCode, Validation
-from jobspy_web.services.signing import SIGNATURE_HEADER, get_signer
 from jobspy_web.settings import get_settings
 
 
@@ -50,7 +51,7 @@ class DeactivateRequest(BaseModel):
     @field_validator("license_key")
     @classmethod
     def _canonical_key(cls, value: str) -> str:
-        canonical = license_keys.parse_key(value)
+        canonical = keys.parse_key(value)
         if canonical is None:
             raise ValueError("This is not a license key; check it for typos.")
         return canonical
@@ -90,15 +91,15 @@ async def _parse_within_limits(raw: bytes, ip: str, model: type[Body], *, read_a
     if isinstance(body, ApiError):
         _raise_if_refused((await rate_limits.hit_each([per_ip]))[0])
         raise body
-    key_hash = license_keys.hash_key(body.license_key)
+    key_hash = keys.hash_key(body.license_key)
     checks = [per_ip, rate_limits.Check(settings.license_limit_per_key, ("license-key", key_hash))]
     if not read_answer:
         _raise_if_refused((await rate_limits.hit_each(checks))[0])
         return _Parsed(body, key_hash, None, None, 0)
-    keys = licenses.answer_cache_keys(key_hash=key_hash, fingerprint=body.hardware_fp)
-    verdict, (cached, generation) = await rate_limits.hit_each(checks, then_get=(keys.answer, keys.generation))
+    cache_keys = licenses.answer_cache_keys(key_hash=key_hash, fingerprint=body.hardware_fp)
+    verdict, (cached, generation) = await rate_limits.hit_each(checks, then_get=(cache_keys.answer, cache_keys.generation))
     _raise_if_refused(verdict)
-    return _Parsed(body, key_hash, keys, cached, generation or 0)
+    return _Parsed(body, key_hash, cache_keys, cached, generation or 0)
 
 
 @dataclass(slots=True)  # not frozen: building a frozen one costs several µs, per request
@@ -178,7 +179,7 @@ def _deactivate(body: DeactivateRequest) -> LicenseCode | None:
 async def validate(scope: Scope, receive: Receive, send: Send) -> None:
     # The hot path: on a cache hit, one Redis round trip (limits and cache together), no
     # thread, no JSON rendering and no signing (the cached answer is sent as it was signed).
-    # On a miss, with PostgreSQL, one statement more (services.license_hot_path). Plain
+    # On a miss, with PostgreSQL, one statement more (licensing.hot_path). Plain
     # ASGI: Starlette's Request and Response cost ~40 µs a call here, a fifth of a hit.
     ip = scope["client"][0] if scope.get("client") else "unknown"
     raw = await _read_body(receive)
@@ -187,16 +188,16 @@ async def validate(scope: Scope, receive: Receive, send: Send) -> None:
     answer = None
     if parsed.cached is not None:
         answer = licenses.answer_from_cache(parsed.cached, fingerprint=body.hardware_fp, app_version=body.app_version)
-    if answer is None and parsed.keys is not None and license_hot_path.available():
+    if answer is None and parsed.keys is not None and hot_path.available():
         try:
-            answer = await license_hot_path.answer_from_database(
+            answer = await hot_path.answer_from_database(
                 key_hash=parsed.key_hash,
                 fingerprint=body.hardware_fp,
                 app_version=body.app_version,
                 read=parsed.keys,
                 generation=parsed.generation,
             )
-        except license_hot_path.DatabaseBusy:
+        except hot_path.DatabaseBusy:
             raise ApiError(503, "BUSY", "The license server is busy; try again shortly.", headers={"Retry-After": "1"}) from None
         if answer is None:  # a machine to bind: the full path, which won't count it again
             answer = await _in_database(_validate_counted, body)

@@ -16,11 +16,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from jobspy_web.accounts import login_sessions, oauth_login
+from jobspy_web.accounts.oauth_login import PROVIDERS, Outcome
 from jobspy_web.api.auth_web import _redirect, _with_cookie, client_ip
 from jobspy_web.db import write_session
-from jobspy_web.services import login_sessions, oauth_login
-from jobspy_web.services.local_secrets import secret_key
-from jobspy_web.services.oauth_login import PROVIDERS, Outcome
+from jobspy_web.infra.local_secrets import secret_key
 from jobspy_web.settings import get_settings
 
 STATE_COOKIE = "jobspy_oauth"

@@ -17,10 +17,11 @@ from starlette.routing import Route
 
 from jobspy_web.api.auth_guard import require_jwt
 from jobspy_web.api.errors import ApiError, read_json_object
+from jobspy_web.core import tiers
 from jobspy_web.db import read_session, write_session
 from jobspy_web.models import Search
-from jobspy_web.services import jobs, search, tiers
-from jobspy_web.services.search_params import SearchParamsError, parse_search_params
+from jobspy_web.search import jobs, runner
+from jobspy_web.search.params import SearchParamsError, parse_search_params
 
 log = logging.getLogger(__name__)
 _running: set[asyncio.Task[None]] = set()  # strong references, so tasks aren't collected mid-run
@@ -48,7 +49,7 @@ def _search_id(request: Request) -> uuid.UUID:
 
 
 def _owned(session: Any, request: Request, owner_id: uuid.UUID) -> Search:
-    found = search.get_search(session=session, search_id=_search_id(request), owner_id=owner_id)
+    found = runner.get_search(session=session, search_id=_search_id(request), owner_id=owner_id)
     if found is None:  # someone else's search looks exactly like a missing one
         raise ApiError(404, "NOT_FOUND", "No such search.")
     return found
@@ -56,7 +57,7 @@ def _owned(session: Any, request: Request, owner_id: uuid.UUID) -> Search:
 
 async def _run_to_the_end(search_id: uuid.UUID) -> None:
     try:
-        async for _event in search.run_search(search_id):
+        async for _event in runner.run_search(search_id):
             pass
     except Exception:
         log.exception("search %s failed", search_id)
@@ -72,7 +73,7 @@ async def start_search(request: Request) -> JSONResponse:
     if denial := tiers.search_denial(claims.tier, sites=params.site_name, results_wanted=params.results_wanted):
         raise ApiError(403, "TIER_LIMIT", denial)
     with write_session() as session:
-        created = search.create_search(session=session, params=params, owner_id=claims.user_id)
+        created = runner.create_search(session=session, params=params, owner_id=claims.user_id)
     task = asyncio.create_task(_run_to_the_end(created.id))
     _running.add(task)
     task.add_done_callback(_running.discard)
@@ -82,9 +83,9 @@ async def start_search(request: Request) -> JSONResponse:
 async def list_searches(request: Request) -> JSONResponse:
     claims = await require_jwt(request)
     with write_session() as session:
-        search.mark_interrupted(session=session)
+        runner.mark_interrupted(session=session)
     with read_session() as session:
-        found = search.recent_searches(session=session, owner_id=claims.user_id, limit=50)
+        found = runner.recent_searches(session=session, owner_id=claims.user_id, limit=50)
         return JSONResponse({"searches": [_public(item) for item in found]})
 
 
@@ -106,7 +107,7 @@ async def cancel_search(request: Request) -> JSONResponse:
     claims = await require_jwt(request)
     with write_session() as session:
         found = _owned(session, request, claims.user_id)
-        if not search.request_cancel(session=session, search_id=found.id, owner_id=claims.user_id):
+        if not runner.request_cancel(session=session, search_id=found.id, owner_id=claims.user_id):
             raise ApiError(409, "NOT_RUNNING", "This search has already finished.")
     return JSONResponse({"id": str(found.id), "cancelling": True}, status_code=202)
 

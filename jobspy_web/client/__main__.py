@@ -16,7 +16,7 @@ from pathlib import Path
 from jobspy_web.client.fingerprint import hardware_fingerprint
 from jobspy_web.client.licensing import DEFAULT_GRACE, LicenseCheck, LicenseClient, LicenseClientError
 from jobspy_web.client.search import local_search
-from jobspy_web.services.search_params import DEFAULT_SITES, SITES
+from jobspy_web.core.sites import DEFAULT_SITES, SITES
 
 
 def _default_cache_dir() -> Path:

@@ -1,7 +1,7 @@
 """Talk to the License Server, trust only signed answers, and keep the last one for offline use.
 
 Trust: answers carry `License-Signature` (Ed25519 over the exact body; see
-jobspy_web.services.signing). The client verifies it with a public key it was given
+jobspy_web.licensing.signing). The client verifies it with a public key it was given
 (`public_key=`, what a shipped app should do), or else with the one it fetched and pinned
 on first contact. An answer that fails verification is never used or kept.
 
@@ -27,7 +27,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from jobspy_web.client.fingerprint import hardware_fingerprint
-from jobspy_web.services.license_keys import parse_key
+from jobspy_web.licensing.keys import parse_key
 
 CLIENT_VERSION = "1.0.0"
 DEFAULT_GRACE = timedelta(days=7)

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from jobspy_web.client.licensing import LicenseCheck, LicenseClientError
-from jobspy_web.services.scraping import scrape_in_this_process
-from jobspy_web.services.tiers import Tier, rules_for
+from jobspy_web.core.tiers import Tier, rules_for
+from jobspy_web.search.scraping import scrape_in_this_process
 
 
 def allowed_sites(check: LicenseCheck, wanted: list[str]) -> list[str]:

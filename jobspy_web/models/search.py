@@ -62,7 +62,7 @@ class Job(SQLModel, table=True):
     id: uuid.UUID = uuid_pk()
     dedupe_key: str = Field(max_length=64, unique=True, index=True)
     # Digest of the normalised company and city: the stored jobs a new row's title is
-    # fuzzily compared with (services.jobs.company_city_key). NULL without a company.
+    # fuzzily compared with (search.jobs.company_city_key). NULL without a company.
     company_city_key: str | None = Field(default=None, max_length=64, index=True)
     # Every board this posting was seen on: [{"site", "job_url", "job_url_direct", "id"}].
     sources: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONType)

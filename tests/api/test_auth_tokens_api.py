@@ -18,15 +18,16 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 from sqlmodel import func, select
 
+from jobspy_web.accounts import api_tokens, jwt_tokens
+from jobspy_web.accounts.passwords import hash_password
 from jobspy_web.api.app import build_api
+from jobspy_web.core.tiers import Tier
 from jobspy_web.db import read_session, write_session
+from jobspy_web.infra import rate_limits
+from jobspy_web.infra.cache import get_cache
 from jobspy_web.models import ApiToken, AuditEvent, LoginSession, RevokedJwt, User
 from jobspy_web.models.base import utcnow
 from jobspy_web.models.user import Role
-from jobspy_web.services import api_tokens, jwt_tokens, rate_limits
-from jobspy_web.services.cache import get_cache
-from jobspy_web.services.passwords import hash_password
-from jobspy_web.services.tiers import Tier
 from jobspy_web.settings import get_settings
 
 PASSWORD = "correct horse battery"

@@ -4,11 +4,12 @@ import httpx
 import pytest
 from sqlmodel import select
 
+from jobspy_web.accounts import login_sessions
 from jobspy_web.api.app import build_api
 from jobspy_web.db import read_session, write_session
+from jobspy_web.infra import rate_limits
+from jobspy_web.infra.cache import get_cache
 from jobspy_web.models import AuditEvent, User
-from jobspy_web.services import login_sessions, rate_limits
-from jobspy_web.services.cache import get_cache
 
 PASSWORD = "correct horse battery"
 

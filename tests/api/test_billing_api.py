@@ -12,13 +12,17 @@ import pytest
 import stripe
 from sqlmodel import func, select
 
+from jobspy_web.accounts import jwt_tokens, login_sessions
+from jobspy_web.accounts.entitlements import tier_for_user
 from jobspy_web.api.app import build_api
+from jobspy_web.billing import checkout
+from jobspy_web.core.tiers import Tier
 from jobspy_web.db import read_session, write_session
+from jobspy_web.infra import rate_limits
+from jobspy_web.infra.cache import get_cache
+from jobspy_web.licensing import licenses
+from jobspy_web.licensing.licenses import LicenseCode
 from jobspy_web.models import License, Payment, StripeEvent, Subscription, User
-from jobspy_web.services import billing, jwt_tokens, licenses, login_sessions, rate_limits
-from jobspy_web.services.cache import get_cache
-from jobspy_web.services.licenses import LicenseCode
-from jobspy_web.services.tiers import Tier, tier_for_user
 from jobspy_web.settings import get_settings
 from tests.fakes.stripe_server import FakeStripe, app_environment, install_prices
 
@@ -336,7 +340,7 @@ async def test_a_cancellation_among_shuffled_concurrent_replays_wins(pg_api):
     for answer in await replay_concurrently(api, fake, events, seed=2):
         assert answer.status_code == 200
     with write_session() as session:
-        [revealed] = billing.reveal_new_keys(session=session, user_id=user.id)
+        [revealed] = checkout.reveal_new_keys(session=session, user_id=user.id)
     subscription_id = next(e["data"]["object"]["id"] for e in events if e["type"] == "customer.subscription.created")
 
     cancelled = fake.cancel_subscription(subscription_id)

@@ -7,15 +7,17 @@ import httpx
 import pytest
 from sqlmodel import select
 
+from jobspy_web.accounts import jwt_tokens, users
 from jobspy_web.api.app import build_api
+from jobspy_web.core.tiers import Tier
 from jobspy_web.db import write_session
+from jobspy_web.infra import rate_limits
+from jobspy_web.infra.cache import get_cache
 from jobspy_web.models import Role, SearchStatus, User
 from jobspy_web.models.base import utcnow
-from jobspy_web.services import accounts, jwt_tokens, proxy_pool, rate_limits, search
-from jobspy_web.services.cache import get_cache
-from jobspy_web.services.search_params import SITES, parse_search_params
-from jobspy_web.services.site_outcomes import FailureReason, SiteOutcome, SiteState
-from jobspy_web.services.tiers import Tier
+from jobspy_web.search import proxy_pool, runner
+from jobspy_web.search.outcomes import FailureReason, SiteOutcome, SiteState
+from jobspy_web.search.params import SITES, parse_search_params
 from jobspy_web.settings import get_settings
 
 SECRET_PROXY = "http://ada:s3cret-pw@proxy.example:8080"
@@ -23,7 +25,7 @@ SECRET_PROXY = "http://ada:s3cret-pw@proxy.example:8080"
 
 def bearer(email: str, role: Role = Role.FREE) -> dict[str, str]:
     with write_session() as session:
-        user = accounts.sign_up(session=session, email=email, password="correct horse battery")
+        user = users.sign_up(session=session, email=email, password="correct horse battery")
         user.role = role
         session.add(user)
         issued = jwt_tokens.issue_access_token(user=user, tier=Tier.FREE)
@@ -47,7 +49,7 @@ def add_blocked_linkedin_searches() -> None:
     params = parse_search_params({"search_term": "nurse", "site_name": ["linkedin", "indeed"]})
     for minutes_ago in (30, 20, 10):
         with write_session() as session:
-            created = search.create_search(session=session, params=params)
+            created = runner.create_search(session=session, params=params)
             created.site_outcomes = {
                 "linkedin": SiteOutcome(
                     SiteState.FAILED, reason=FailureReason.BLOCKED, message=f"429 from {SECRET_PROXY}", elapsed_ms=900

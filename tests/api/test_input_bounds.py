@@ -23,15 +23,17 @@ from db_helpers import close_loop_connections
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from jobspy_web.accounts import jwt_tokens, login_sessions
 from jobspy_web.api import searches
 from jobspy_web.api.app import build_api
 from jobspy_web.api.errors import MAX_BODY_BYTES
+from jobspy_web.billing.webhooks import HANDLED_TYPES
+from jobspy_web.core.tiers import Tier
 from jobspy_web.db import write_session
+from jobspy_web.infra import rate_limits
+from jobspy_web.infra.cache import get_cache
+from jobspy_web.licensing import keys
 from jobspy_web.models import User
-from jobspy_web.services import jwt_tokens, license_keys, login_sessions, rate_limits
-from jobspy_web.services.cache import get_cache
-from jobspy_web.services.tiers import Tier
-from jobspy_web.services.webhooks import HANDLED_TYPES
 from jobspy_web.settings import get_settings
 from tests.fakes.stripe_server import FakeStripe, app_environment, install_prices
 
@@ -59,7 +61,7 @@ class JsonRoute:
     surrogate_status: int = 422
 
 
-KEY = license_keys.generate_key()
+KEY = keys.generate_key()
 FP = "f" * 64
 JSON_ROUTES = [
     JsonRoute("/auth/token", {"email": "ada@example.com", "password": "pw"}, "email"),

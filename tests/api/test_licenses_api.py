@@ -19,11 +19,12 @@ from starlette.requests import ClientDisconnect
 from jobspy_web.api.app import build_api
 from jobspy_web.api.errors import MAX_BODY_BYTES
 from jobspy_web.db import primary_engine, write_session
+from jobspy_web.infra import rate_limits
+from jobspy_web.infra.cache import get_cache
+from jobspy_web.licensing import hot_path, keys, licenses
+from jobspy_web.licensing.signing import reset_signer
 from jobspy_web.models import License, LicenseStatus
 from jobspy_web.models.base import utcnow
-from jobspy_web.services import license_hot_path, license_keys, licenses, rate_limits
-from jobspy_web.services.cache import get_cache
-from jobspy_web.services.signing import reset_signer
 from jobspy_web.settings import get_settings
 
 HERE = "a" * 64
@@ -64,24 +65,24 @@ def edit(key: str, **values) -> None:
 @contextmanager
 def counting_statements() -> Iterator[list[str]]:
     """Every statement sent to the database meanwhile: through SQLAlchemy, and through the
-    License Server's own asyncpg connections (services.license_hot_path)."""
+    License Server's own asyncpg connections (licensing.hot_path)."""
     statements: list[str] = []
 
     def count(_conn, _cursor, statement, *_args):
         statements.append(statement)
 
-    fetch_row = license_hot_path._fetch_row
+    fetch_row = hot_path._fetch_row
 
     async def counted_fetch_row(*arguments):
-        statements.append(license_hot_path._STATEMENT)
+        statements.append(hot_path._STATEMENT)
         return await fetch_row(*arguments)
 
     event.listen(primary_engine(), "before_cursor_execute", count)
-    license_hot_path._fetch_row = counted_fetch_row
+    hot_path._fetch_row = counted_fetch_row
     try:
         yield statements
     finally:
-        license_hot_path._fetch_row = fetch_row
+        hot_path._fetch_row = fetch_row
         event.remove(primary_engine(), "before_cursor_execute", count)
 
 
@@ -119,7 +120,7 @@ async def test_a_perpetual_license_expires_at_null(api):
 
 
 def _not_found(key):
-    return license_keys.generate_key()
+    return keys.generate_key()
 
 
 def _revoked(key):
@@ -186,7 +187,7 @@ async def test_activate_then_deactivate_frees_the_machine(api):
     assert (await verified(api, first))["deactivated"] is True
     again = (await api.post("/licenses/deactivate", json=payload)).json()
     assert (again["deactivated"], again["code"]) == (False, "MACHINE_NOT_FOUND")
-    unknown = (await api.post("/licenses/deactivate", json={**payload, "license_key": license_keys.generate_key()})).json()
+    unknown = (await api.post("/licenses/deactivate", json={**payload, "license_key": keys.generate_key()})).json()
     assert (unknown["deactivated"], unknown["code"]) == (False, "NOT_FOUND")
     assert (await post(api, "/licenses/validate", key, THERE)).json()["valid"] is True
 

@@ -5,11 +5,12 @@ import pytest
 import respx
 from sqlmodel import select
 
+from jobspy_web.accounts import login_sessions, users
 from jobspy_web.api.app import build_api
 from jobspy_web.db import read_session, write_session
+from jobspy_web.infra import rate_limits
+from jobspy_web.infra.cache import get_cache
 from jobspy_web.models import OAuthIdentity, User
-from jobspy_web.services import accounts, login_sessions, rate_limits
-from jobspy_web.services.cache import get_cache
 from jobspy_web.settings import get_settings
 
 
@@ -56,7 +57,7 @@ async def test_new_github_user_gets_an_account_and_a_session(github):
 
 async def test_existing_email_is_not_linked_silently(github):
     with write_session() as session:
-        accounts.sign_up(session=session, email="ada@example.com", password="correct horse battery")
+        users.sign_up(session=session, email="ada@example.com", password="correct horse battery")
     async with client() as http:
         done = await sign_in_with_github(http)
     assert "error=OAUTH_NEEDS_LINK" in done.headers["location"]
@@ -67,7 +68,7 @@ async def test_existing_email_is_not_linked_silently(github):
 
 async def test_signed_in_user_connects_github_explicitly_then_signs_in_with_it(github):
     with write_session() as session:
-        user = accounts.sign_up(session=session, email="ada@example.com", password="correct horse battery")
+        user = users.sign_up(session=session, email="ada@example.com", password="correct horse battery")
         secret = login_sessions.start_session(session=session, user=user)
     async with client() as http:
         http.cookies.set(login_sessions.COOKIE_NAME, secret)

@@ -21,8 +21,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from jobspy_web.client import LicenseClient, LicenseClientError, UntrustedAnswer, hardware_fingerprint
 from jobspy_web.client.__main__ import main as client_main
 from jobspy_web.db import write_session
-from jobspy_web.services import license_keys, licenses, rate_limits
-from jobspy_web.services.cache import get_cache
+from jobspy_web.infra import rate_limits
+from jobspy_web.infra.cache import get_cache
+from jobspy_web.licensing import keys, licenses
 from jobspy_web.settings import get_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -204,7 +205,7 @@ def test_a_typo_is_caught_before_any_request(tmp_path):
         raise AssertionError(f"unexpected request to {request.url}")
 
     client = LicenseClient("http://license.invalid", cache_dir=tmp_path, transport=httpx.MockTransport(no_network))
-    key = license_keys.generate_key()
+    key = keys.generate_key()
     with pytest.raises(LicenseClientError, match="typos"):
         client.validate(key[:-1] + ("0" if key[-1] != "0" else "1"))
 

@@ -7,7 +7,7 @@ import os
 import time
 from typing import Any
 
-from jobspy_web.services.scraping import Page, SiteScrape
+from jobspy_web.search.scraping import Page, SiteScrape
 
 DESCRIPTION_BYTES = 2_000
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from jobspy_web.services.search_params import JOB_TYPES, SITES
+from jobspy_web.core.sites import SITES
+from jobspy_web.search.params import JOB_TYPES
 from jobspy_web.ui.state.search import SearchState
 
 CHIP_COLORS = {"queued": "gray", "running": "blue", "done": "green", "failed": "red", "skipped": "orange"}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from jobspy_web.services.search_params import COUNTRIES, JOB_TYPES, SITES
+from jobspy_web.core.sites import SITES
+from jobspy_web.search.params import COUNTRIES, JOB_TYPES
 from jobspy_web.ui.state.search import SearchState
 
 

@@ -8,10 +8,11 @@ from typing import Any
 
 import reflex as rx
 
+from jobspy_web.accounts import api_tokens, erasure, login_sessions, users
+from jobspy_web.accounts.users import AccountError
 from jobspy_web.db import write_session
+from jobspy_web.infra import audit
 from jobspy_web.models import User
-from jobspy_web.services import accounts, api_tokens, audit, login_sessions
-from jobspy_web.services.accounts import AccountError
 from jobspy_web.ui import routes
 from jobspy_web.ui.state.auth import AuthState
 
@@ -65,7 +66,7 @@ class AccountState(AuthState):
             ]
             self.identities = [
                 {"provider": identity.provider.title(), "email": identity.email or ""}
-                for identity in accounts.connected_identities(session=session, user_id=user.id)
+                for identity in users.connected_identities(session=session, user_id=user.id)
             ]
 
     def _say(self, message: str = "", error: str = "") -> None:
@@ -76,7 +77,7 @@ class AccountState(AuthState):
         user_id = self._require_user_id()
         try:
             with write_session() as session:
-                accounts.update_profile(session=session, user=session.get(User, user_id), full_name=str(form.get("full_name", "")))
+                users.update_profile(session=session, user=session.get(User, user_id), full_name=str(form.get("full_name", "")))
         except AccountError as error:
             return self._say(error=error.message)
         self._say("Profile saved.")
@@ -87,7 +88,7 @@ class AccountState(AuthState):
         user_id = self._require_user_id()
         try:
             with write_session() as session:
-                accounts.change_password(
+                users.change_password(
                     session=session,
                     user=session.get(User, user_id),
                     current_password=str(form.get("current_password", "")),
@@ -130,7 +131,7 @@ class AccountState(AuthState):
         user_id = self._require_user_id()
         with write_session() as session:
             user = session.get(User, user_id)
-            data = accounts.export_user_data(session=session, user=user)
+            data = erasure.export_user_data(session=session, user=user)
             audit.record(
                 session=session,
                 action="user.export",
@@ -149,11 +150,11 @@ class AccountState(AuthState):
             if str(form.get("confirm_email", "")).strip().lower() != user.email:
                 self._say(error="Type your email address exactly to confirm.")
                 return None
-            if not accounts.authenticate(session=session, email=user.email, password=str(form.get("password", ""))):
+            if not users.authenticate(session=session, email=user.email, password=str(form.get("password", ""))):
                 self._say(error="Your password is not right.")
                 return None
             try:
-                accounts.delete_account(session=session, user=user, ip=self.router.session.client_ip)
+                erasure.delete_account(session=session, user=user, ip=self.router.session.client_ip)
             except AccountError as error:
                 self._say(error=error.message)
                 return None

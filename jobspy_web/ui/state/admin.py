@@ -7,13 +7,16 @@ from datetime import datetime
 
 import reflex as rx
 
+from jobspy_web.accounts import users
+from jobspy_web.accounts.entitlements import tier_for_user
+from jobspy_web.core.sites import SITES
 from jobspy_web.db import read_session, write_session
+from jobspy_web.infra import audit, mail
+from jobspy_web.licensing import licenses
+from jobspy_web.licensing.licenses import LicenseError
 from jobspy_web.models import Role, User
 from jobspy_web.models.base import utcnow
-from jobspy_web.services import accounts, audit, board_health, licenses, mail, proxy_pool
-from jobspy_web.services.licenses import LicenseError
-from jobspy_web.services.search_params import SITES
-from jobspy_web.services.tiers import tier_for_user
+from jobspy_web.search import board_health, proxy_pool
 from jobspy_web.settings import get_settings
 from jobspy_web.ui.state.auth import AuthState
 
@@ -50,7 +53,7 @@ class AdminState(AuthState):
                     "verified": "yes" if user.email_verified_at else "no",
                     "created": user.created_at.strftime(_WHEN),
                 }
-                for user in accounts.list_users(session=session)
+                for user in users.list_users(session=session)
             ]
             emails = {user["id"]: user["email"] for user in self.users}
             self.licenses = [
@@ -120,7 +123,7 @@ class AdminState(AuthState):
         with write_session() as session:
             user = session.get(User, uuid.UUID(user_id))
             if user is not None and role in {r.value for r in Role}:
-                accounts.set_role(session=session, user=user, role=Role(role), actor_id=admin.id)
+                users.set_role(session=session, user=user, role=Role(role), actor_id=admin.id)
         self._refresh()
 
     def _admin_id(self) -> uuid.UUID | None:
@@ -139,7 +142,7 @@ class AdminState(AuthState):
                 issued = licenses.issue_license(
                     session=session,
                     license_type=str(form.get("license_type", "pro")),
-                    email=str(form.get("email", "")).strip() or None,
+                    **users.license_owner(session=session, email=str(form.get("email", "")).strip()),
                     days=int(days) if days else None,
                     actor_id=admin_id,
                 )

@@ -13,11 +13,11 @@ from urllib.parse import quote
 
 import reflex as rx
 
+from jobspy_web.accounts import login_sessions
+from jobspy_web.accounts.entitlements import tier_for_user
+from jobspy_web.accounts.oauth_login import configured_providers
 from jobspy_web.db import write_session
 from jobspy_web.models import Role, User
-from jobspy_web.services import login_sessions
-from jobspy_web.services.oauth_login import configured_providers
-from jobspy_web.services.tiers import tier_for_user
 from jobspy_web.ui import routes
 
 NOTICES = {

@@ -10,11 +10,11 @@ import uuid
 
 import reflex as rx
 
+from jobspy_web.billing import checkout
+from jobspy_web.billing.checkout import CheckoutOutcome
+from jobspy_web.billing.plans import all_plans
+from jobspy_web.billing.stripe_client import payments_configured
 from jobspy_web.db import read_session, write_session
-from jobspy_web.services import billing
-from jobspy_web.services.billing import CheckoutOutcome
-from jobspy_web.services.billing_plans import all_plans
-from jobspy_web.services.stripe_client import payments_configured
 from jobspy_web.settings import get_settings
 from jobspy_web.ui.state.auth import AuthState
 
@@ -76,7 +76,7 @@ class BillingNoticeState(AuthState):
         self.payment_failed = False
         if user_id is not None:
             with read_session() as session:
-                self.payment_failed = billing.billing_overview(session=session, user_id=user_id).payment_failed
+                self.payment_failed = checkout.billing_overview(session=session, user_id=user_id).payment_failed
 
 
 class PricingState(BillingNoticeState):
@@ -95,7 +95,7 @@ class PricingState(BillingNoticeState):
         current_plan = None
         if user is not None:
             with read_session() as session:
-                overview = billing.billing_overview(session=session, user_id=user.id)
+                overview = checkout.billing_overview(session=session, user_id=user.id)
             current_plan = overview.plan_id
             self.has_subscription = overview.plan_id is not None
         else:
@@ -133,8 +133,8 @@ class BillingState(BillingNoticeState):
         self.attempt = uuid.uuid4().hex
         self._read_billing_messages(user_id)
         with read_session() as session:
-            overview = billing.billing_overview(session=session, user_id=user_id)
-            found = billing.receipts(session=session, user_id=user_id)
+            overview = checkout.billing_overview(session=session, user_id=user_id)
+            found = checkout.receipts(session=session, user_id=user_id)
         self.plan_name = overview.plan_name or "Free"
         self.plan_status = overview.status or ""
         self.has_billing_account = overview.has_billing_account
@@ -193,7 +193,7 @@ class CheckoutSuccessState(AuthState):
 
 def _outcome(user_id: uuid.UUID, checkout_session_id: str, payment_intent_id: str) -> CheckoutOutcome:
     with read_session() as session:
-        return billing.checkout_outcome(
+        return checkout.checkout_outcome(
             session=session, user_id=user_id, checkout_session_id=checkout_session_id, payment_intent_id=payment_intent_id
         )
 
@@ -202,7 +202,7 @@ def _reveal(user_id: uuid.UUID) -> list[RevealedKeyRow]:
     with write_session() as session:
         return [
             RevealedKeyRow(license_type=item.license_type, key=item.key)
-            for item in billing.reveal_new_keys(session=session, user_id=user_id)
+            for item in checkout.reveal_new_keys(session=session, user_id=user_id)
         ]
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from jobspy_web.core.sites import SITES
 from jobspy_web.db import read_session, write_session
-from jobspy_web.services import search
-from jobspy_web.services.search_params import SITES
+from jobspy_web.search import runner
 from jobspy_web.ui.state.auth import AuthState
 
 
@@ -20,9 +20,9 @@ class HistoryState(AuthState):
             self.searches = []
             return
         with write_session() as session:
-            search.mark_interrupted(session=session)
+            runner.mark_interrupted(session=session)
         with read_session() as session:
-            found = search.recent_searches(session=session, owner_id=user.id, limit=50)
+            found = runner.recent_searches(session=session, owner_id=user.id, limit=50)
         self.searches = [
             {
                 "id": str(item.id),

@@ -8,9 +8,10 @@ import uuid
 
 import reflex as rx
 
+from jobspy_web.billing import checkout
 from jobspy_web.db import read_session, write_session
-from jobspy_web.services import billing, licenses
-from jobspy_web.services.licenses import LicenseError
+from jobspy_web.licensing import licenses
+from jobspy_web.licensing.licenses import LicenseError
 from jobspy_web.ui.state.billing import BillingNoticeState
 
 _WHEN = "%Y-%m-%d %H:%M UTC"
@@ -60,7 +61,7 @@ class LicensesState(BillingNoticeState):
         self._read_billing_messages(user_id)
         self.licenses_message, self.licenses_error = "", ""
         with write_session() as session:
-            revealed = billing.reveal_new_keys(session=session, user_id=user_id)
+            revealed = checkout.reveal_new_keys(session=session, user_id=user_id)
         self.shown_keys = [ShownKey(str(item.license_id), item.license_type, item.key) for item in revealed]
         self._refresh(user_id)
         return None

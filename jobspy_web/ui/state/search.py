@@ -9,15 +9,16 @@ from typing import Any
 import nh3
 import reflex as rx
 
+from jobspy_web.core import tiers
 from jobspy_web.db import read_session, write_session
-from jobspy_web.services import board_health, jobs, search, tiers
-from jobspy_web.services.search_params import (
+from jobspy_web.search import board_health, jobs, runner
+from jobspy_web.search.outcomes import STOPPED_BY, SiteOutcome, SiteState
+from jobspy_web.search.params import (
     DEFAULT_SITES,
     SITES,
     SearchParamsError,
     parse_search_params,
 )
-from jobspy_web.services.site_outcomes import STOPPED_BY, SiteOutcome, SiteState
 from jobspy_web.ui import routes
 from jobspy_web.ui.state.auth import AuthState
 
@@ -182,7 +183,7 @@ class SearchState(AuthState):
             return None
         self.form_errors = {}
         with write_session() as session:
-            created = search.create_search(session=session, params=params, owner_id=user.id)
+            created = runner.create_search(session=session, params=params, owner_id=user.id)
         self._show_search(created)
         return SearchState.run_search
 
@@ -201,19 +202,19 @@ class SearchState(AuthState):
             search_id = uuid.UUID(self.search_id)
             owner_id = self._require_user_id()
         try:
-            async for event in search.run_search(search_id):
+            async for event in runner.run_search(search_id):
                 await self._show_event(search_id, event)
         except Exception:  # the runner has marked the search failed; show what it stored
             log.exception("search %s: the page's runner stopped", search_id)
             with read_session() as session:
-                shown = search.get_search(session=session, search_id=search_id, owner_id=owner_id)
+                shown = runner.get_search(session=session, search_id=search_id, owner_id=owner_id)
                 rows = jobs.search_rows(session=session, search_id=search_id)
             async with self:
                 if self.search_id == str(search_id) and shown is not None:
                     self._show_search(shown)
                     self._set_rows(rows)
 
-    async def _show_event(self, search_id: uuid.UUID, event: search.SearchEvent) -> None:
+    async def _show_event(self, search_id: uuid.UUID, event: runner.SearchEvent) -> None:
         rows = None
         if event.jobs_added:
             with read_session() as session:
@@ -237,14 +238,14 @@ class SearchState(AuthState):
             return
         owner_id = self._require_user_id()
         with write_session() as session:
-            self.cancelling = search.request_cancel(session=session, search_id=uuid.UUID(self.search_id), owner_id=owner_id)
+            self.cancelling = runner.request_cancel(session=session, search_id=uuid.UUID(self.search_id), owner_id=owner_id)
 
     @rx.event
     def open_search(self, search_id: str) -> Any:
         owner_id = self._require_user_id()
         with write_session() as session:
-            search.mark_interrupted(session=session)
-            shown = search.get_search(session=session, search_id=uuid.UUID(search_id), owner_id=owner_id)
+            runner.mark_interrupted(session=session)
+            shown = runner.get_search(session=session, search_id=uuid.UUID(search_id), owner_id=owner_id)
             if shown is None:
                 return rx.toast.error("That search no longer exists.")
             rows = jobs.search_rows(session=session, search_id=shown.id)

@@ -1,0 +1,370 @@
+"""Short-lived RS256 access tokens for API clients: signing key, issue, verify, revoke.
+
+The private key comes from JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE; in development,
+without either, a key pair is generated once into DATA_DIR/jwt_private.pem (mode 0600).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import Enum
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from joserfc import jws, jwt
+from joserfc.errors import (
+    ExpiredTokenError,
+    InvalidClaimError,
+    JoseError,
+    MissingClaimError,
+)
+from joserfc.jwk import RSAKey
+from sqlmodel import Session, col, delete
+
+from jobspy_web.core.tiers import Tier
+from jobspy_web.db import read_session
+from jobspy_web.infra.cache import get_cache
+from jobspy_web.infra.local_secrets import write_private_file
+from jobspy_web.models.account import ApiToken, RevokedJwt
+from jobspy_web.models.base import utcnow
+from jobspy_web.models.user import User
+from jobspy_web.settings import get_settings
+
+__all__ = [
+    "ALGORITHM",
+    "AccessClaims",
+    "IssuedToken",
+    "SigningKeyError",
+    "TokenError",
+    "TokenErrorCode",
+    "issue_access_token",
+    "mark_api_token_revoked",
+    "public_jwks",
+    "purge_expired_revocations",
+    "revoke_jti",
+    "signing_key",
+    "user_for_claims",
+    "verify_access_token",
+]
+
+ALGORITHM = "RS256"
+DEV_KEY_FILENAME = "jwt_private.pem"
+MAX_TOKEN_CHARS = 4096  # ours are ~800; anything far longer is not worth parsing
+# Clock skew between the hosts that issue and the hosts that verify.
+LEEWAY_SECONDS = 30
+# How long "this jti / API token is not revoked" may be remembered. Revoking overwrites
+# the entry at once; the window only matters for another process racing the revocation.
+NOT_REVOKED_CACHE_SECONDS = 15
+
+
+class SigningKeyError(RuntimeError):
+    """The signing key is missing or unusable; the message names the variable to fix."""
+
+
+class TokenErrorCode(str, Enum):
+    MALFORMED = "MALFORMED"
+    WRONG_ALGORITHM = "WRONG_ALGORITHM"
+    BAD_SIGNATURE = "BAD_SIGNATURE"
+    MISSING_CLAIM = "MISSING_CLAIM"
+    EXPIRED = "EXPIRED"
+    WRONG_AUDIENCE = "WRONG_AUDIENCE"
+    WRONG_ISSUER = "WRONG_ISSUER"
+    REVOKED = "REVOKED"
+
+
+_MESSAGES = {
+    TokenErrorCode.MALFORMED: "The access token is not a well-formed JWT from this service.",
+    TokenErrorCode.WRONG_ALGORITHM: f"Access tokens must be signed with {ALGORITHM}.",
+    TokenErrorCode.BAD_SIGNATURE: "The access token's signature does not match our key.",
+    TokenErrorCode.MISSING_CLAIM: "The access token lacks a required claim.",
+    TokenErrorCode.EXPIRED: "The access token has expired; exchange your API token for a new one.",
+    TokenErrorCode.WRONG_AUDIENCE: "The access token was issued for another audience.",
+    TokenErrorCode.WRONG_ISSUER: "The access token was issued by someone else.",
+    TokenErrorCode.REVOKED: "The access token has been revoked.",
+}
+
+
+class TokenError(Exception):
+    """Why an access token was refused: a stable `code` and a sentence for people."""
+
+    def __init__(self, code: TokenErrorCode, message: str | None = None) -> None:
+        self.code = code
+        self.message = message or _MESSAGES[code]
+        super().__init__(self.message)
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    expires_in: int  # seconds
+    jti: str
+    tier: Tier
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: uuid.UUID
+    tier: Tier
+    jti: str
+    issued_at: datetime
+    expires_at: datetime
+    api_token_id: uuid.UUID | None  # set when minted from a personal API token
+
+
+# --- the signing key ---------------------------------------------------------------------
+
+
+def signing_key() -> RSAKey:
+    """The private key we sign with (its `kid` is the RFC 7638 thumbprint)."""
+    settings = get_settings()
+    return _load_signing_key(
+        settings.jwt_private_key.get_secret_value(),
+        settings.jwt_private_key_file,
+        settings.data_dir.resolve(),
+        settings.environment,
+    )
+
+
+@lru_cache(maxsize=4)
+def _load_signing_key(pem: str, pem_file: Path | None, data_dir: Path, environment: str) -> RSAKey:
+    if pem and pem_file:
+        raise SigningKeyError("Set JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE, not both.")
+    if pem:
+        return _import_private_key(pem, source="JWT_PRIVATE_KEY")
+    if pem_file:
+        return _import_private_key(pem_file.read_text(), source="JWT_PRIVATE_KEY_FILE")
+    if environment == "production":
+        # A generated key would differ per host and vanish with the container.
+        raise SigningKeyError(
+            "JWT_PRIVATE_KEY (or JWT_PRIVATE_KEY_FILE) must be set in production: an RSA private key of at least 2048 bits, PEM encoded."
+        )
+    path = data_dir / DEV_KEY_FILENAME
+    return _import_private_key(_read_or_create_dev_key(path), source=str(path))
+
+
+def _import_private_key(pem: str, *, source: str) -> RSAKey:
+    try:
+        native = serialization.load_pem_private_key(pem.encode(), password=None)
+    except (ValueError, TypeError):
+        raise SigningKeyError(f"{source}: not an unencrypted PEM private key.") from None
+    if not isinstance(native, rsa.RSAPrivateKey) or native.key_size < 2048:
+        raise SigningKeyError(f"{source}: must be an RSA private key of at least 2048 bits.")
+    key = RSAKey.import_key(native, parameters={"use": "sig", "alg": ALGORITHM})
+    key.ensure_kid()
+    return key
+
+
+def _read_or_create_dev_key(path: Path) -> str:
+    if not path.exists():
+        native = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = native.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        write_private_file(path, pem)
+    return path.read_text()
+
+
+def public_jwks() -> dict[str, Any]:
+    """The JSON Web Key Set clients verify our tokens with (public parts only)."""
+    return {"keys": [signing_key().as_dict(private=False)]}
+
+
+# --- issue -------------------------------------------------------------------------------
+
+
+def issue_access_token(*, user: User, tier: Tier, api_token_id: uuid.UUID | None = None) -> IssuedToken:
+    """Sign a short-lived access token for `user` at `tier`."""
+    settings = get_settings()
+    key = signing_key()
+    now = int(time.time())
+    jti = uuid.uuid4().hex
+    claims: dict[str, Any] = {
+        "iss": settings.jwt_issuer,
+        "aud": settings.jwt_audience,
+        "sub": str(user.id),
+        "tier": Tier(tier).value,
+        "iat": now,
+        "exp": now + settings.jwt_ttl_seconds,
+        "jti": jti,
+    }
+    if api_token_id is not None:
+        claims["tid"] = str(api_token_id)
+    header = {"alg": ALGORITHM, "kid": key.kid}
+    token = jwt.encode(header, claims, key, algorithms=[ALGORITHM])
+    return IssuedToken(token=token, expires_in=settings.jwt_ttl_seconds, jti=jti, tier=Tier(tier))
+
+
+# --- verify ------------------------------------------------------------------------------
+
+# Checked in this order, so a token that is both expired and for another audience is
+# reported the same way every time.
+_CLAIM_ORDER = ("exp", "aud", "iss", "iat", "nbf", "sub", "jti", "tier", "tid")
+
+
+def verify_access_token(token: str) -> AccessClaims:
+    """The claims of a token we issued and still honour; raises TokenError otherwise.
+
+    Checks, in order: shape, algorithm (RS256 only, decided before any key is used),
+    signature, required claims, expiry, audience, issuer, claim types, revocation of
+    the jti and of the personal API token it was minted from.
+    """
+    header, signed = _parse_compact(token)
+    if header.get("alg") != ALGORITHM:
+        raise TokenError(TokenErrorCode.WRONG_ALGORITHM)
+    try:
+        # Headers such as jku/x5u are ignored: the key is always ours, never the token's.
+        valid = jws.validate_compact(signed, signing_key(), algorithms=[ALGORITHM])
+    except JoseError:
+        raise TokenError(TokenErrorCode.MALFORMED) from None
+    if not valid:
+        raise TokenError(TokenErrorCode.BAD_SIGNATURE)
+
+    claims = _claims_of(signed.payload)
+    _check_registered_claims(claims)
+    access = _access_claims(claims)
+    if _is_revoked(_jti_key(access.jti), lambda session: _jti_revoked(session, access.jti)):
+        raise TokenError(TokenErrorCode.REVOKED)
+    token_id = access.api_token_id
+    if token_id is not None and _is_revoked(_api_token_key(token_id), lambda session: _api_token_revoked(session, token_id)):
+        raise TokenError(TokenErrorCode.REVOKED, "The API token behind this access token was revoked.")
+    return access
+
+
+def _parse_compact(token: object) -> tuple[dict[str, Any], jws.CompactSignature]:
+    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_CHARS:
+        raise TokenError(TokenErrorCode.MALFORMED)
+    try:
+        signed = jws.extract_compact(token.encode())
+        header = signed.headers()
+    except (JoseError, ValueError, TypeError, UnicodeError):
+        raise TokenError(TokenErrorCode.MALFORMED) from None
+    if not isinstance(header, dict):
+        raise TokenError(TokenErrorCode.MALFORMED)
+    return header, signed
+
+
+def _claims_of(payload: bytes) -> dict[str, Any]:
+    try:
+        claims = json.loads(payload)
+    except (ValueError, UnicodeError):
+        raise TokenError(TokenErrorCode.MALFORMED) from None
+    if not isinstance(claims, dict):
+        raise TokenError(TokenErrorCode.MALFORMED)
+    return claims
+
+
+def _check_registered_claims(claims: dict[str, Any]) -> None:
+    settings = get_settings()
+    registry = jwt.JWTClaimsRegistry(
+        leeway=LEEWAY_SECONDS,
+        iss={"essential": True, "value": settings.jwt_issuer},
+        aud={"essential": True, "value": settings.jwt_audience},
+        sub={"essential": True},
+        jti={"essential": True},
+        exp={"essential": True},
+        iat={"essential": True},
+        tier={"essential": True, "values": [tier.value for tier in Tier]},
+    )
+    ordered = {name: claims[name] for name in _CLAIM_ORDER if name in claims}
+    ordered.update(claims)
+    try:
+        registry.validate(ordered)
+    except MissingClaimError as error:
+        missing = error.claim.replace(",", ", ")
+        raise TokenError(TokenErrorCode.MISSING_CLAIM, f"The access token lacks: {missing}.") from None
+    except ExpiredTokenError:
+        raise TokenError(TokenErrorCode.EXPIRED) from None
+    except InvalidClaimError as error:
+        code = {"aud": TokenErrorCode.WRONG_AUDIENCE, "iss": TokenErrorCode.WRONG_ISSUER}
+        raise TokenError(code.get(error.claim, TokenErrorCode.MALFORMED)) from None
+
+
+def _access_claims(claims: dict[str, Any]) -> AccessClaims:
+    # Only reached with our signature, so a bad value here means a bug, not an attack:
+    # still refuse it cleanly rather than raise something unexpected.
+    try:
+        jti = claims["jti"]
+        if not isinstance(jti, str) or len(jti) > 64:
+            raise ValueError("jti")
+        tid = claims.get("tid")
+        return AccessClaims(
+            user_id=uuid.UUID(claims["sub"]),
+            tier=Tier(claims["tier"]),
+            jti=jti,
+            issued_at=datetime.fromtimestamp(claims["iat"], UTC),
+            expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+            api_token_id=uuid.UUID(tid) if tid is not None else None,
+        )
+    except (ValueError, TypeError, AttributeError, OverflowError, OSError):
+        raise TokenError(TokenErrorCode.MALFORMED) from None
+
+
+# --- revocation --------------------------------------------------------------------------
+
+
+def _jti_key(jti: str) -> str:
+    return f"jwt:jti-revoked:{jti}"
+
+
+def _api_token_key(token_id: uuid.UUID) -> str:
+    return f"jwt:api-token-revoked:{token_id}"
+
+
+def _is_revoked(cache_key: str, look_up: Callable[[Session], bool]) -> bool:
+    cache = get_cache()
+    cached = cache.get(cache_key)
+    if cached is not None:
+        return bool(cached)
+    with read_session() as session:
+        revoked = look_up(session)
+    ttl = get_settings().jwt_ttl_seconds if revoked else NOT_REVOKED_CACHE_SECONDS
+    cache.set(cache_key, revoked, ttl_s=ttl)
+    return revoked
+
+
+def _jti_revoked(session: Session, jti: str) -> bool:
+    return session.get(RevokedJwt, jti) is not None
+
+
+def _api_token_revoked(session: Session, token_id: uuid.UUID) -> bool:
+    token = session.get(ApiToken, token_id)
+    return token is None or token.revoked_at is not None
+
+
+def revoke_jti(*, session: Session, jti: str, expires_at: datetime) -> None:
+    """Refuse the access token `jti` from now on (kept until it would have expired)."""
+    if session.get(RevokedJwt, jti) is None:
+        session.add(RevokedJwt(jti=jti, expires_at=expires_at))
+    # Marked before the caller commits: if the commit fails we refuse a live token for
+    # a while, which is the safe way round.
+    remaining = (expires_at - utcnow()).total_seconds()
+    get_cache().set(_jti_key(jti), True, ttl_s=max(1.0, remaining + LEEWAY_SECONDS))
+
+
+def mark_api_token_revoked(token_id: uuid.UUID) -> None:
+    """Mark tokens minted from API token `token_id` as revoked in the cache, at once."""
+    ttl = get_settings().jwt_ttl_seconds + LEEWAY_SECONDS
+    get_cache().set(_api_token_key(token_id), True, ttl_s=ttl)
+
+
+def purge_expired_revocations(*, session: Session) -> int:
+    """Delete revocations of tokens that have expired anyway; returns how many."""
+    cutoff = datetime.fromtimestamp(time.time() - LEEWAY_SECONDS, UTC)
+    result = session.exec(delete(RevokedJwt).where(col(RevokedJwt.expires_at) < cutoff))
+    return int(result.rowcount or 0)
+
+
+def user_for_claims(*, session: Session, claims: AccessClaims) -> User | None:
+    """The active user a verified token speaks for; None if deleted or deactivated since."""
+    user = session.get(User, claims.user_id)
+    return user if user is not None and user.is_active else None
