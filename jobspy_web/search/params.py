@@ -57,6 +57,14 @@ class SearchParams(BaseModel):
             raise ValueError(f"unknown site {', '.join(unknown)}; choose from {', '.join(SITES)}")
         return list(dict.fromkeys(sites))
 
+    @field_validator("search_term", "google_search_term", "location", "country_indeed", mode="before")
+    @classmethod
+    def _storable_text(cls, text: Any) -> Any:
+        # A NUL or a lone surrogate can't be stored (PostgreSQL refuses it) or typed on purpose.
+        if isinstance(text, str) and ("\x00" in text or any("\ud800" <= char <= "\udfff" for char in text)):
+            raise ValueError("This contains characters that can't be used in a search; retype it.")
+        return text
+
     @field_validator("country_indeed")
     @classmethod
     def _known_country(cls, country: str) -> str:

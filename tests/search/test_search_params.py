@@ -73,3 +73,11 @@ def test_scrape_kwargs_target_one_site_and_leave_salary_to_us():
     assert kwargs["fetch_description"] is True
     assert "enforce_annual_salary" not in kwargs
     assert kwargs["job_type"] is None
+
+
+@pytest.mark.parametrize("field", ["search_term", "google_search_term", "location"])
+@pytest.mark.parametrize("bad", ["python\x00developer", "caf\ud800e"])
+def test_a_nul_or_lone_surrogate_is_refused_with_a_sentence_naming_the_field(field, bad):
+    with pytest.raises(SearchParamsError) as refused:
+        parse_search_params({"search_term": "python", field: bad})
+    assert refused.value.problems == {field: "This contains characters that can't be used in a search; retype it."}
