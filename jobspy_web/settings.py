@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    AnyUrl,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    FilePath,
+    PostgresDsn,
+    RedisDsn,
+    SecretStr,
+    TypeAdapter,
+    UrlConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -51,41 +70,73 @@ DEFAULT_PLANS = [
 ]
 
 
+def _url_of(url_type: Any, *, keep: Callable[[str], str] = lambda text: text) -> AfterValidator:
+    """Validate text as one of pydantic's URL types, keep it as the text given (empty: unset)."""
+    adapter = TypeAdapter(url_type)
+
+    def check(text: str) -> str:
+        if text:
+            adapter.validate_python(text)
+        return keep(text)
+
+    return AfterValidator(check)
+
+
+def _database_url(text: str) -> str:
+    if text and not text.startswith("sqlite"):
+        TypeAdapter(PostgresDsn).validate_python(text)
+    elif text:
+        TypeAdapter(Annotated[AnyUrl, UrlConstraints(allowed_schemes=["sqlite", "sqlite+pysqlite"])]).validate_python(text)
+    return text
+
+
+def _unset_if_empty(value: object) -> object:
+    return None if value == "" else value
+
+
+DatabaseUrl = Annotated[str, AfterValidator(_database_url)]
+# unix:// sockets too, which pydantic's RedisDsn leaves out.
+RedisUrl = Annotated[str, _url_of(RedisDsn | Annotated[AnyUrl, UrlConstraints(allowed_schemes=["unix"])])]
+HttpUrl = Annotated[str, _url_of(AnyHttpUrl, keep=lambda text: text.rstrip("/"))]
+SmtpUrl = Annotated[AnyUrl, UrlConstraints(allowed_schemes=["smtp", "smtps"])]
+OptionalFile = Annotated[FilePath | None, BeforeValidator(_unset_if_empty)]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     environment: Literal["development", "production"] = "development"
     data_dir: Path = Path("data")
     # Empty means a SQLite file under data_dir: the embedded default.
-    database_url: str = ""
-    database_replica_url: str = ""
+    database_url: DatabaseUrl = ""
+    database_replica_url: DatabaseUrl = ""
     # Empty means in-process cache and rate limits.
-    redis_url: str = ""
+    redis_url: RedisUrl = ""
 
     jobspy_proxies: Annotated[list[str], NoDecode] = []
-    jobspy_ca_cert: Path | None = None
+    jobspy_ca_cert: OptionalFile = None
     jobspy_site_timeout_seconds: float = Field(120.0, gt=0, le=3600)
     jobspy_max_concurrent_sites: int = Field(8, ge=1, le=16)
     # A search whose runner has been silent this long is shown as interrupted.
     search_heartbeat_timeout_seconds: float = Field(30.0, gt=0)
 
     # Where links in mails point, e.g. https://jobs.example.com.
-    public_url: str = "http://localhost:3000"
+    public_url: HttpUrl = "http://localhost:3000"
     # Signs email links and cookies. Empty: a random key kept in DATA_DIR (development only).
-    secret_key: str = ""
+    secret_key: SecretStr = SecretStr("")
     session_days: int = Field(30, ge=1, le=365)
     # smtp://user:password@host:587 or smtps://...; empty: mail goes to the log and the outbox.
-    smtp_url: str = ""
+    smtp_url: SecretStr = SecretStr("")  # it may carry a password
     mail_from: str = "JobSpy Web <no-reply@localhost>"
     github_client_id: str = ""
-    github_client_secret: str = ""
+    github_client_secret: SecretStr = SecretStr("")
     google_client_id: str = ""
-    google_client_secret: str = ""
+    google_client_secret: SecretStr = SecretStr("")
 
     # Signs API access tokens (RS256). PEM text or a file; neither: a dev key pair is
     # generated in DATA_DIR/jwt_private.pem (never in production).
     jwt_private_key: SecretStr = SecretStr("")
-    jwt_private_key_file: Path | None = None
+    jwt_private_key_file: OptionalFile = None
     jwt_issuer: str = Field("jobspy-web", min_length=1, max_length=200)
     jwt_audience: str = Field("jobspy-web-api", min_length=1, max_length=200)
     # Short-lived on purpose: revoking a personal token stops new JWTs, this bounds old ones.
@@ -94,7 +145,7 @@ class Settings(BaseSettings):
     # Licenses. Their answers are signed with Ed25519: PEM text or a file; neither: a dev
     # key generated in DATA_DIR/license_signing_key.pem (never in production).
     license_signing_key: SecretStr = SecretStr("")
-    license_signing_key_file: Path | None = None
+    license_signing_key_file: OptionalFile = None
     # Desktop apps older than this are told VERSION_UNSUPPORTED.
     license_min_app_version: str = Field("0.0.0", pattern=r"^\d{1,6}(\.\d{1,6}){0,3}$")
     # Validate, activate and deactivate share these budgets ("N/second|minute|hour|day").
@@ -106,7 +157,7 @@ class Settings(BaseSettings):
     stripe_publishable_key: str = Field("", pattern=r"^(pk_(test|live)_[A-Za-z0-9]+)?$")
     stripe_webhook_secret: SecretStr = SecretStr("")
     # Empty: Stripe itself. Tests point the SDK at a local fake server.
-    stripe_api_base: str = ""
+    stripe_api_base: HttpUrl = ""
     # BILLING_PLANS: a JSON list of PlanSetting objects; ids are what the API and pages use.
     billing_plans: Annotated[list[PlanSetting], NoDecode] = Field(default_factory=lambda: list(DEFAULT_PLANS), min_length=1)
 
@@ -115,13 +166,6 @@ class Settings(BaseSettings):
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
-        return value
-
-    @field_validator("jobspy_ca_cert", "jwt_private_key_file", "license_signing_key_file")
-    @classmethod
-    def _file_exists(cls, value: Path | None) -> Path | None:
-        if value is not None and not value.is_file():
-            raise ValueError(f"no such file: {value}")
         return value
 
     @field_validator("jwt_private_key", "license_signing_key", mode="before")
@@ -152,13 +196,6 @@ class Settings(BaseSettings):
             raise ValueError("must be set when STRIPE_SECRET_KEY is")
         return value
 
-    @field_validator("stripe_api_base")
-    @classmethod
-    def _stripe_base_scheme(cls, value: str) -> str:
-        if value and not value.startswith(("http://", "https://")):
-            raise ValueError("use an http:// or https:// URL")
-        return value.rstrip("/")
-
     @field_validator("billing_plans", mode="before")
     @classmethod
     def _plans_json(cls, value: object) -> object:
@@ -178,25 +215,15 @@ class Settings(BaseSettings):
                 raise ValueError(f"two plans share a {field}")
         return plans
 
-    @field_validator("database_url", "database_replica_url")
-    @classmethod
-    def _known_database(cls, value: str) -> str:
-        if value and not value.startswith(("sqlite", "postgresql", "postgres:")):
-            raise ValueError("use a sqlite:/// or postgresql:// URL")
-        return value
-
     @field_validator("smtp_url")
     @classmethod
-    def _smtp_scheme(cls, value: str) -> str:
-        if value and not value.startswith(("smtp://", "smtps://")):
-            raise ValueError("use an smtp:// or smtps:// URL")
-        return value
-
-    @field_validator("redis_url")
-    @classmethod
-    def _redis_scheme(cls, value: str) -> str:
-        if value and not value.startswith(("redis://", "rediss://", "unix://")):
-            raise ValueError("use a redis:// or rediss:// URL")
+    def _smtp_scheme(cls, value: SecretStr) -> SecretStr:
+        # Checked as pydantic's URL type; the message never repeats the value (a password).
+        if value.get_secret_value():
+            try:
+                TypeAdapter(SmtpUrl).validate_python(value.get_secret_value())
+            except ValidationError:
+                raise ValueError("use an smtp://user:password@host:port or smtps:// URL") from None
         return value
 
     @property

@@ -30,6 +30,11 @@ def test_proxies_are_comma_separated(monkeypatch):
         ("JOBSPY_SITE_TIMEOUT_SECONDS", "-1"),
         ("JOBSPY_MAX_CONCURRENT_SITES", "many"),
         ("JOBSPY_CA_CERT", "/no/such/file.pem"),
+        ("DATABASE_REPLICA_URL", "postgresql://"),
+        ("REDIS_URL", "http://cache:6379"),
+        ("PUBLIC_URL", "jobs.example.com"),
+        ("STRIPE_API_BASE", "ftp://stripe.local"),
+        ("JWT_PRIVATE_KEY_FILE", "/no/such/key.pem"),
     ],
 )
 def test_invalid_settings_fail_naming_the_variable(monkeypatch, variable, value):
@@ -37,3 +42,23 @@ def test_invalid_settings_fail_naming_the_variable(monkeypatch, variable, value)
     with pytest.raises(SettingsError) as caught:
         load_settings()
     assert variable in str(caught.value)
+
+
+def test_urls_are_checked_as_urls_and_kept_as_given(monkeypatch):
+    monkeypatch.setenv("REDIS_URL", "unix:///run/redis.sock")
+    monkeypatch.setenv("PUBLIC_URL", "https://jobs.example.com/")
+    settings = load_settings()
+    assert settings.redis_url == "unix:///run/redis.sock"
+    assert settings.public_url == "https://jobs.example.com"
+
+
+def test_secrets_never_show_in_the_settings_repr_or_an_error(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "s3cret-signing-key")
+    monkeypatch.setenv("SMTP_URL", "smtp://mailer:hunter2@mail.example.com:587")
+    monkeypatch.setenv("GITHUB_CLIENT_SECRET", "gh-s3cret")
+    shown = repr(load_settings())
+    assert "s3cret-signing-key" not in shown and "hunter2" not in shown and "gh-s3cret" not in shown
+    monkeypatch.setenv("SMTP_URL", "http://mailer:hunter2@mail.example.com")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert "SMTP_URL" in str(caught.value) and "hunter2" not in str(caught.value)

@@ -11,13 +11,14 @@ import uuid
 from dataclasses import dataclass
 from enum import Enum
 
+from pydantic import SecretStr
 from sqlmodel import Session, select
 
 from jobspy_web.accounts.users import find_user, normalise_email
 from jobspy_web.infra import audit
 from jobspy_web.models import OAuthIdentity, User
 from jobspy_web.models.base import utcnow
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import Settings, get_settings
 
 
 @dataclass(frozen=True)
@@ -49,16 +50,13 @@ PROVIDERS = {
 
 def configured_providers() -> list[str]:
     settings = get_settings()
-    credentials = {
-        "github": (settings.github_client_id, settings.github_client_secret),
-        "google": (settings.google_client_id, settings.google_client_secret),
-    }
-    return [name for name, (client_id, secret) in credentials.items() if client_id and secret]
+    return [provider for provider in ("github", "google") if all(client_credentials(provider, settings))]
 
 
-def client_credentials(provider: str) -> tuple[str, str]:
-    settings = get_settings()
-    return getattr(settings, f"{provider}_client_id"), getattr(settings, f"{provider}_client_secret")
+def client_credentials(provider: str, settings: Settings | None = None) -> tuple[str, str]:
+    settings = settings or get_settings()
+    secret: SecretStr = getattr(settings, f"{provider}_client_secret")
+    return getattr(settings, f"{provider}_client_id"), secret.get_secret_value()
 
 
 class Outcome(str, Enum):

@@ -45,4 +45,4 @@ def write_private_file(path: Path, content: bytes) -> None:
 
 
 def secret_key() -> str:
-    return get_settings().secret_key or local_secret("secret_key", variable="SECRET_KEY")
+    return get_settings().secret_key.get_secret_value() or local_secret("secret_key", variable="SECRET_KEY")

@@ -21,12 +21,12 @@ def send_mail(*, session: Session, to: str, subject: str, body: str) -> OutboxMe
     message = OutboxMessage(to_address=to, subject=subject, body=body)
     session.add(message)
     settings = get_settings()
-    if not settings.smtp_url:
+    if not settings.smtp_url.get_secret_value():
         # The embedded default has no mail server: the admin reads the outbox (or this log).
         log.warning("mail to %s: %s (no SMTP_URL; read it in the admin outbox)\n%s", to, subject, body)
         return message
     try:
-        _deliver(settings.smtp_url, settings.mail_from, to, subject, body)
+        _deliver(settings.smtp_url.get_secret_value(), settings.mail_from, to, subject, body)
         message.sent_at = utcnow()
     except (OSError, smtplib.SMTPException) as error:
         log.error("mail to %s failed: %s", to, type(error).__name__)  # it stays unsent in the outbox
