@@ -75,7 +75,7 @@ def delete_account(*, session: Session, user: User, ip: str | None = None) -> No
     for owned_license in session.exec(select(License).where(License.user_id == user_id)).all():
         if owned_license.status != LicenseStatus.REVOKED:
             licenses.revoke_license(session=session, license_id=owned_license.id, reason="account deleted")
-    session.execute(update(License).where(col(License.user_id) == user_id).values(user_id=None, extra_metadata={}))
+    session.execute(update(License).where(col(License.user_id) == user_id).values(user_id=None, pending_email=None, extra_metadata={}))
     session.execute(delete(OutboxMessage).where(col(OutboxMessage.to_address) == user.email))
     session.execute(update(AuditEvent).where(col(AuditEvent.actor_id) == user_id).values(actor_id=None, ip=None, user_agent=None))
     session.delete(user)

@@ -565,7 +565,6 @@ def issue_license(
         raise LicenseError("A license needs at least one machine.")
     if external_ref is not None and (earlier := _by_external_ref(session, external_ref)) is not None:
         return IssuedLicense(earlier, None)
-    extra: dict[str, Any] = {"email": pending_email} if user_id is None and pending_email else {}
     key = keys.generate_key()
     license = License(
         user_id=user_id,
@@ -576,7 +575,7 @@ def issue_license(
         max_machines=max_machines or rules.license_machines,
         expires_at=expires_at or (utcnow().replace(microsecond=0) + timedelta(days=days) if days is not None else None),
         external_ref=external_ref,
-        extra_metadata=extra,
+        pending_email=pending_email if user_id is None and pending_email else None,
     )
     # Two deliveries of one webhook at the same instant: the unique external_ref fails the
     # second transaction, and its retry finds the first license above.

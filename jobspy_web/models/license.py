@@ -48,6 +48,9 @@ class License(SQLModel, table=True):
     # Another system's id for this license (e.g. "stripe:sub_123"): issuing twice with the
     # same reference returns the first license, so webhook retries are harmless.
     external_ref: str | None = Field(default=None, max_length=128, unique=True)
+    # Issued to an address with no account yet (see accounts.users.license_owner): None
+    # once the license has an owner.
+    pending_email: str | None = Field(default=None, max_length=320)
     extra_metadata: dict[str, Any] = metadata_field()
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()

@@ -462,7 +462,7 @@ def test_licenses_for_user_show_prefix_and_machines_never_the_key(db):
         (shown,) = licenses.licenses_for_user(session=session, user_id=user.id)
     assert shown.key_prefix == issued.key[:9] and [m.fingerprint for m in shown.machines] == [HERE]
     assert "license_key_hash" not in shown.model_dump() and issued.key not in shown.model_dump_json()
-    assert stored(unassigned).user_id is None and stored(unassigned).extra_metadata == {"email": "bob@example.com"}
+    assert stored(unassigned).user_id is None and stored(unassigned).pending_email == "bob@example.com"
 
 
 def test_find_license_by_id_key_or_prefix(db):
