@@ -32,7 +32,7 @@ from jobspy_web.models import (
 
 
 def _row(record: Any, *, without: tuple[str, ...] = ()) -> dict[str, Any]:
-    hidden = {"password_hash", "secret_hash", "license_key_hash", *without}
+    hidden = {"password_hash", "secret_hash", "license_key_hash", "sealed_key", *without}
     return {name: value for name, value in record.model_dump().items() if name not in hidden}
 
 
@@ -75,7 +75,9 @@ def delete_account(*, session: Session, user: User, ip: str | None = None) -> No
     for owned_license in session.exec(select(License).where(License.user_id == user_id)).all():
         if owned_license.status != LicenseStatus.REVOKED:
             licenses.revoke_license(session=session, license_id=owned_license.id, reason="account deleted")
-    session.execute(update(License).where(col(License.user_id) == user_id).values(user_id=None, pending_email=None, extra_metadata={}))
+    session.execute(
+        update(License).where(col(License.user_id) == user_id).values(user_id=None, pending_email=None, sealed_key=None, extra_metadata={})
+    )
     session.execute(delete(OutboxMessage).where(col(OutboxMessage.to_address) == user.email))
     session.execute(update(AuditEvent).where(col(AuditEvent.actor_id) == user_id).values(actor_id=None, ip=None, user_agent=None))
     session.delete(user)

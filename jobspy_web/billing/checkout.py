@@ -317,9 +317,10 @@ def checkout_outcome(
 ) -> CheckoutOutcome:
     """Whether the webhook for the user's checkout (or one-off payment) has landed."""
     if checkout_session_id:
-        mine = session.exec(select(Subscription).where(Subscription.user_id == user_id)).all()
-        landed = any(row.extra_metadata.get("checkout_session_id") == checkout_session_id for row in mine)
-        return CheckoutOutcome.COMPLETED if landed else CheckoutOutcome.PENDING
+        landed = session.exec(
+            select(Subscription.id).where(Subscription.user_id == user_id, Subscription.checkout_session_id == checkout_session_id)
+        ).first()
+        return CheckoutOutcome.COMPLETED if landed is not None else CheckoutOutcome.PENDING
     if payment_intent_id:
         status = session.exec(
             select(Payment.status).where(Payment.user_id == user_id, Payment.stripe_payment_intent_id == payment_intent_id)
@@ -340,7 +341,7 @@ def _fernet() -> Fernet:
 
 def seal_key(license: License, key: str) -> None:
     """Keep `key` encrypted on the license until its owner has seen it once."""
-    license.extra_metadata = {**license.extra_metadata, "sealed_key": _fernet().encrypt(key.encode()).decode()}
+    license.sealed_key = _fernet().encrypt(key.encode()).decode()
 
 
 def reveal_new_keys(*, session: Session, user_id: uuid.UUID) -> list[RevealedKey]:
@@ -348,19 +349,20 @@ def reveal_new_keys(*, session: Session, user_id: uuid.UUID) -> list[RevealedKey
 
     A key left unseen for SEALED_KEY_TTL_S is erased unshown (the owner can regenerate it).
     """
-    sealed = [
-        license
-        for license in session.exec(select(License).where(License.user_id == user_id).with_for_update().order_by(col(License.created_at)))
-        if "sealed_key" in license.extra_metadata
-    ]
+    sealed = session.exec(
+        select(License)
+        .where(License.user_id == user_id, col(License.sealed_key).is_not(None))
+        .with_for_update()
+        .order_by(col(License.created_at))
+    ).all()
     revealed = []
     for license in sealed:
         try:
-            key = _fernet().decrypt(license.extra_metadata["sealed_key"].encode(), ttl=SEALED_KEY_TTL_S).decode()
+            key = _fernet().decrypt((license.sealed_key or "").encode(), ttl=SEALED_KEY_TTL_S).decode()
             if license.status is not LicenseStatus.REVOKED:
                 revealed.append(RevealedKey(license_id=license.id, license_type=license.license_type, key=key))
         except InvalidToken:
             log.warning("sealed key of license %s expired or unreadable; erased", license.id)
-        license.extra_metadata = {name: value for name, value in license.extra_metadata.items() if name != "sealed_key"}
+        license.sealed_key = None
         session.add(license)
     return revealed

@@ -352,8 +352,8 @@ def _sync_subscription(
 ) -> tuple[Subscription, str]:
     row = session.exec(select(Subscription).where(Subscription.stripe_subscription_id == snapshot["id"]).with_for_update()).one_or_none()
     if row is not None and row.stripe_synced_at is not None and row.stripe_synced_at >= fetched_at:
-        if checkout_id and row.extra_metadata.get("checkout_session_id") != checkout_id:
-            row.extra_metadata = {**row.extra_metadata, "checkout_session_id": checkout_id}
+        if checkout_id and row.checkout_session_id != checkout_id:
+            row.checkout_session_id = checkout_id
             session.add(row)
         return row, WebhookOutcome.STALE
     items = (snapshot.get("items") or {}).get("data") or []
@@ -372,7 +372,7 @@ def _sync_subscription(
     row.cancel_at_period_end = bool(snapshot.get("cancel_at_period_end") or snapshot.get("cancel_at"))
     row.stripe_synced_at = fetched_at
     if checkout_id:
-        row.extra_metadata = {**row.extra_metadata, "checkout_session_id": checkout_id}
+        row.checkout_session_id = checkout_id
     session.add(row)
     session.flush()
     _sync_subscription_license(session, user, row, plan, ended_at=_moment(snapshot.get("ended_at")))

@@ -32,6 +32,9 @@ class Subscription(SQLModel, table=True):
     # When the Stripe snapshot these columns hold was fetched: an older snapshot (a slow,
     # concurrent webhook) is never written over a newer one.
     stripe_synced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The Checkout session that started it: the page Stripe sends people back to asks
+    # by it whether the webhook has landed. cs_ ids run past 64 characters.
+    checkout_session_id: str | None = Field(default=None, max_length=255, index=True)
     extra_metadata: dict[str, Any] = metadata_field()
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()

@@ -40,8 +40,6 @@ class License(SQLModel, table=True):
     status: LicenseStatus = enum_field(LicenseStatus.ACTIVE)
     features: list[str] = Field(default_factory=list, sa_type=JSONType)
     max_machines: int = 1
-    # Unused since machines got their own table (license_machines); kept for old rows.
-    hardware_fingerprint: str | None = Field(default=None, max_length=128)
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     validation_count: int = 0
     last_validated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -51,6 +49,9 @@ class License(SQLModel, table=True):
     # Issued to an address with no account yet (see accounts.users.license_owner): None
     # once the license has an owner.
     pending_email: str | None = Field(default=None, max_length=320)
+    # A key issued while its owner wasn't looking (by a webhook), encrypted until they
+    # see it once (billing.checkout.reveal_new_keys); None once shown.
+    sealed_key: str | None = Field(default=None, max_length=512)
     extra_metadata: dict[str, Any] = metadata_field()
     created_at: datetime = created_at_field()
     updated_at: datetime = updated_at_field()

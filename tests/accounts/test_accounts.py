@@ -7,7 +7,7 @@ from sqlmodel import select
 from jobspy_web.accounts import erasure, login_sessions, users
 from jobspy_web.accounts.users import AccountError, AccountErrorCode
 from jobspy_web.db import read_session, write_session
-from jobspy_web.models import ApiToken, AuditEvent, LoginSession, OutboxMessage, Payment, Search, User
+from jobspy_web.models import ApiToken, AuditEvent, License, LoginSession, OutboxMessage, Payment, Search, User
 from jobspy_web.models.base import utcnow
 
 PASSWORD = "correct horse battery"
@@ -189,3 +189,21 @@ def test_deleting_an_account_stops_its_license_keys_at_once(db):
     with write_session() as session:
         answer = licenses.validate_license(session=session, **check)
     assert not answer.valid and answer.code.value == "REVOKED"
+
+
+def test_a_key_waiting_to_be_shown_is_left_out_of_the_export_and_erased_with_the_account(db):
+    from jobspy_web.billing import checkout
+    from jobspy_web.licensing import licenses
+
+    user = sign_up()
+    with write_session() as session:
+        issued = licenses.issue_license(session=session, license_type="pro", user_id=user.id)
+        checkout.seal_key(issued.license, issued.key)
+        session.add(issued.license)
+    with read_session() as session:
+        data = erasure.export_user_data(session=session, user=session.get(User, user.id))
+    assert "sealed_key" not in data["licenses"][0]
+    with write_session() as session:
+        erasure.delete_account(session=session, user=session.get(User, user.id))
+    with read_session() as session:
+        assert [row.sealed_key for row in session.exec(select(License))] == [None]
