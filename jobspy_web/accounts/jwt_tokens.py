@@ -48,7 +48,6 @@ __all__ = [
     "issue_access_token",
     "mark_api_token_revoked",
     "public_jwks",
-    "purge_expired_revocations",
     "revoke_jti",
     "signing_key",
     "user_for_claims",
@@ -342,7 +341,13 @@ def _api_token_revoked(session: Session, token_id: uuid.UUID) -> bool:
 
 
 def revoke_jti(*, session: Session, jti: str, expires_at: datetime) -> None:
-    """Refuse the access token `jti` from now on (kept until it would have expired)."""
+    """Refuse the access token `jti` from now on (kept until it would have expired).
+
+    Revocations of tokens that have expired anyway are deleted on the way, so the table
+    only ever holds live tokens' and needs no job to keep it small.
+    """
+    cutoff = datetime.fromtimestamp(time.time() - LEEWAY_SECONDS, UTC)
+    session.exec(delete(RevokedJwt).where(col(RevokedJwt.expires_at) < cutoff))
     if session.get(RevokedJwt, jti) is None:
         session.add(RevokedJwt(jti=jti, expires_at=expires_at))
     # Marked before the caller commits: if the commit fails we refuse a live token for
@@ -355,13 +360,6 @@ def mark_api_token_revoked(token_id: uuid.UUID) -> None:
     """Mark tokens minted from API token `token_id` as revoked in the cache, at once."""
     ttl = get_settings().jwt_ttl_seconds + LEEWAY_SECONDS
     get_cache().set(_api_token_key(token_id), True, ttl_s=ttl)
-
-
-def purge_expired_revocations(*, session: Session) -> int:
-    """Delete revocations of tokens that have expired anyway; returns how many."""
-    cutoff = datetime.fromtimestamp(time.time() - LEEWAY_SECONDS, UTC)
-    result = session.exec(delete(RevokedJwt).where(col(RevokedJwt.expires_at) < cutoff))
-    return int(result.rowcount or 0)
 
 
 def user_for_claims(*, session: Session, claims: AccessClaims) -> User | None:

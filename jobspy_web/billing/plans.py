@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from jobspy_web.core.sites import SITES
 from jobspy_web.core.tiers import Tier, rules_for
 from jobspy_web.settings import PlanSetting, get_settings
 
@@ -46,9 +47,12 @@ class Plan:
         return self.kind == "one_time" or (self.kind == "subscription" and bool(self.stripe_price_id))
 
     def as_json(self) -> dict[str, Any]:
+        """The plan as GET /pricing-plans shows it: only limits something enforces."""
         rules = rules_for(self.tier)
-        limits = rules.as_json()
-        features = limits.pop("features")
+        limits = rules.published_limits()
+        limits["sites"] = list(limits["sites"])
+        if self.kind == "free":
+            del limits["license_machines"]  # a free plan comes with no license key
         return {
             "id": self.id,
             "name": self.name,
@@ -57,9 +61,23 @@ class Plan:
             "interval": self.interval or ("once" if self.kind == "one_time" else None),
             "price": {"amount_cents": self.price_cents, "currency": self.currency},
             "license_days": self.license_days,
-            "features": list(features),
+            "features": rules.published_features(),
             "limits": limits,
         }
+
+    def promises(self) -> list[str]:
+        """What the Pricing page lists for the plan, in sentences: its published limits."""
+        limits = self.as_json()["limits"]
+        sites = limits["sites"]
+        promises = [
+            f"All {len(SITES)} job sites" if len(sites) == len(SITES) else ", ".join(SITES[site] for site in sites),
+            f"Up to {limits['results_per_search']:,} results per site",
+            f"{limits['exports_per_day']:,} exports a day (CSV, Excel, JSON)",
+        ]
+        if "license_machines" in limits:
+            machines = limits["license_machines"]
+            promises.append(f"Desktop app on {machines} machine{'s' if machines != 1 else ''}")
+        return promises
 
 
 def all_plans() -> list[Plan]:

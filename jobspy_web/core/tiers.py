@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -20,24 +20,42 @@ class Tier(str, Enum):
 class TierRules:
     sites: tuple[str, ...]
     results_per_search: int  # per site
+    exports_per_day: int  # search results downloaded as CSV, XLSX or JSON
+    license_machines: int  # desktop installs one license key may run on
+    features: tuple[str, ...]  # what a license of this tier unlocks, by name
+    # Not enforced yet, so not published (see PUBLISHED_LIMITS): saved searches come with
+    # issue 13, the Premium API's calls and views with issue 14.
     saved_searches: int
-    exports: bool
     api_calls_per_minute: int
     api_calls_per_day: int
     premium_views: bool
-    license_machines: int  # desktop installs one license key may run on
-    features: tuple[str, ...]  # what a license of this tier unlocks, by name
 
-    def as_json(self) -> dict[str, Any]:
-        return asdict(self)
+    def published_limits(self) -> dict[str, Any]:
+        """The limits the Pricing page and GET /pricing-plans may promise."""
+        return {name: getattr(self, name) for name in PUBLISHED_LIMITS}
+
+    def published_features(self) -> list[str]:
+        """The features a license of this tier carries that exist today."""
+        return [feature for feature in self.features if feature in PUBLISHED_FEATURES]
+
+
+# Only what something enforces: search_denial (sites, results per search), export_limit
+# (exports per day, counted in search.exports) and licensing (machines per license key).
+# A limit joins this list in the change that enforces it, with a test that a free account
+# hits it.
+PUBLISHED_LIMITS = ("sites", "results_per_search", "exports_per_day", "license_machines")
+# Licenses carry features still to be built (scheduled searches: issue 13; salary insights:
+# issue 14; team seats, priority support): the desktop app may look for them, the Pricing
+# page doesn't promise them.
+PUBLISHED_FEATURES = ("search", "all_sites")
 
 
 _ALL_SITES = tuple(SITES)
 _FREE = TierRules(
     sites=("indeed", "linkedin", "zip_recruiter", "glassdoor"),
     results_per_search=50,
+    exports_per_day=5,
     saved_searches=3,
-    exports=True,
     api_calls_per_minute=0,
     api_calls_per_day=0,
     premium_views=False,
@@ -47,8 +65,8 @@ _FREE = TierRules(
 _PRO = TierRules(
     sites=_ALL_SITES,
     results_per_search=500,
+    exports_per_day=100,
     saved_searches=50,
-    exports=True,
     api_calls_per_minute=60,
     api_calls_per_day=5_000,
     premium_views=True,
@@ -58,8 +76,8 @@ _PRO = TierRules(
 _TEAM = TierRules(
     sites=_ALL_SITES,
     results_per_search=1000,
+    exports_per_day=1000,
     saved_searches=500,
-    exports=True,
     api_calls_per_minute=300,
     api_calls_per_day=50_000,
     premium_views=True,
@@ -82,6 +100,20 @@ def search_denial(tier: Tier | str, *, sites: list[str], results_wanted: int) ->
     if results_wanted > rules.results_per_search:
         return f"Your plan allows up to {rules.results_per_search} results per site."
     return None
+
+
+def export_limit(tier: Tier | str) -> str:
+    """The tier's export allowance as a rate limit ("5/day"), counted per person."""
+    return f"{rules_for(tier).exports_per_day}/day"
+
+
+def export_refusal(tier: Tier | str, *, retry_after_s: int) -> str:
+    """Why an export over the tier's allowance was refused, in a sentence."""
+    allowed = rules_for(tier).exports_per_day
+    hours = -(-retry_after_s // 3600)
+    wait = f"{hours} hour{'s' if hours != 1 else ''}" if retry_after_s > 3600 else f"{-(-retry_after_s // 60)} minutes"
+    upgrade = f" Pro allows {_PRO.exports_per_day}." if Tier(tier) is Tier.FREE else ""
+    return f"Your plan allows {allowed} exports a day; you can export again in {wait}.{upgrade}"
 
 
 RANK = (Tier.FREE, Tier.PRO, Tier.TEAM, Tier.ADMIN)

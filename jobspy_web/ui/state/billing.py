@@ -108,7 +108,7 @@ class PricingState(BillingNoticeState):
                 kind=plan.kind,
                 price="Free" if plan.kind == "free" else money(plan.price_cents, plan.currency),
                 per={"month": "/ month", "year": "/ year"}.get(plan.interval or "", "once" if plan.kind == "one_time" else ""),
-                features=[feature.replace("_", " ") for feature in plan.as_json()["features"]],
+                features=plan.promises(),
                 purchasable=self.payments_enabled and plan.for_sale,
                 current=plan.id == current_plan or (plan.kind == "free" and user is not None and self.tier == "free"),
             )

@@ -10,8 +10,9 @@ import nh3
 import reflex as rx
 
 from jobspy_web.core import tiers
+from jobspy_web.core.errors import DomainError
 from jobspy_web.db import read_session, write_session
-from jobspy_web.search import board_health, jobs, runner
+from jobspy_web.search import board_health, exports, jobs, runner
 from jobspy_web.search.outcomes import STOPPED_BY, SiteOutcome, SiteState
 from jobspy_web.search.params import (
     DEFAULT_SITES,
@@ -323,12 +324,17 @@ class SearchState(AuthState):
         self.detail_open = is_open
 
     @rx.event
-    def export(self, export_format: str) -> Any:
+    async def export(self, export_format: str) -> Any:
         ids = [row.id for row in self._matching()]
         if not ids:
             return rx.toast.info("Nothing to export yet.")
-        with read_session() as session:
-            data = jobs.export_jobs(session=session, job_ids=ids, export_format=export_format)
+        user = self._current_user()  # and the tier as it is now
+        if user is None:
+            return rx.redirect(routes.LOGIN)
+        try:
+            data = await exports.export_jobs(user_id=user.id, tier=self.tier, job_ids=ids, export_format=export_format)
+        except DomainError as error:  # the day's exports are used up
+            return rx.toast.error(error.message)
         stem = "".join(c if c.isalnum() else "-" for c in self.search_label.lower()).strip("-")
         return rx.download(data=data, filename=f"jobs-{stem or 'search'}.{export_format}")
 
