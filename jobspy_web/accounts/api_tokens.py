@@ -11,9 +11,11 @@ import hashlib
 import re
 import secrets
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from typing import Any, ClassVar
 
 from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, func, select
@@ -21,6 +23,7 @@ from sqlmodel import Session, col, func, select
 from jobspy_web.accounts import jwt_tokens, users
 from jobspy_web.accounts.entitlements import tier_for_user
 from jobspy_web.accounts.jwt_tokens import IssuedToken
+from jobspy_web.core.errors import DomainError
 from jobspy_web.infra import audit
 from jobspy_web.models.account import ApiToken
 from jobspy_web.models.base import utcnow
@@ -53,10 +56,11 @@ class ApiTokenErrorCode(str, Enum):
     TOO_MANY_TOKENS = "TOO_MANY_TOKENS"
 
 
-class ApiTokenError(ValueError):
-    def __init__(self, code: ApiTokenErrorCode, message: str) -> None:
-        super().__init__(message)
-        self.code, self.message = code, message
+class ApiTokenError(DomainError):
+    """A token that can't be made as asked: a bad name (422) or too many live ones (409)."""
+
+    status = 422
+    statuses: ClassVar[Mapping[Any, int]] = {ApiTokenErrorCode.INVALID_NAME: 422, ApiTokenErrorCode.TOO_MANY_TOKENS: 409}
 
 
 @dataclass(frozen=True)

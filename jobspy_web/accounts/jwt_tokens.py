@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -29,6 +29,7 @@ from joserfc.errors import (
 from joserfc.jwk import RSAKey
 from sqlmodel import Session, col, delete
 
+from jobspy_web.core.errors import DomainError
 from jobspy_web.core.tiers import Tier
 from jobspy_web.db import read_session
 from jobspy_web.infra.cache import get_cache
@@ -79,25 +80,21 @@ class TokenErrorCode(str, Enum):
     REVOKED = "REVOKED"
 
 
-_MESSAGES = {
-    TokenErrorCode.MALFORMED: "The access token is not a well-formed JWT from this service.",
-    TokenErrorCode.WRONG_ALGORITHM: f"Access tokens must be signed with {ALGORITHM}.",
-    TokenErrorCode.BAD_SIGNATURE: "The access token's signature does not match our key.",
-    TokenErrorCode.MISSING_CLAIM: "The access token lacks a required claim.",
-    TokenErrorCode.EXPIRED: "The access token has expired; exchange your API token for a new one.",
-    TokenErrorCode.WRONG_AUDIENCE: "The access token was issued for another audience.",
-    TokenErrorCode.WRONG_ISSUER: "The access token was issued by someone else.",
-    TokenErrorCode.REVOKED: "The access token has been revoked.",
-}
+class TokenError(DomainError):
+    """Why an access token was refused: a stable `code` and a sentence for people. Always a
+    401, which the API answers with a Bearer challenge (RFC 6750)."""
 
-
-class TokenError(Exception):
-    """Why an access token was refused: a stable `code` and a sentence for people."""
-
-    def __init__(self, code: TokenErrorCode, message: str | None = None) -> None:
-        self.code = code
-        self.message = message or _MESSAGES[code]
-        super().__init__(self.message)
+    status = 401
+    messages: ClassVar[Mapping[Any, str]] = {
+        TokenErrorCode.MALFORMED: "The access token is not a well-formed JWT from this service.",
+        TokenErrorCode.WRONG_ALGORITHM: f"Access tokens must be signed with {ALGORITHM}.",
+        TokenErrorCode.BAD_SIGNATURE: "The access token's signature does not match our key.",
+        TokenErrorCode.MISSING_CLAIM: "The access token lacks a required claim.",
+        TokenErrorCode.EXPIRED: "The access token has expired; exchange your API token for a new one.",
+        TokenErrorCode.WRONG_AUDIENCE: "The access token was issued for another audience.",
+        TokenErrorCode.WRONG_ISSUER: "The access token was issued by someone else.",
+        TokenErrorCode.REVOKED: "The access token has been revoked.",
+    }
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from collections.abc import Mapping
 from enum import Enum
-from typing import Any
+from typing import Any, ClassVar
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from jobspy_web.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
+from jobspy_web.accounts.passwords import MIN_LENGTH, hash_password, needs_rehash, password_problem, verify_password
+from jobspy_web.core.errors import DomainError
 from jobspy_web.infra import audit, mail
 from jobspy_web.infra.local_secrets import secret_key
 from jobspy_web.models import (
@@ -41,24 +43,46 @@ class AccountErrorCode(str, Enum):
     BILLING_UNAVAILABLE = "BILLING_UNAVAILABLE"
 
 
-class AccountError(ValueError):
-    def __init__(self, code: AccountErrorCode, message: str) -> None:
-        super().__init__(message)
-        self.code, self.message = code, message
+class AccountError(DomainError):
+    """An account request that can't be done; a raise may word its case more exactly."""
+
+    status = 400
+    messages: ClassVar[Mapping[Any, str]] = {
+        AccountErrorCode.INVALID_EMAIL: "Enter a valid email address.",
+        AccountErrorCode.EMAIL_TAKEN: "An account with this email already exists. Sign in, or reset your password.",
+        AccountErrorCode.WEAK_PASSWORD: f"Choose a password of at least {MIN_LENGTH} characters that isn't your email or too simple.",
+        AccountErrorCode.WRONG_PASSWORD: "Your current password is not right.",
+        AccountErrorCode.INVALID_LINK: "This link isn't valid. Copy the whole link from the email.",
+        AccountErrorCode.EXPIRED_LINK: "This link has expired. Ask for a new one.",
+        AccountErrorCode.USED_LINK: "This link was already used.",
+        AccountErrorCode.INVALID_NAME: "Use at most 200 characters for your name.",
+        AccountErrorCode.BILLING_UNAVAILABLE: "We couldn't reach our payment provider just now, so nothing was changed. Please try again.",
+    }
+    statuses: ClassVar[Mapping[Any, int]] = {
+        AccountErrorCode.INVALID_EMAIL: 422,
+        AccountErrorCode.EMAIL_TAKEN: 409,
+        AccountErrorCode.WEAK_PASSWORD: 422,
+        AccountErrorCode.WRONG_PASSWORD: 403,
+        AccountErrorCode.INVALID_LINK: 400,
+        AccountErrorCode.EXPIRED_LINK: 400,
+        AccountErrorCode.USED_LINK: 409,
+        AccountErrorCode.INVALID_NAME: 422,
+        AccountErrorCode.BILLING_UNAVAILABLE: 503,
+    }
 
 
 def normalise_email(email: str) -> str:
     """Trimmed and lower-cased; raises AccountError when it can't be an address."""
     normal = (email or "").strip().lower()
     if len(normal) > 320 or not EMAIL_PATTERN.match(normal):
-        raise AccountError(AccountErrorCode.INVALID_EMAIL, "Enter a valid email address.")
+        raise AccountError(AccountErrorCode.INVALID_EMAIL)
     return normal
 
 
 def _check_name(full_name: str) -> str:
     name = (full_name or "").strip()
     if len(name) > 200:
-        raise AccountError(AccountErrorCode.INVALID_NAME, "Use at most 200 characters for your name.")
+        raise AccountError(AccountErrorCode.INVALID_NAME)
     return name
 
 
@@ -83,10 +107,7 @@ def sign_up(*, session: Session, email: str, password: str, full_name: str = "",
     if problem := password_problem(password, email=address):
         raise AccountError(AccountErrorCode.WEAK_PASSWORD, problem)
     if find_user(session=session, email=address) is not None:
-        raise AccountError(
-            AccountErrorCode.EMAIL_TAKEN,
-            "An account with this email already exists. Sign in, or reset your password.",
-        )
+        raise AccountError(AccountErrorCode.EMAIL_TAKEN)
     user = User(email=address, password_hash=hash_password(password), full_name=_check_name(full_name) or None)
     session.add(user)
     session.flush()
@@ -149,9 +170,9 @@ def _load(purpose: str, token: str, hours: int) -> dict[str, Any]:
     try:
         payload = _serializer(purpose).loads(token, max_age=hours * 3600)
     except SignatureExpired:
-        raise AccountError(AccountErrorCode.EXPIRED_LINK, "This link has expired. Ask for a new one.") from None
+        raise AccountError(AccountErrorCode.EXPIRED_LINK) from None
     except BadSignature:
-        raise AccountError(AccountErrorCode.INVALID_LINK, "This link isn't valid. Copy the whole link from the email.") from None
+        raise AccountError(AccountErrorCode.INVALID_LINK) from None
     return payload  # type: ignore[no-any-return]
 
 
@@ -202,7 +223,7 @@ def reset_password(*, session: Session, token: str, new_password: str, ip: str |
 
 def change_password(*, session: Session, user: User, current_password: str, new_password: str, ip: str | None = None) -> None:
     if not verify_password(user.password_hash, current_password):
-        raise AccountError(AccountErrorCode.WRONG_PASSWORD, "Your current password is not right.")
+        raise AccountError(AccountErrorCode.WRONG_PASSWORD)
     _set_password(session=session, user=user, new_password=new_password)
     audit.record(session=session, action="user.password_change", actor_id=user.id, subject_type="user", subject_id=user.id, ip=ip)
 

@@ -32,7 +32,7 @@ from jobspy_web.api.auth_guard import require_jwt
 from jobspy_web.api.auth_web import same_origin
 from jobspy_web.api.errors import ApiError, decode_json, parse_body, read_body, read_form
 from jobspy_web.billing import checkout, webhooks
-from jobspy_web.billing.checkout import BillingError, BillingErrorCode
+from jobspy_web.billing.checkout import BillingError
 from jobspy_web.billing.plans import all_plans
 from jobspy_web.billing.stripe_client import payments_configured
 from jobspy_web.db import write_session
@@ -45,15 +45,6 @@ SIGNATURE_TOLERANCE_S = 300  # both ways: an old signature is a replay, a future
 MAX_EVENT_BYTES = 1024 * 1024
 MAX_EVENT_DEPTH = 64  # Stripe's objects nest under 10 deep
 ATTEMPT_PATTERN = r"^[A-Za-z0-9_-]{0,64}$"
-_STATUS = {
-    BillingErrorCode.NOT_CONFIGURED: 503,
-    BillingErrorCode.UNKNOWN_PLAN: 404,
-    BillingErrorCode.NOT_FOR_SALE: 409,
-    BillingErrorCode.WRONG_KIND: 422,
-    BillingErrorCode.ALREADY_SUBSCRIBED: 409,
-    BillingErrorCode.NO_CUSTOMER: 409,
-    BillingErrorCode.STRIPE_UNAVAILABLE: 502,
-}
 
 
 class PurchaseRequest(BaseModel):
@@ -88,10 +79,6 @@ async def _signed_in(request: Request) -> uuid.UUID:
     if user_id is None:
         raise ApiError(401, "NOT_SIGNED_IN", "Sign in first.")
     return user_id
-
-
-def _api_error(error: BillingError) -> ApiError:
-    return ApiError(_STATUS[error.code], error.code.value, error.message)
 
 
 def _as_user(user_id: uuid.UUID, action: Any, **arguments: Any) -> Any:
@@ -131,8 +118,8 @@ async def _redirect_or_url(request: Request, action: Any, back_to: str, model: t
         return RedirectResponse(f"/login?next={back_to}", status_code=303)
     if isinstance(result, BillingError):
         if as_json:
-            raise _api_error(result)
-        return RedirectResponse(f"{back_to}?error={result.code.value}", status_code=303)
+            raise result  # answered by api.errors, like every DomainError
+        return RedirectResponse(f"{back_to}?error={result.code_text}", status_code=303)
     return JSONResponse({"url": result}) if as_json else RedirectResponse(result, status_code=303)
 
 
@@ -157,10 +144,8 @@ async def create_payment_intent(request: Request) -> JSONResponse:
     user_id = await _signed_in(request)
     body = await parse_body(request, PurchaseRequest)
     result = await run_in_threadpool(_as_user, user_id, checkout.create_payment_intent, plan_id=body.plan_id, attempt=body.attempt)
-    if isinstance(result, ApiError):
+    if isinstance(result, ApiError | BillingError):
         raise result
-    if isinstance(result, BillingError):
-        raise _api_error(result)
     return JSONResponse(
         {"client_secret": result.client_secret, "payment_intent_id": result.payment_intent_id}, headers={"Cache-Control": "no-store"}
     )

@@ -1,5 +1,9 @@
 """JSON errors with a stable code and a sentence, and body parsing that never 500s.
 
+A domain's refusal (core.errors.DomainError) is mapped here once: its `status`, and
+`{"error": {"code": code_text, "message", "fields"?}}`; a 401 also carries the Bearer
+challenge (RFC 6750) the API's clients authenticate with.
+
 Every body the app reads comes through here, bounded three ways before a route sees it:
 its size while it streams in (413), its JSON by orjson (no number past a double, no
 nesting past MAX_JSON_DEPTH: 400), and its text (no NUL or lone surrogate, which
@@ -19,8 +23,11 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.types import Message
 
+from jobspy_web.core.errors import DomainError
+
 MAX_BODY_BYTES = 64 * 1024
 MAX_JSON_DEPTH = 32  # our own bodies nest 2 deep; orjson alone would allow 1024
+REALM = "jobspy-web"  # of the API's Bearer challenges
 Model = TypeVar("Model", bound=BaseModel)
 
 # Text PostgreSQL can't store (NUL) or UTF-8 can't encode (a surrogate without its pair).
@@ -235,6 +242,20 @@ async def _api_error(_request: Request, error: Exception) -> JSONResponse:
     return error.response()
 
 
+def bearer_challenge(message: str | None = None) -> str:
+    """A `WWW-Authenticate` value; with `message`, for a token we refused (invalid_token)."""
+    if message is None:
+        return f'Bearer realm="{REALM}"'
+    description = message.replace("\\", "").replace('"', "'")  # it sits inside a quoted string
+    return f'Bearer realm="{REALM}", error="invalid_token", error_description="{description}"'
+
+
+async def _domain_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, DomainError)
+    headers = {"WWW-Authenticate": bearer_challenge(error.message)} if error.status == 401 else None
+    return ApiError(error.status, error.code_text, error.message, fields=error.fields, headers=headers).response()
+
+
 async def _http_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
     code = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}.get(error.status_code, "HTTP_ERROR")
@@ -247,4 +268,4 @@ async def _unexpected(_request: Request, _error: Exception) -> JSONResponse:
     return ApiError(500, "INTERNAL_ERROR", "Something went wrong on our side.").response()
 
 
-EXCEPTION_HANDLERS = {ApiError: _api_error, HTTPException: _http_error, Exception: _unexpected}
+EXCEPTION_HANDLERS = {ApiError: _api_error, DomainError: _domain_error, HTTPException: _http_error, Exception: _unexpected}

@@ -13,10 +13,11 @@ import hashlib
 import logging
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, ClassVar
 
 import stripe
 from cryptography.fernet import Fernet, InvalidToken
@@ -24,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from jobspy_web.billing.plans import Plan, find_plan
 from jobspy_web.billing.stripe_client import StripeNotConfigured, get_client
+from jobspy_web.core.errors import DomainError
 from jobspy_web.core.tiers import Tier
 from jobspy_web.infra.local_secrets import secret_key
 from jobspy_web.models import License, LicenseStatus, Payment, Subscription, User
@@ -69,12 +71,29 @@ class BillingErrorCode(str, Enum):
     STRIPE_UNAVAILABLE = "STRIPE_UNAVAILABLE"
 
 
-class BillingError(Exception):
-    """A billing request that can't be done: a stable code and a sentence for people."""
+class BillingError(DomainError):
+    """A billing request that can't be done: a stable code and a sentence for people.
+    `messages` are what a page shows when only the code came back (a form post's redirect)."""
 
-    def __init__(self, code: BillingErrorCode, message: str) -> None:
-        super().__init__(message)
-        self.code, self.message = code, message
+    status = 409
+    messages: ClassVar[Mapping[Any, str]] = {
+        BillingErrorCode.NOT_CONFIGURED: "Payments are not configured on this server.",
+        BillingErrorCode.UNKNOWN_PLAN: "That plan doesn't exist (any more). Pick one below.",
+        BillingErrorCode.NOT_FOR_SALE: "That plan can't be bought yet.",
+        BillingErrorCode.WRONG_KIND: "That plan is bought another way.",
+        BillingErrorCode.ALREADY_SUBSCRIBED: "You already have a subscription: change its plan with Manage subscription.",
+        BillingErrorCode.NO_CUSTOMER: "You have no billing account yet: pick a plan first.",
+        BillingErrorCode.STRIPE_UNAVAILABLE: "We couldn't reach our payment provider. Please try again in a moment.",
+    }
+    statuses: ClassVar[Mapping[Any, int]] = {
+        BillingErrorCode.NOT_CONFIGURED: 503,
+        BillingErrorCode.UNKNOWN_PLAN: 404,
+        BillingErrorCode.NOT_FOR_SALE: 409,
+        BillingErrorCode.WRONG_KIND: 422,
+        BillingErrorCode.ALREADY_SUBSCRIBED: 409,
+        BillingErrorCode.NO_CUSTOMER: 409,
+        BillingErrorCode.STRIPE_UNAVAILABLE: 502,
+    }
 
 
 @dataclass(frozen=True)
@@ -151,7 +170,7 @@ def start_checkout(*, session: Session, user: User, plan_id: str, attempt: str =
 def open_portal(*, session: Session, user: User, attempt: str = "") -> str:
     """The URL of the Stripe Customer Portal: change plan or card, cancel, see invoices."""
     if not user.stripe_customer_id:
-        raise BillingError(BillingErrorCode.NO_CUSTOMER, "You have no billing account yet: pick a plan first.")
+        raise BillingError(BillingErrorCode.NO_CUSTOMER)
     customer_id = user.stripe_customer_id
     portal = _call(
         lambda client: client.v1.billing_portal.sessions.create(
@@ -230,7 +249,7 @@ def _call(request: Any) -> Any:
     try:
         return request(get_client())
     except StripeNotConfigured:
-        raise BillingError(BillingErrorCode.NOT_CONFIGURED, "Payments are not configured on this server.") from None
+        raise BillingError(BillingErrorCode.NOT_CONFIGURED) from None
     except stripe.StripeError as error:
         # The SDK's message can name our account's objects: log it, tell people less.
         log.warning("stripe request failed: %s %s", type(error).__name__, error.code or "")

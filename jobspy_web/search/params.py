@@ -7,6 +7,7 @@ from typing import Any, Literal
 from jobspy.model import Country, JobType
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from jobspy_web.core.errors import DomainError
 from jobspy_web.core.sites import DEFAULT_SITES, SITES
 
 MAX_RESULTS_WANTED = 1000  # boards stop paging around 1000 results
@@ -21,12 +22,17 @@ GLASSDOOR_COUNTRIES = {
 REGIONAL_SITES = {"bayt": "the Middle East", "naukri": "India", "bdjobs": "Bangladesh"}
 
 
-class SearchParamsError(ValueError):
-    """The search cannot run as asked; `problems` maps each field to a sentence for people."""
+class SearchParamsError(DomainError):
+    """The search cannot run as asked; `fields` maps each field to a sentence for people."""
+
+    status = 422
 
     def __init__(self, problems: dict[str, str]) -> None:
-        super().__init__("; ".join(problems.values()))
-        self.problems = problems
+        super().__init__("INVALID_SEARCH", "; ".join(problems.values()), fields=problems)
+
+    @property
+    def problems(self) -> dict[str, str]:
+        return self.fields or {}
 
 
 class SearchParams(BaseModel):

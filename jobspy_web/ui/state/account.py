@@ -112,8 +112,8 @@ class AccountState(AuthState):
         try:
             with write_session() as session:
                 created = api_tokens.create_api_token(session=session, user=session.get(User, user_id), name=str(form.get("name", "")))
-        except ValueError as error:
-            return self._say(error=str(error))
+        except api_tokens.ApiTokenError as error:
+            return self._say(error=error.message)
         self.new_token_secret = created.secret  # shown once; gone on the next page load
         self._say("Token created. Copy it now: it won't be shown again.")
         self._refresh()

@@ -16,6 +16,7 @@ import reflex as rx
 from jobspy_web.accounts import login_sessions
 from jobspy_web.accounts.entitlements import tier_for_user
 from jobspy_web.accounts.oauth_login import configured_providers
+from jobspy_web.accounts.users import AccountError
 from jobspy_web.db import write_session
 from jobspy_web.models import Role, User
 from jobspy_web.ui import routes
@@ -27,16 +28,11 @@ NOTICES = {
     "reset_sent": "If that address has an account, a reset link is on its way.",
     "password_reset": "Your password is changed. Sign in with the new one.",
 }
+# What the sign-in routes themselves refuse; an account's own refusals (?error=WEAK_PASSWORD,
+# ...) are shown in the sentence accounts.users gives their code (error_sentence).
 ERRORS = {
     "INVALID_CREDENTIALS": "That email and password don't match an account.",
     "RATE_LIMITED": "Too many attempts. Wait a minute and try again.",
-    "INVALID_EMAIL": "Enter a valid email address.",
-    "EMAIL_TAKEN": "An account with this email already exists. Sign in, or reset your password.",
-    "WEAK_PASSWORD": "Choose a password of at least 10 characters that isn't your email or too simple.",
-    "INVALID_LINK": "This link isn't valid. Copy the whole link from the email.",
-    "EXPIRED_LINK": "This link has expired. Ask for a new one.",
-    "USED_LINK": "This link was already used.",
-    "INVALID_NAME": "Use at most 200 characters for your name.",
     "CSRF": "That form came from another site, so we ignored it.",
     "OAUTH_UNAVAILABLE": "That sign-in provider isn't set up on this server.",
     "OAUTH_STATE": "That sign-in took too long or came from elsewhere. Please try again.",
@@ -46,6 +42,11 @@ ERRORS = {
     "OAUTH_NEEDS_LINK": "An account with this email exists. Sign in with your password, then connect the provider from your account page.",
     "OAUTH_LINKED_ELSEWHERE": "That login is already connected to another account.",
 }
+
+
+def error_sentence(code: str) -> str:
+    """The sentence for a sign-in page's `?error=` code: the domain's own for its codes."""
+    return ERRORS.get(code) or AccountError.sentence_for(code) or ""
 
 
 class AuthState(rx.State):
@@ -96,7 +97,7 @@ class AuthState(rx.State):
         self.oauth_providers = configured_providers()
         query = self.router.url.query_parameters
         self.notice = NOTICES.get(query.get("notice", ""), "")
-        self.error = ERRORS.get(query.get("error", ""), "")
+        self.error = error_sentence(query.get("error", ""))
 
     @rx.event
     def load_user(self) -> None:

@@ -11,31 +11,30 @@ import uuid
 import reflex as rx
 
 from jobspy_web.billing import checkout
-from jobspy_web.billing.checkout import CheckoutOutcome
+from jobspy_web.billing.checkout import BillingError, BillingErrorCode, CheckoutOutcome
 from jobspy_web.billing.plans import all_plans
 from jobspy_web.billing.stripe_client import payments_configured
 from jobspy_web.db import read_session, write_session
 from jobspy_web.settings import get_settings
-from jobspy_web.ui.state.auth import AuthState
+from jobspy_web.ui.state.auth import ERRORS, AuthState
 
 _DAY = "%Y-%m-%d"
 _SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£"}
 POLL_EVERY_S = 1.0
 POLL_FOR_S = 90.0
 
+# What the billing routes themselves refuse; billing's own refusals (?error=UNKNOWN_PLAN,
+# ...) are shown in the sentence billing.checkout gives their code (billing_error_sentence).
 BILLING_ERRORS = {
-    "PAYMENTS_NOT_CONFIGURED": "Payments are not configured on this server.",
-    "UNKNOWN_PLAN": "That plan doesn't exist (any more). Pick one below.",
-    "PLAN_NOT_FOR_SALE": "That plan can't be bought yet.",
-    "WRONG_PLAN_KIND": "That plan is bought another way.",
-    "ALREADY_SUBSCRIBED": "You already have a subscription: change its plan with Manage subscription.",
-    "NO_BILLING_ACCOUNT": "You have no billing account yet: pick a plan first.",
-    "STRIPE_UNAVAILABLE": "We couldn't reach our payment provider. Please try again in a moment.",
     "INVALID_REQUEST": "That request wasn't valid. Please try again.",
-    "CSRF": "That form came from another site, so we ignored it.",
+    "CSRF": ERRORS["CSRF"],
 }
 BILLING_NOTICES = {"checkout_cancelled": "Checkout cancelled: nothing was charged."}
 FAILED_PAYMENT = "Your last payment failed. Update your card under Manage subscription so your plan keeps working."
+
+
+def billing_error_sentence(code: str) -> str:
+    return BILLING_ERRORS.get(code) or BillingError.sentence_for(code) or ""
 
 
 def money(amount_cents: int, currency: str) -> str:
@@ -71,7 +70,7 @@ class BillingNoticeState(AuthState):
 
     def _read_billing_messages(self, user_id: uuid.UUID | None) -> None:
         query = self.router.url.query_parameters
-        self.billing_error = BILLING_ERRORS.get(query.get("error", ""), "")
+        self.billing_error = billing_error_sentence(query.get("error", ""))
         self.billing_notice = BILLING_NOTICES.get(query.get("notice", ""), "")
         self.payment_failed = False
         if user_id is not None:
@@ -232,7 +231,7 @@ class PayState(AuthState):
         if plan is None:
             self.unavailable = "There is no such one-off plan."
         elif not payments_configured() or not self.publishable_key:
-            self.unavailable = BILLING_ERRORS["PAYMENTS_NOT_CONFIGURED"]
+            self.unavailable = BillingError.messages[BillingErrorCode.NOT_CONFIGURED]
         else:
             self.unavailable = ""
         return None

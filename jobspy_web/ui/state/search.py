@@ -176,7 +176,7 @@ class SearchState(AuthState):
         try:
             params = parse_search_params(self._raw_params())
         except SearchParamsError as error:
-            self.form_errors = error.problems
+            self.form_errors = error.fields or {"search": error.message}
             return None
         denial = tiers.search_denial(self.tier, sites=params.site_name, results_wanted=params.results_wanted)
         if denial:
