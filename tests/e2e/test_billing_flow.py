@@ -43,7 +43,8 @@ def test_pricing_page_shows_plans_side_by_side_to_anyone(page: Page, app_url: st
     page.goto(f"{app_url}/pricing")
     expect(page.locator(".plan-card")).to_have_count(5)
     expect(page.locator("#plan-pro_monthly")).to_contain_text("$12.00")
-    expect(page.locator("#plan-team_monthly")).to_contain_text("priority support")
+    expect(page.locator("#plan-team_monthly")).to_contain_text("1,000 exports a day")
+    expect(page.locator("#plan-team_monthly")).not_to_contain_text("priority support")  # not built: not promised
     expect(page.locator("#payments-off")).to_have_count(0)
 
 
