@@ -1,5 +1,5 @@
 """The License Server: key format and checksum (`keys`, also used by the desktop client),
-issuing, validating and managing licenses (`licenses`), signed answers (`signing`), and the
-validate fast path on PostgreSQL (`hot_path`)."""
+issuing, deciding and managing licenses (`licenses`), the decision's SQL (`store`), the
+validate pipeline the route runs (`validate`), and signed answers (`signing`)."""
 
-__all__ = ["hot_path", "keys", "licenses", "signing"]
+__all__ = ["keys", "licenses", "signing", "store", "validate"]

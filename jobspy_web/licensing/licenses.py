@@ -31,16 +31,15 @@ Cache
     Every change to a license takes the same lock, then forgets the license's answers,
     listed in the cache group `license:<sha256(key)>:answers`; so no answer from before a
     change outlives it and a revoked key fails its very next validate. Without Redis each
-    process caches on its own; a change made anywhere (the CLI, say) also writes a new
-    token into DATA_DIR/license_changes, which every process's cache keys include, so the
-    rule holds.
+    process caches on its own, and a change made in another process (the CLI) reaches it
+    when its answers expire (an embedded install is one process).
 
-    The License Server reads the cache in the Redis round trip of its rate limits
-    (rate_limits.hit_each), then calls answer_from_cache, or on a miss: with PostgreSQL,
-    licensing.hot_path (one statement on the event loop, deciding with
+    licensing.validate is the pipeline: it reads the cache in the Redis round trip of its
+    rate limits (rate_limits.hit_each), then calls answer_from_cache, or on a miss: with
+    PostgreSQL, one statement (licensing.store.MISS) on the event loop, deciding with
     decide_from_license and caching with remember_answer, which checks the generation
-    read beside the answer, since it holds no lock by then); otherwise, and to bind a new
-    machine, answer_from_database here.
+    read beside the answer, since it holds no lock by then; otherwise, and to bind a new
+    machine, answer_from_database here, in a thread.
 
 Issue, extend, change_license_type, suspend and the rest are written to be called again
 with the same arguments (webhook retries): a repeat changes nothing and logs nothing.
@@ -55,17 +54,17 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
 from functools import lru_cache
-from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 import orjson
-from sqlalchemy import Row, Table, and_, bindparam, func, or_, update
+from sqlalchemy import Row
 from sqlmodel import Session, col, select
 
+from jobspy_web.core.errors import DomainError
 from jobspy_web.core.tiers import Tier, TierRules, rules_for
 from jobspy_web.infra import audit
 from jobspy_web.infra.cache import generation_key, get_cache
-from jobspy_web.licensing import keys
+from jobspy_web.licensing import keys, store
 from jobspy_web.licensing.signing import get_signer
 from jobspy_web.models.base import utcnow
 from jobspy_web.models.license import (
@@ -143,8 +142,21 @@ _FINAL_CODES = (LicenseCode.NOT_FOUND, LicenseCode.REVOKED, LicenseCode.SUSPENDE
 _FINAL_CODE_VALUES = frozenset(code.value for code in _FINAL_CODES)
 
 
-class LicenseError(ValueError):
-    """A management request that can't be done; the message is a sentence for the operator."""
+class LicenseError(DomainError):
+    """A license request that can't be done: a management verb's (the sentence is for the
+    operator), or a validation's (a malformed request, a limit, a busy database)."""
+
+    def __init__(
+        self,
+        message: str,
+        code: str = "LICENSE_REFUSED",
+        *,
+        status: int = 400,
+        fields: dict[str, str] | None = None,
+        retry_after_s: int = 0,
+    ) -> None:
+        super().__init__(code, message, status=status, fields=fields)
+        self.retry_after_s = retry_after_s  # for 429 and 503: when to try again
 
 
 @dataclass(frozen=True)
@@ -166,6 +178,14 @@ class Validation:
             expires_at = self.expires_at.isoformat() if self.expires_at else None
             return {"valid": True, "license_type": self.license_type, "features": list(self.features), "expires_at": expires_at}
         return {"valid": False, "code": self.code.value, "reason": REASONS[self.code]}
+
+    @classmethod
+    def from_json(cls, payload: dict[str, Any]) -> Validation:
+        """The answer as_json() gave (a signed answer's body): what a client reads back."""
+        if payload["valid"]:
+            expires_at = datetime.fromisoformat(payload["expires_at"]) if payload["expires_at"] else None
+            return cls(None, payload["license_type"], tuple(payload["features"]), expires_at)
+        return cls(LicenseCode(payload["code"]))
 
     def _to_cache(self) -> dict[str, Any]:
         return {
@@ -235,17 +255,14 @@ def validate_license(*, session: Session, key: str, fingerprint: str, app_versio
 
 class CacheKeys(NamedTuple):
     """What a validation reads from the cache before it decides: the cached answer and the
-    generation of the license's answers; a miss passes both (the keys and the generation
-    read) to remember_answer."""
+    generation of the license's answers (a miss passes it to remember_answer)."""
 
     answer: str
     generation: str
-    prefix: str  # see _prefix: without Redis, a change elsewhere renames every key
 
 
 def answer_cache_keys(*, key_hash: str, fingerprint: str) -> CacheKeys:
-    prefix = _prefix()
-    return CacheKeys(_answer_key(key_hash, fingerprint, prefix), generation_key(_group_key(key_hash, prefix)), prefix)
+    return CacheKeys(_answer_key(key_hash, fingerprint), generation_key(_group_key(key_hash)))
 
 
 def answer_from_cache(cached: dict[str, Any], *, fingerprint: str, app_version: str, now: datetime | None = None) -> SignedAnswer | None:
@@ -319,8 +336,8 @@ def _decide_in_database(
     connection = session.connection()
     # Counting first takes the row lock that every change to the license waits for, so
     # the answer cached below can't be older than a change that forgets it.
-    counting = _COUNT_ASYNCHRONOUSLY if connection.dialect.name == "postgresql" else _COUNT
-    row = connection.execute(_LOCK if counted else counting, {"key_hash": key_hash, "validated_at": now}).one_or_none()
+    counting = store.COUNT_ASYNCHRONOUSLY if connection.dialect.name == "postgresql" else store.COUNT
+    row = connection.execute(store.LOCK if counted else counting, {"key_hash": key_hash, "validated_at": now}).one_or_none()
     decided = decide_from_license(row, app_version=app_version, now=now)
     if decided.machine_decides and row is not None:
         code = _bind_machine(session, row, fingerprint, app_version, name=name, now=now)
@@ -353,74 +370,11 @@ def decide_from_license(row: Any, *, app_version: str, now: datetime) -> Decided
     return Decided(facts, machine_decides=True)
 
 
-async def remember_answer(
-    *, key_hash: str, fingerprint: str, answer: Validation, signed: SignedAnswer, read: CacheKeys, generation: int
-) -> None:
+async def remember_answer(*, key_hash: str, fingerprint: str, answer: Validation, signed: SignedAnswer, generation: int) -> None:
     """Cache an answer decided outside the license's row lock: kept only if the license's
-    answers are still at `generation`, as read under the keys `read` before deciding.
-
-    It is written under those keys, not today's: without Redis, a change made in another
-    process renames every key (_prefix), and an answer from before it must stay under the
-    retired name.
-    """
-    entry = _cache_entry(key_hash, fingerprint, answer, signed, prefix=read.prefix)
+    answers are still at `generation`, as read (answer_cache_keys) before deciding."""
+    entry = _cache_entry(key_hash, fingerprint, answer, signed)
     await get_cache().set_in_group_async(**entry, generation=generation)
-
-
-# Prebuilt Core statements: a miss runs them on every request, and building, caching and
-# running ORM statements cost several times what the database takes to answer them.
-_LICENSES = cast(Table, License.__table__)  # type: ignore[attr-defined]
-_MACHINES = cast(Table, LicenseMachine.__table__)  # type: ignore[attr-defined]
-# What decide_from_license and _bind_machine read of a license.
-_DECIDING = [_LICENSES.c[name] for name in ("id", "status", "license_type", "features", "max_machines", "expires_at")]
-_COUNT = (
-    update(_LICENSES)
-    .where(_LICENSES.c.license_key_hash == bindparam("key_hash"))
-    .values(
-        validation_count=_LICENSES.c.validation_count + 1,
-        last_validated_at=bindparam("validated_at"),
-        updated_at=_LICENSES.c.updated_at,  # a validation is not an edit
-    )
-    .returning(*_DECIDING)
-)
-# The same, committed without waiting for its WAL to reach the disk (PostgreSQL's
-# synchronous_commit, set for this transaction only, inside the statement: no extra round
-# trip). A crash in the next fraction of a second may lose the last few counts and machine
-# activations (such a machine activates again on its next validate), never a change to a
-# license: those are other transactions, committed as usual.
-_COUNT_ASYNCHRONOUSLY = _COUNT.where(func.set_config("synchronous_commit", "off", True) == "off")
-# The row lock alone, for a validation already counted.
-_LOCK = select(*_DECIDING).where(_LICENSES.c.license_key_hash == bindparam("key_hash")).with_for_update()
-_EARLIER = _MACHINES.alias("earlier")
-# A machine already activated is seen again, if it is among the first max_machines to
-# have activated: one statement, the common case of a miss.
-_SEEN_AGAIN = (
-    update(_MACHINES)
-    .where(
-        _MACHINES.c.license_id == bindparam("for_license"),
-        _MACHINES.c.fingerprint == bindparam("for_fingerprint"),
-        select(func.count())
-        .where(
-            _EARLIER.c.license_id == _MACHINES.c.license_id,
-            or_(
-                _EARLIER.c.first_seen_at < _MACHINES.c.first_seen_at,
-                and_(_EARLIER.c.first_seen_at == _MACHINES.c.first_seen_at, _EARLIER.c.id < _MACHINES.c.id),
-            ),
-        )
-        .scalar_subquery()
-        < bindparam("max_machines"),
-    )
-    .values(
-        last_seen_at=bindparam("seen_at"),
-        app_version=bindparam("version"),
-        name=func.coalesce(bindparam("machine_name"), _MACHINES.c.name),
-    )
-    .returning(_MACHINES.c.id)
-)
-_MACHINE_COUNT = select(
-    func.count(),
-    func.count().filter(_MACHINES.c.fingerprint == bindparam("for_fingerprint")),
-).where(_MACHINES.c.license_id == bindparam("for_license"))
 
 
 def _recheck(cached: Validation, *, now: datetime, app_version: str) -> Validation:
@@ -459,9 +413,9 @@ def _bind_machine(
     connection = session.connection()
     seen = {"for_license": license_row.id, "for_fingerprint": fingerprint, "max_machines": license_row.max_machines}
     touched = {"seen_at": now, "version": app_version, "machine_name": name or None}
-    if connection.execute(_SEEN_AGAIN, {**seen, **touched}).first() is not None:
+    if connection.execute(store.SEEN_AGAIN, {**seen, **touched}).first() is not None:
         return None
-    machines, known = connection.execute(_MACHINE_COUNT, seen).one()
+    machines, known = connection.execute(store.MACHINE_COUNT, seen).one()
     if not known and machines < license_row.max_machines:
         session.add(
             LicenseMachine(
@@ -480,37 +434,17 @@ def _fingerprint_hash(fingerprint: str) -> str:
     return keys.hash_key(fingerprint)[:32]
 
 
-def _prefix() -> str:
-    # Without Redis each process caches on its own, and a change made elsewhere (the CLI)
-    # can't reach into this process's cache. So every change also writes a new token to
-    # DATA_DIR/license_changes, and keys carry the token: answers from before it retire.
-    if get_settings().redis_url:
-        return "license:"
-    try:
-        return f"license:{_changes_file().read_text()}:"
-    except FileNotFoundError:
-        return "license:0:"
+# Without Redis each process caches on its own: a change made in another process (the
+# CLI, say) reaches this one's answers only when they expire. A SQLite install is one process.
+_PREFIX = "license:"
 
 
-def _changes_file() -> Path:
-    return get_settings().data_dir / "license_changes"
+def _answer_key(key_hash: str, fingerprint: str) -> str:
+    return f"{_PREFIX}{key_hash}:{_fingerprint_hash(fingerprint)}"
 
 
-def _note_a_change() -> None:
-    if not get_settings().redis_url:
-        path = _changes_file()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        scratch = path.with_name(f"{path.name}.{uuid.uuid4().hex}")
-        scratch.write_text(uuid.uuid4().hex[:12])
-        scratch.replace(path)  # atomic: readers see the old token or the new one
-
-
-def _answer_key(key_hash: str, fingerprint: str, prefix: str | None = None) -> str:
-    return f"{prefix or _prefix()}{key_hash}:{_fingerprint_hash(fingerprint)}"
-
-
-def _group_key(key_hash: str, prefix: str | None = None) -> str:
-    return f"{prefix or _prefix()}{key_hash}:answers"
+def _group_key(key_hash: str) -> str:
+    return f"{_PREFIX}{key_hash}:answers"
 
 
 def _remember(key_hash: str, fingerprint: str, answer: Validation, signed: SignedAnswer) -> None:
@@ -519,14 +453,14 @@ def _remember(key_hash: str, fingerprint: str, answer: Validation, signed: Signe
     get_cache().set_in_group(**_cache_entry(key_hash, fingerprint, answer, signed))
 
 
-def _cache_entry(key_hash: str, fingerprint: str, answer: Validation, signed: SignedAnswer, *, prefix: str | None = None) -> dict[str, Any]:
+def _cache_entry(key_hash: str, fingerprint: str, answer: Validation, signed: SignedAnswer) -> dict[str, Any]:
     # A NOT_FOUND answer has no license to forget it with, so it goes in a group of its own
     # (one per key hash, like a license's): nothing deletes it before it expires.
     return {
-        "key": _answer_key(key_hash, fingerprint, prefix),
+        "key": _answer_key(key_hash, fingerprint),
         "value": {**answer._to_cache(), "body": signed.body.decode(), "signature": signed.signature},
         "ttl_s": VALID_TTL_S if answer.valid else INVALID_TTL_S,
-        "group": _group_key(key_hash, prefix),
+        "group": _group_key(key_hash),
         "group_ttl_s": VALID_TTL_S,
         "max_entries": MAX_CACHED_FINGERPRINTS,
     }
@@ -534,7 +468,6 @@ def _cache_entry(key_hash: str, fingerprint: str, answer: Validation, signed: Si
 
 def _forget_answers(key_hash: str) -> None:
     get_cache().delete_group(_group_key(key_hash))
-    _note_a_change()
 
 
 # --- issuing and managing -----------------------------------------------------------

@@ -13,15 +13,15 @@ import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from db_helpers import close_loop_connections
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from starlette.requests import ClientDisconnect
 
 from jobspy_web.api.app import build_api
 from jobspy_web.api.errors import MAX_BODY_BYTES
-from jobspy_web.db import primary_engine, write_session
+from jobspy_web.db import write_session
 from jobspy_web.infra import rate_limits
 from jobspy_web.infra.cache import get_cache
-from jobspy_web.licensing import hot_path, keys, licenses
+from jobspy_web.licensing import keys, licenses
 from jobspy_web.licensing.signing import reset_signer
 from jobspy_web.models import License, LicenseStatus
 from jobspy_web.models.base import utcnow
@@ -64,26 +64,18 @@ def edit(key: str, **values) -> None:
 
 @contextmanager
 def counting_statements() -> Iterator[list[str]]:
-    """Every statement sent to the database meanwhile: through SQLAlchemy, and through the
-    License Server's own asyncpg connections (licensing.hot_path)."""
+    """Every statement sent to the database meanwhile, by any engine: the sessions' and the
+    License Server's async one (licensing.validate)."""
     statements: list[str] = []
 
     def count(_conn, _cursor, statement, *_args):
         statements.append(statement)
 
-    fetch_row = hot_path._fetch_row
-
-    async def counted_fetch_row(*arguments):
-        statements.append(hot_path._STATEMENT)
-        return await fetch_row(*arguments)
-
-    event.listen(primary_engine(), "before_cursor_execute", count)
-    hot_path._fetch_row = counted_fetch_row
+    event.listen(Engine, "before_cursor_execute", count)
     try:
         yield statements
     finally:
-        hot_path._fetch_row = fetch_row
-        event.remove(primary_engine(), "before_cursor_execute", count)
+        event.remove(Engine, "before_cursor_execute", count)
 
 
 async def post(api, path, key, fingerprint=HERE, app_version="1.4.2", **extra):

@@ -8,19 +8,24 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from functools import partial
 
 import pytest
 import redis
+from anyio.from_thread import BlockingPortal, start_blocking_portal
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
-from sqlalchemy import event
+from db_helpers import close_loop_connections
+from sqlalchemy import Engine, event
 from sqlmodel import select
 
 from jobspy_web.accounts import users
-from jobspy_web.db import primary_engine, read_session, write_session
+from jobspy_web.db import read_session, write_session
 from jobspy_web.infra import rate_limits
 from jobspy_web.infra.cache import get_cache
+from jobspy_web.infra.redis_scripts import HotScript
 from jobspy_web.licensing import keys, licenses
+from jobspy_web.licensing import validate as validating
 from jobspy_web.licensing.licenses import LicenseCode, LicenseError
 from jobspy_web.licensing.signing import get_signer, reset_signer
 from jobspy_web.models import AuditEvent, License, LicenseMachine, LicenseStatus, User
@@ -43,9 +48,28 @@ def _fresh_state() -> None:
 def memory_cache(monkeypatch):
     monkeypatch.setenv("REDIS_URL", "")
     monkeypatch.setenv("LICENSE_MIN_APP_VERSION", "1.0.0")
+    # The limits are the API's business (tests/api); here they only must not refuse.
+    monkeypatch.setenv("LICENSE_LIMIT_PER_IP", "1000000/minute")
+    monkeypatch.setenv("LICENSE_LIMIT_PER_KEY", "1000000/minute")
     _fresh_state()
     yield
     _fresh_state()
+
+
+# The License Server's event loop: every validate below goes through the pipeline the
+# route runs (licensing.validate), on one loop, from whichever thread calls it.
+_server: list[BlockingPortal] = []
+
+
+@pytest.fixture(autouse=True)
+def server_loop(memory_cache) -> Iterator[None]:
+    with start_blocking_portal() as portal:
+        _server.append(portal)
+        try:
+            yield
+        finally:
+            _server.remove(portal)
+            portal.call(close_loop_connections)
 
 
 @pytest.fixture
@@ -63,9 +87,15 @@ def issue(**overrides) -> licenses.IssuedLicense:
         return licenses.issue_license(session=session, **arguments)
 
 
+def answer(key: str, fingerprint: str = HERE, app_version: str = "1.2.0", now=None) -> licenses.SignedAnswer:
+    """What POST /licenses/validate sends: the pipeline's signed answer."""
+    raw = json.dumps({"license_key": key, "hardware_fp": fingerprint, "app_version": app_version}).encode()
+    return _server[0].call(partial(validating.validate, raw, ip="192.0.2.1", body_limit=64 * 1024, now=now))
+
+
 def validate(key: str, fingerprint: str = HERE, app_version: str = "1.2.0", **kwargs) -> licenses.Validation:
-    with write_session() as session:
-        return licenses.validate_license(session=session, key=key, fingerprint=fingerprint, app_version=app_version, **kwargs)
+    """The answer `answer` sends, as the client reads it."""
+    return licenses.Validation.from_json(json.loads(answer(key, fingerprint, app_version, **kwargs).body))
 
 
 def manage(verb, issued: licenses.IssuedLicense, **kwargs):
@@ -87,17 +117,18 @@ def audit_actions() -> list[str]:
 
 @contextmanager
 def counting_statements() -> Iterator[list[str]]:
+    """Every statement sent to the database meanwhile, by any engine (the sessions' and the
+    pipeline's async one)."""
     statements: list[str] = []
 
     def count(_conn, _cursor, statement, *_args):
         statements.append(statement)
 
-    engine = primary_engine()
-    event.listen(engine, "before_cursor_execute", count)
+    event.listen(Engine, "before_cursor_execute", count)
     try:
         yield statements
     finally:
-        event.remove(engine, "before_cursor_execute", count)
+        event.remove(Engine, "before_cursor_execute", count)
 
 
 # --- keys -----------------------------------------------------------------------------
@@ -145,7 +176,10 @@ def test_good_key_is_valid_with_its_type_features_and_expiry(db):
 
 def test_unknown_and_mistyped_keys_are_not_found(db):
     assert validate(keys.generate_key()).code is LicenseCode.NOT_FOUND
-    assert validate("JSW-nonsense").code is LicenseCode.NOT_FOUND
+    # A mistyped key fails its checksum before any lookup: refused, naming the field.
+    with pytest.raises(LicenseError) as refused:
+        validate("JSW-nonsense")
+    assert (refused.value.code, refused.value.status, list(refused.value.fields or {})) == ("INVALID_REQUEST", 422, ["license_key"])
 
 
 @pytest.mark.parametrize(
@@ -364,9 +398,15 @@ def test_concurrent_first_validates_activate_one_machine_only(pg_db):
 
 def test_only_a_validation_commits_without_waiting_for_the_disk(pg_db):
     issued = issue()
+    assert validate(issued.key).valid
+
+    async def validations_synchronous_commit() -> str:
+        return await (await validating._pool()).fetchval("SHOW synchronous_commit")
+
+    assert _server[0].call(validations_synchronous_commit) == "off"
     with write_session() as session:
-        assert licenses.validate_license(session=session, key=issued.key, fingerprint=HERE, app_version="1.2.0").valid
-        assert session.connection().exec_driver_sql("SHOW synchronous_commit").scalar() == "off"
+        licenses.revoke_license(session=session, license_id=issued.license.id)
+        assert session.connection().exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
     with write_session() as session:
         licenses.revoke_license(session=session, license_id=issued.license.id)
         assert session.connection().exec_driver_sql("SHOW synchronous_commit").scalar() == "on"
@@ -477,15 +517,6 @@ def test_find_license_by_id_key_or_prefix(db):
 # --- signed answers ------------------------------------------------------------------------
 
 
-def answer(key: str, fingerprint: str = HERE, app_version: str = "1.2.0", **kwargs) -> licenses.SignedAnswer:
-    """What the License Server sends: the cached answer when there is one, else the database's."""
-    cached = get_cache().get(licenses.answer_cache_keys(key_hash=keys.hash_key(key), fingerprint=fingerprint).answer)
-    if cached is not None and (sent := licenses.answer_from_cache(cached, fingerprint=fingerprint, app_version=app_version, **kwargs)):
-        return sent
-    with write_session() as session:
-        return licenses.answer_from_database(session=session, key=key, fingerprint=fingerprint, app_version=app_version, **kwargs)
-
-
 def verifies(sent: licenses.SignedAnswer) -> dict:
     signature = re.search(r'signature="([^"]+)"', sent.signature)
     assert signature is not None
@@ -546,13 +577,16 @@ def test_a_key_tried_on_too_many_machines_is_answered_from_the_database(db, monk
 
 def test_with_redis_a_miss_writes_its_answer_and_group_in_one_round_trip(pg_db, redis_cache, monkeypatch):
     issued = issue()
-    client = get_cache()._client  # type: ignore[attr-defined]
-    commands: list[str] = []
-    send = client.execute_command
-    monkeypatch.setattr(client, "execute_command", lambda *args, **options: commands.append(args[0]) or send(*args, **options))
+    with write_session() as session:  # an activated machine, whose cached answer expired
+        licenses.activate_machine(session=session, key=issued.key, fingerprint=HERE, app_version="1.2.0")
+    redis.Redis.from_url(REDIS_TEST_URL).flushdb()
+    calls: list[int] = []
+    future = HotScript.future
+    monkeypatch.setattr(HotScript, "future", lambda script, keys, args=(): calls.append(len(keys)) or future(script, keys, args))
     answer(issued.key)
-    # The GET that finds nothing, then one script: SISMEMBER, SCARD, SADD, PEXPIRE, SET.
-    assert commands == ["GET", "EVALSHA"]
+    # Limits and cache read: one script (2 limits, then the answer and its generation);
+    # then one more: the answer's generation check, its group, its SET.
+    assert calls == [4, 3]
     with counting_statements() as statements:
         assert verifies(answer(issued.key))["valid"] is True
     assert statements == []

@@ -1,5 +1,5 @@
-"""licensing.hot_path: a validation cache miss on PostgreSQL, answered by one asyncpg
-statement. It must answer as licensing.licenses would, count each validation exactly once,
+"""licensing.validate: a validation cache miss on PostgreSQL, answered by one statement
+(licensing.store.MISS) on asyncpg's pool. It must answer as licensing.licenses would, count each validation exactly once,
 touch only machines it may, and never cache an answer a change to the license has retired.
 
 Every test runs with the in-process cache and with Redis (DB 10, flushed around each test).
@@ -25,8 +25,9 @@ from jobspy_web.api.app import build_api
 from jobspy_web.db import primary_engine, read_session, write_session
 from jobspy_web.infra import rate_limits
 from jobspy_web.infra.cache import MemoryCache, RedisCache, get_cache
-from jobspy_web.licensing import hot_path, keys, licenses
-from jobspy_web.licensing.licenses import LicenseCode
+from jobspy_web.licensing import keys, licenses
+from jobspy_web.licensing import validate as validating
+from jobspy_web.licensing.licenses import LicenseCode, LicenseError
 from jobspy_web.licensing.signing import get_signer, reset_signer
 from jobspy_web.models import License, LicenseMachine
 from jobspy_web.models.base import utcnow
@@ -78,7 +79,7 @@ async def _serve(kind: str, monkeypatch):
     if url:
         _flush_redis()
     _fresh_state()
-    assert hot_path.available()
+    assert validating._on_postgresql()
     assert isinstance(get_cache(), RedisCache if url else MemoryCache)
     yield kind
     await close_loop_connections()
@@ -147,9 +148,10 @@ async def hot(
     read = read or cache_keys(key, fingerprint)
     if generation is None:
         generation = get_cache().get(read.generation) or 0
-    return await hot_path.answer_from_database(
-        key_hash=keys.hash_key(key), fingerprint=fingerprint, app_version=app_version, read=read, generation=generation, now=now
-    )
+    body = validating.ValidateRequest.model_construct(license_key=key, hardware_fp=fingerprint, app_version=app_version)
+    answer, counted = await validating._miss(body, keys.hash_key(key), generation, now or utcnow())
+    assert counted
+    return answer
 
 
 async def hot_then_full(key: str, fingerprint: str = HERE, app_version: str = VERSION) -> tuple[licenses.SignedAnswer, bool]:
@@ -194,11 +196,14 @@ def fingerprints(prefix: str, how_many: int) -> list[str]:
     return [f"{prefix}-{n:03d}".ljust(64, "x") for n in range(how_many)]
 
 
-def hot_path_backends(*, waiting_for_a_lock: bool = False) -> list[int]:
-    """The pids of this database's sessions opened by the hot path."""
+def hot_path_backends(*, waiting_for_a_lock: bool = False, running: bool = False) -> list[int]:
+    """The pids of this database's sessions opened by the pipeline's pool (`running`: only
+    those running a statement)."""
     query = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = :name"
     if waiting_for_a_lock:
         query += " AND wait_event_type = 'Lock'"
+    if running:
+        query += " AND state = 'active'"
     with primary_engine().connect() as connection:
         return list(connection.execute(text(query), {"name": APPLICATION_NAME}).scalars())
 
@@ -421,25 +426,22 @@ async def test_a_revoke_between_the_statement_and_the_caching_is_not_outlived(ap
     """The race the generation exists for: the statement decides "valid", a revoke commits and
     forgets the license's answers, then the hot path caches. The next validate must be REVOKED.
 
-    With the in-process cache the revoke also renames every key (the token in
-    DATA_DIR/license_changes): the answer must go under the name it was read under, now
-    retired, not the new one (an earlier version cached it where the next request looks).
     """
     issued = issue()
     activate(issued.key, HERE)
     get_cache().delete(cache_keys(issued.key, HERE)[0])  # the next validate is a miss
-    fetch_row = hot_path._fetch_row
+    fetch_row = validating._fetch_row
 
     async def fetch_then_revoke(*arguments):
         row = await fetch_row(*arguments)
         await asyncio.to_thread(manage, licenses.revoke_license, issued)
         return row
 
-    monkeypatch.setattr(hot_path, "_fetch_row", fetch_then_revoke)
+    monkeypatch.setattr(validating, "_fetch_row", fetch_then_revoke)
     payload = {"license_key": issued.key, "hardware_fp": HERE, "app_version": VERSION}
     first = await api.post("/licenses/validate", json=payload)
     assert first.json()["valid"] is True  # decided before the revoke: fine to send
-    monkeypatch.setattr(hot_path, "_fetch_row", fetch_row)
+    monkeypatch.setattr(validating, "_fetch_row", fetch_row)
     second = (await api.post("/licenses/validate", json=payload)).json()
     assert second["valid"] is False and second["code"] == "REVOKED", f"a revoked key still validates (from the cache): {second}"
     entry = cached(issued.key, HERE)
@@ -459,7 +461,7 @@ async def test_concurrent_hot_path_validations_count_exactly(server):
     assert count(issued.key) == before + 40
     after = machines(issued.key)
     assert all(after[fingerprint].last_seen_at > machines_before[fingerprint].last_seen_at for fingerprint in activated)
-    assert 0 < len(hot_path_backends()) <= hot_path.CONNECTIONS_PER_WORKER
+    assert 0 < len(hot_path_backends()) <= validating.CONNECTIONS_PER_WORKER
 
 
 async def test_concurrent_misses_through_the_api_count_exactly(api):
@@ -549,8 +551,7 @@ async def test_a_call_cancelled_mid_statement_does_not_poison_later_calls(server
     activate(issued.key, HERE)
     before = count(issued.key)
     assert await hot(issued.key, HERE) is not None  # a connection, idle in the set
-    connections = hot_path._connections().get()
-    (first_connection,) = connections._idle
+    pool = await validating._pool()
     holder = primary_engine().connect()
     transaction = holder.begin()
     try:
@@ -561,15 +562,14 @@ async def test_a_call_cancelled_mid_statement_does_not_poison_later_calls(server
         call.cancel()
         with pytest.raises(asyncio.CancelledError):
             await call
-        # The connection was interrupted mid-reply: closed, forgotten, its slot freed.
-        assert first_connection.is_closed() and connections._idle == []
-        assert connections._slots._value == hot_path.CONNECTIONS_PER_WORKER
+        # The connection was interrupted mid-reply: the pool frees its place.
+        assert pool.get_size() <= validating.CONNECTIONS_PER_WORKER
     finally:
         transaction.rollback()
         holder.close()
-    # Its backend, waiting on the lock, runs the statement once the lock is free, then sees
-    # the client gone. Let it finish before counting.
-    await wait_until(lambda: orphan not in hot_path_backends())
+    # Its backend, waiting on the lock, runs the statement once the lock is free (asyncpg
+    # asked the server to cancel it, which may come too late). Let it finish before counting.
+    await wait_until(lambda: orphan not in hot_path_backends(running=True))
     settled = count(issued.key)
     # The warm-up call, and the cancelled one if its backend committed before it saw the client
     # gone (it does, today: without client_connection_check_interval nothing looks sooner).
@@ -583,19 +583,17 @@ async def test_a_statement_the_server_refuses_gives_its_connection_back(server):
     issued = issue()
     activate(issued.key, HERE)
     assert await hot(issued.key, HERE) is not None
-    connections = hot_path._connections().get()
-    (connection,) = connections._idle
+    pool = await validating._pool()
     with pytest.raises(asyncpg.PostgresError):  # a NUL is not text to PostgreSQL
         await hot(issued.key, "nul\x00" + HERE)
-    assert connections._idle == [connection] and not connection.is_closed()
-    assert connections._slots._value == hot_path.CONNECTIONS_PER_WORKER
+    assert pool.get_idle_size() == pool.get_size() == 1  # given back, not closed
     before = count(issued.key)
     assert await hot(issued.key, HERE) is not None
     assert count(issued.key) == before + 1
 
 
 async def test_a_call_that_times_out_frees_its_slot_ends_its_statement_and_later_calls_work(memory_server, monkeypatch):
-    monkeypatch.setattr(hot_path, "TIMEOUT_S", 0.2)
+    monkeypatch.setattr(validating, "TIMEOUT_S", 0.2)
     issued = issue()
     activate(issued.key, HERE)
     before = count(issued.key)
@@ -603,10 +601,10 @@ async def test_a_call_that_times_out_frees_its_slot_ends_its_statement_and_later
     transaction = holder.begin()
     try:
         holder.execute(text("SELECT id FROM licenses WHERE id = :id FOR UPDATE"), {"id": issued.license.id})
-        with pytest.raises(hot_path.DatabaseBusy):
+        with pytest.raises(LicenseError) as busy:
             await hot(issued.key, HERE)
-        connections = hot_path._connections().get()
-        assert connections._idle == [] and connections._slots._value == hot_path.CONNECTIONS_PER_WORKER
+        assert (busy.value.code, busy.value.status, busy.value.retry_after_s) == ("BUSY", 503, 1)
+        assert (await validating._pool()).get_size() <= validating.CONNECTIONS_PER_WORKER
         # The server ends the statement too (statement_timeout on these connections): no
         # backend is left waiting on the lock to count a validation nobody got an answer for.
         await wait_until(lambda: not hot_path_backends(waiting_for_a_lock=True))
@@ -614,13 +612,13 @@ async def test_a_call_that_times_out_frees_its_slot_ends_its_statement_and_later
         transaction.rollback()
         holder.close()
     assert count(issued.key) == before
-    monkeypatch.setattr(hot_path, "TIMEOUT_S", 10.0)
+    monkeypatch.setattr(validating, "TIMEOUT_S", 10.0)
     assert await hot(issued.key, HERE) is not None
     assert count(issued.key) == before + 1
 
 
 async def test_a_validate_stuck_behind_a_row_lock_gets_503_with_retry_after(server, monkeypatch):
-    monkeypatch.setattr(hot_path, "TIMEOUT_S", 0.2)
+    monkeypatch.setattr(validating, "TIMEOUT_S", 0.2)
     issued = issue()
     activate(issued.key, HERE)
     get_cache().delete(cache_keys(issued.key, HERE).answer)  # the next validate is a miss

@@ -1,0 +1,251 @@
+"""Validate, the License Server's busiest use case, as one pipeline: what POST
+/licenses/validate runs and what the specification tests call.
+
+    parse      the body as ValidateRequest (a mistyped key fails its checksum here)
+    limits     per IP, then per key, in the same Redis round trip as the cache read
+    cache      a hit is sent as it was signed (expiry and app version checked again)
+    database   on a miss, one statement (licensing.store.MISS, SQLAlchemy Core) on
+               PostgreSQL, on the event loop over asyncpg's pool; a machine to bind, and
+               every miss on SQLite, through licensing.licenses in a worker thread
+    answer     signed (licensing.signing), cached under the generation read before deciding
+
+`validate` never raises for a bad key (the answer says NOT_FOUND); it raises LicenseError
+for a request it can't answer: 413/400/422 (the body), 429 (a limit), 503 (the database is
+busy). The order of the checks and the cache's rules: licensing.licenses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from functools import lru_cache
+from types import SimpleNamespace
+from typing import Any, TypeVar
+
+import asyncpg
+import orjson
+from anyio import CapacityLimiter, to_thread
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy import make_url
+from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
+
+from jobspy_web.db import write_session
+from jobspy_web.infra import rate_limits
+from jobspy_web.licensing import keys, licenses, store
+from jobspy_web.licensing.licenses import APP_VERSION_PATTERN, LicenseError, SignedAnswer
+from jobspy_web.models.base import utcnow
+from jobspy_web.settings import get_settings
+
+__all__ = ["DeactivateRequest", "ValidateRequest", "aclose", "parse_within_limits", "validate"]
+
+CONNECTIONS_PER_WORKER = 4  # more only queue at PostgreSQL's row locks and the GIL
+DATABASE_THREADS = 4  # past a few, threads only take turns at the GIL
+TIMEOUT_S = 10.0
+
+
+class DeactivateRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+
+    license_key: str = Field(max_length=100)
+    # Printable ASCII without spaces; our client sends 64 hex digits.
+    hardware_fp: str = Field(min_length=16, max_length=128, pattern=r"^[\x21-\x7e]+$")
+
+    @field_validator("license_key")
+    @classmethod
+    def _canonical_key(cls, value: str) -> str:
+        canonical = keys.parse_key(value)
+        if canonical is None:
+            raise ValueError("This is not a license key; check it for typos.")
+        return canonical
+
+
+class ValidateRequest(DeactivateRequest):
+    app_version: str = Field(max_length=64, pattern=APP_VERSION_PATTERN)
+
+
+Body = TypeVar("Body", bound=DeactivateRequest)
+Result = TypeVar("Result")
+
+
+async def validate(raw: bytes, *, ip: str, body_limit: int, now: datetime | None = None) -> SignedAnswer:
+    """The signed answer to the validate request `raw` from `ip` (see the module's docstring)."""
+    body, key_hash, cached, generation = await parse_within_limits(raw, ip, ValidateRequest, body_limit=body_limit, read_answer=True)
+    if cached is not None:
+        answer = licenses.answer_from_cache(cached, fingerprint=body.hardware_fp, app_version=body.app_version, now=now)
+        if answer is not None:
+            return answer
+    counted = False
+    if _on_postgresql():
+        now = now or utcnow()
+        answer, counted = await _miss(body, key_hash, generation, now)
+        if answer is not None:
+            return answer
+    # A machine to bind (already counted), or SQLite: the full path, in a thread.
+    return await in_thread(lambda: _from_database(body, now, counted))
+
+
+async def parse_within_limits(
+    raw: bytes, ip: str, model: type[Body], *, body_limit: int, read_answer: bool = False
+) -> tuple[Body, str, Any | None, int]:
+    """`raw` as `model`, counted against the limits of `ip` and of its key: the body, its
+    key's hash, and with `read_answer` the cached answer and its license's generation, read
+    in the same round trip. A body that can't be parsed still counts against its IP, and
+    a 429 wins over its 400, 413 or 422."""
+    settings = get_settings()
+    per_ip = rate_limits.Check(settings.license_limit_per_ip, ("license-ip", ip))
+    try:
+        body = _parsed(raw, model, body_limit)
+    except LicenseError:
+        _raise_if_refused((await rate_limits.hit_each([per_ip]))[0])
+        raise
+    key_hash = keys.hash_key(body.license_key)
+    checks = [per_ip, rate_limits.Check(settings.license_limit_per_key, ("license-key", key_hash))]
+    read = licenses.answer_cache_keys(key_hash=key_hash, fingerprint=body.hardware_fp) if read_answer else ()
+    verdict, found = await rate_limits.hit_each(checks, then_get=read)
+    _raise_if_refused(verdict)
+    return body, key_hash, found[0] if found else None, (found[1] if found else None) or 0
+
+
+def _parsed(raw: bytes, model: type[Body], body_limit: int) -> Body:
+    if len(raw) > body_limit:
+        raise LicenseError(f"The request body is over {body_limit} bytes.", "BODY_TOO_LARGE", status=413)
+    try:
+        return model.model_validate_json(raw or b"null")  # pydantic reads the bytes itself: one parse
+    except ValidationError as error:
+        problems = error.errors(include_url=False)
+        if any(problem["type"] == "json_invalid" for problem in problems):
+            raise LicenseError("The request body is not valid JSON.", "MALFORMED_JSON") from None
+        if any(problem["type"] == "model_type" and not problem["loc"] for problem in problems):
+            raise LicenseError("The request body must be a JSON object.", "INVALID_REQUEST", status=422) from None
+        fields = {".".join(str(part) for part in problem["loc"]) or "body": problem["msg"] for problem in problems}
+        raise LicenseError("Some fields are missing or invalid.", "INVALID_REQUEST", status=422, fields=fields) from None
+
+
+def _raise_if_refused(verdict: rate_limits.Verdict) -> None:
+    if not verdict.allowed:
+        seconds = verdict.retry_after_s
+        raise LicenseError(
+            f"Too many license requests; try again in {seconds} seconds.", "RATE_LIMITED", status=429, retry_after_s=seconds
+        )
+
+
+def _busy() -> LicenseError:
+    return LicenseError("The license server is busy; try again shortly.", "BUSY", status=503, retry_after_s=1)
+
+
+# --- a miss on PostgreSQL: one statement on the event loop ----------------------------------
+
+
+async def _miss(body: ValidateRequest, key_hash: str, generation: int, now: datetime) -> tuple[SignedAnswer | None, bool]:
+    """The signed answer decided from store.MISS, cached; (None, counted) when a machine is
+    to be bound (licensing.licenses must decide) or no license has the key hash."""
+    supported = licenses.version_supported(body.app_version)
+    parameters = {
+        "key_hash": key_hash,
+        "validated_at": now,
+        "for_fingerprint": body.hardware_fp,
+        "version": body.app_version,
+        "supported": supported,
+    }
+    row = await _fetch_row(parameters)
+    decided = licenses.decide_from_license(_decoded(row), app_version=body.app_version, now=now)
+    if decided.machine_decides and not (row is not None and row["seen_again"]):
+        return None, True
+    signed = licenses.sign_answer(decided.answer.as_json(), fingerprint=body.hardware_fp, checked_at=now)
+    if decided.cacheable:
+        await licenses.remember_answer(
+            key_hash=key_hash, fingerprint=body.hardware_fp, answer=decided.answer, signed=signed, generation=generation
+        )
+    return signed, True
+
+
+async def _fetch_row(parameters: dict[str, Any]) -> asyncpg.Record | None:
+    arguments = [parameters.get(name, default) for name, default in _MISS_ARGUMENTS]
+    try:
+        return await (await _pool()).fetchrow(_MISS_SQL, *arguments, timeout=TIMEOUT_S)
+    except (TimeoutError, asyncpg.QueryCanceledError):
+        raise _busy() from None
+
+
+def _decoded(row: Any) -> Any:
+    return None if row is None else SimpleNamespace(**{**dict(row), "features": orjson.loads(row["features"])})
+
+
+def _on_postgresql() -> bool:
+    return get_settings().sqlalchemy_url.startswith("postgresql")
+
+
+# store.MISS as SQLAlchemy's asyncpg dialect renders it, run on asyncpg's own pool: through
+# SQLAlchemy's async engine a miss cost ~3x the CPU (bench/license_validate.py: miss floor
+# ~1,000 us against ~300), more than the Express peer spends on its whole miss.
+_COMPILED = store.MISS.compile(dialect=postgresql_asyncpg.dialect())
+_MISS_SQL = str(_COMPILED)
+_MISS_ARGUMENTS = [(name, _COMPILED.params[name]) for name in _COMPILED.positiontup or ()]
+
+
+async def _no_reset(_connection: asyncpg.Connection) -> None:
+    # The pool's default reset (RESET ALL, UNLISTEN, ...) is a round trip per release, for
+    # session state these connections never change.
+    return None
+
+
+@lru_cache
+def _pool_task() -> asyncio.Task[asyncpg.Pool]:
+    dsn = make_url(get_settings().sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    # synchronous_commit off: a crash in the next fraction of a second may lose the last
+    # few counts and last-seen times, never a change to a license (those commit as usual).
+    # statement_timeout: a statement whose caller gave up ends on the server too.
+    settings = {
+        "synchronous_commit": "off",
+        "statement_timeout": str(int(TIMEOUT_S * 1000) + 1000),  # a backstop, after ours
+        "application_name": "jobspy-license-validate",
+    }
+    pool = asyncpg.create_pool(
+        dsn,
+        min_size=0,
+        max_size=CONNECTIONS_PER_WORKER,
+        command_timeout=TIMEOUT_S,
+        server_settings=settings,
+        reset=_no_reset,
+    )
+    return asyncio.get_running_loop().create_task(_ready(pool))
+
+
+async def _ready(pool: asyncpg.Pool) -> asyncpg.Pool:
+    return await pool
+
+
+async def _pool() -> asyncpg.Pool:
+    """The running worker's pool of connections for misses (made on first use)."""
+    return await asyncio.shield(_pool_task())
+
+
+# --- the full path, in a worker thread ------------------------------------------------------
+
+
+def _from_database(body: ValidateRequest, now: datetime | None, counted: bool) -> SignedAnswer:
+    with write_session() as session:
+        return licenses.answer_from_database(
+            session=session, key=body.license_key, fingerprint=body.hardware_fp, app_version=body.app_version, now=now, counted=counted
+        )
+
+
+@lru_cache
+def _database_threads() -> CapacityLimiter:
+    return CapacityLimiter(DATABASE_THREADS)
+
+
+async def in_thread(work: Callable[[], Result]) -> Result:
+    """`work()` in one of the few worker threads kept for the database."""
+    return await to_thread.run_sync(work, limiter=_database_threads())
+
+
+async def aclose() -> None:
+    """Close the pool's connections and forget the database's address (tests switch
+    databases and event loops; a worker's connections end with its process)."""
+    if _pool_task.cache_info().currsize:
+        task = _pool_task()
+        _pool_task.cache_clear()
+        await (await task).close()
+    _database_threads.cache_clear()
