@@ -41,7 +41,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -87,7 +87,6 @@ class _Truth:
     subscription: dict[str, Any] | None = None
     invoice: dict[str, Any] | None = None
     payment_intent: dict[str, Any] | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 class _Duplicate(Exception):
