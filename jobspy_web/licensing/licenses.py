@@ -31,8 +31,9 @@ Cache
     Every change to a license takes the same lock, then forgets the license's answers,
     listed in the cache group `license:<sha256(key)>:answers`; so no answer from before a
     change outlives it and a revoked key fails its very next validate. Without Redis each
-    process caches on its own, and a change made in another process (the CLI) reaches it
-    when its answers expire (an embedded install is one process).
+    process caches on its own; a change made anywhere (the CLI, say) also writes a new
+    token into DATA_DIR/license_changes, which every process's cache keys include, so the
+    rule holds.
 
     licensing.validate is the pipeline: it reads the cache in the Redis round trip of its
     rate limits (rate_limits.hit_each), then calls answer_from_cache, or on a miss: with
@@ -54,6 +55,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import orjson
@@ -255,14 +257,17 @@ def validate_license(*, session: Session, key: str, fingerprint: str, app_versio
 
 class CacheKeys(NamedTuple):
     """What a validation reads from the cache before it decides: the cached answer and the
-    generation of the license's answers (a miss passes it to remember_answer)."""
+    generation of the license's answers; a miss passes both (the keys and the generation
+    read) to remember_answer."""
 
     answer: str
     generation: str
+    prefix: str  # see _prefix: without Redis, a change elsewhere renames every key
 
 
 def answer_cache_keys(*, key_hash: str, fingerprint: str) -> CacheKeys:
-    return CacheKeys(_answer_key(key_hash, fingerprint), generation_key(_group_key(key_hash)))
+    prefix = _prefix()
+    return CacheKeys(_answer_key(key_hash, fingerprint, prefix), generation_key(_group_key(key_hash, prefix)), prefix)
 
 
 def answer_from_cache(cached: dict[str, Any], *, fingerprint: str, app_version: str, now: datetime | None = None) -> SignedAnswer | None:
@@ -370,10 +375,17 @@ def decide_from_license(row: Any, *, app_version: str, now: datetime) -> Decided
     return Decided(facts, machine_decides=True)
 
 
-async def remember_answer(*, key_hash: str, fingerprint: str, answer: Validation, signed: SignedAnswer, generation: int) -> None:
+async def remember_answer(
+    *, key_hash: str, fingerprint: str, answer: Validation, signed: SignedAnswer, read: CacheKeys, generation: int
+) -> None:
     """Cache an answer decided outside the license's row lock: kept only if the license's
-    answers are still at `generation`, as read (answer_cache_keys) before deciding."""
-    entry = _cache_entry(key_hash, fingerprint, answer, signed)
+    answers are still at `generation`, as read under the keys `read` before deciding.
+
+    It is written under those keys, not today's: without Redis, a change made in another
+    process renames every key (_prefix), and an answer from before it must stay under the
+    retired name.
+    """
+    entry = _cache_entry(key_hash, fingerprint, answer, signed, prefix=read.prefix)
     await get_cache().set_in_group_async(**entry, generation=generation)
 
 
@@ -434,17 +446,37 @@ def _fingerprint_hash(fingerprint: str) -> str:
     return keys.hash_key(fingerprint)[:32]
 
 
-# Without Redis each process caches on its own: a change made in another process (the
-# CLI, say) reaches this one's answers only when they expire. A SQLite install is one process.
-_PREFIX = "license:"
+def _prefix() -> str:
+    # Without Redis each process caches on its own, and a change made elsewhere (the CLI)
+    # can't reach into this process's cache. So every change also writes a new token to
+    # DATA_DIR/license_changes, and keys carry the token: answers from before it retire.
+    if get_settings().redis_url:
+        return "license:"
+    try:
+        return f"license:{_changes_file().read_text()}:"
+    except FileNotFoundError:
+        return "license:0:"
 
 
-def _answer_key(key_hash: str, fingerprint: str) -> str:
-    return f"{_PREFIX}{key_hash}:{_fingerprint_hash(fingerprint)}"
+def _changes_file() -> Path:
+    return get_settings().data_dir / "license_changes"
 
 
-def _group_key(key_hash: str) -> str:
-    return f"{_PREFIX}{key_hash}:answers"
+def _note_a_change() -> None:
+    if not get_settings().redis_url:
+        path = _changes_file()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        scratch = path.with_name(f"{path.name}.{uuid.uuid4().hex}")
+        scratch.write_text(uuid.uuid4().hex[:12])
+        scratch.replace(path)  # atomic: readers see the old token or the new one
+
+
+def _answer_key(key_hash: str, fingerprint: str, prefix: str | None = None) -> str:
+    return f"{prefix or _prefix()}{key_hash}:{_fingerprint_hash(fingerprint)}"
+
+
+def _group_key(key_hash: str, prefix: str | None = None) -> str:
+    return f"{prefix or _prefix()}{key_hash}:answers"
 
 
 def _remember(key_hash: str, fingerprint: str, answer: Validation, signed: SignedAnswer) -> None:
@@ -453,14 +485,14 @@ def _remember(key_hash: str, fingerprint: str, answer: Validation, signed: Signe
     get_cache().set_in_group(**_cache_entry(key_hash, fingerprint, answer, signed))
 
 
-def _cache_entry(key_hash: str, fingerprint: str, answer: Validation, signed: SignedAnswer) -> dict[str, Any]:
+def _cache_entry(key_hash: str, fingerprint: str, answer: Validation, signed: SignedAnswer, *, prefix: str | None = None) -> dict[str, Any]:
     # A NOT_FOUND answer has no license to forget it with, so it goes in a group of its own
     # (one per key hash, like a license's): nothing deletes it before it expires.
     return {
-        "key": _answer_key(key_hash, fingerprint),
+        "key": _answer_key(key_hash, fingerprint, prefix),
         "value": {**answer._to_cache(), "body": signed.body.decode(), "signature": signed.signature},
         "ttl_s": VALID_TTL_S if answer.valid else INVALID_TTL_S,
-        "group": _group_key(key_hash),
+        "group": _group_key(key_hash, prefix),
         "group_ttl_s": VALID_TTL_S,
         "max_entries": MAX_CACHED_FINGERPRINTS,
     }
@@ -468,6 +500,7 @@ def _cache_entry(key_hash: str, fingerprint: str, answer: Validation, signed: Si
 
 def _forget_answers(key_hash: str) -> None:
     get_cache().delete_group(_group_key(key_hash))
+    _note_a_change()
 
 
 # --- issuing and managing -----------------------------------------------------------

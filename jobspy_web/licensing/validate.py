@@ -70,15 +70,15 @@ Result = TypeVar("Result")
 
 async def validate(raw: bytes, *, ip: str, body_limit: int, now: datetime | None = None) -> SignedAnswer:
     """The signed answer to the validate request `raw` from `ip` (see the module's docstring)."""
-    body, key_hash, cached, generation = await parse_within_limits(raw, ip, ValidateRequest, body_limit=body_limit, read_answer=True)
+    body, key_hash, read, cached, generation = await parse_within_limits(raw, ip, ValidateRequest, body_limit=body_limit, read_answer=True)
     if cached is not None:
         answer = licenses.answer_from_cache(cached, fingerprint=body.hardware_fp, app_version=body.app_version, now=now)
         if answer is not None:
             return answer
     counted = False
-    if _on_postgresql():
+    if _on_postgresql() and read is not None:
         now = now or utcnow()
-        answer, counted = await _miss(body, key_hash, generation, now)
+        answer, counted = await _miss(body, key_hash, read, generation, now)
         if answer is not None:
             return answer
     # A machine to bind (already counted), or SQLite: the full path, in a thread.
@@ -87,10 +87,10 @@ async def validate(raw: bytes, *, ip: str, body_limit: int, now: datetime | None
 
 async def parse_within_limits(
     raw: bytes, ip: str, model: type[Body], *, body_limit: int, read_answer: bool = False
-) -> tuple[Body, str, Any | None, int]:
+) -> tuple[Body, str, licenses.CacheKeys | None, Any | None, int]:
     """`raw` as `model`, counted against the limits of `ip` and of its key: the body, its
-    key's hash, and with `read_answer` the cached answer and its license's generation, read
-    in the same round trip. A body that can't be parsed still counts against its IP, and
+    key's hash, and with `read_answer` the cache keys read, the cached answer and its
+    license's generation, read in the same round trip. A body that can't be parsed still counts against its IP, and
     a 429 wins over its 400, 413 or 422."""
     settings = get_settings()
     per_ip = rate_limits.Check(settings.license_limit_per_ip, ("license-ip", ip))
@@ -101,10 +101,12 @@ async def parse_within_limits(
         raise
     key_hash = keys.hash_key(body.license_key)
     checks = [per_ip, rate_limits.Check(settings.license_limit_per_key, ("license-key", key_hash))]
-    read = licenses.answer_cache_keys(key_hash=key_hash, fingerprint=body.hardware_fp) if read_answer else ()
-    verdict, found = await rate_limits.hit_each(checks, then_get=read)
+    # Without Redis the keys carry a token a change elsewhere renews (licenses._prefix): a
+    # miss must write under the keys read here, so they go back to the caller.
+    read = licenses.answer_cache_keys(key_hash=key_hash, fingerprint=body.hardware_fp) if read_answer else None
+    verdict, found = await rate_limits.hit_each(checks, then_get=(read.answer, read.generation) if read else ())
     _raise_if_refused(verdict)
-    return body, key_hash, found[0] if found else None, (found[1] if found else None) or 0
+    return body, key_hash, read, found[0] if found else None, (found[1] if found else None) or 0
 
 
 def _parsed(raw: bytes, model: type[Body], body_limit: int) -> Body:
@@ -137,7 +139,9 @@ def _busy() -> LicenseError:
 # --- a miss on PostgreSQL: one statement on the event loop ----------------------------------
 
 
-async def _miss(body: ValidateRequest, key_hash: str, generation: int, now: datetime) -> tuple[SignedAnswer | None, bool]:
+async def _miss(
+    body: ValidateRequest, key_hash: str, read: licenses.CacheKeys, generation: int, now: datetime
+) -> tuple[SignedAnswer | None, bool]:
     """The signed answer decided from store.MISS, cached; (None, counted) when a machine is
     to be bound (licensing.licenses must decide) or no license has the key hash."""
     supported = licenses.version_supported(body.app_version)
@@ -155,7 +159,7 @@ async def _miss(body: ValidateRequest, key_hash: str, generation: int, now: date
     signed = licenses.sign_answer(decided.answer.as_json(), fingerprint=body.hardware_fp, checked_at=now)
     if decided.cacheable:
         await licenses.remember_answer(
-            key_hash=key_hash, fingerprint=body.hardware_fp, answer=decided.answer, signed=signed, generation=generation
+            key_hash=key_hash, fingerprint=body.hardware_fp, answer=decided.answer, signed=signed, read=read, generation=generation
         )
     return signed, True
 

@@ -149,7 +149,7 @@ async def hot(
     if generation is None:
         generation = get_cache().get(read.generation) or 0
     body = validating.ValidateRequest.model_construct(license_key=key, hardware_fp=fingerprint, app_version=app_version)
-    answer, counted = await validating._miss(body, keys.hash_key(key), generation, now or utcnow())
+    answer, counted = await validating._miss(body, keys.hash_key(key), read, generation, now or utcnow())
     assert counted
     return answer
 
