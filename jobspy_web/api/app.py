@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
@@ -13,11 +14,15 @@ from jobspy_web.api.errors import EXCEPTION_HANDLERS
 from jobspy_web.db import read_session
 
 
+def _database_answers() -> None:
+    with read_session() as session:
+        session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+
+
 async def health(_request: Request) -> JSONResponse:
     """Liveness plus a database round trip, for load balancers and the e2e fixture."""
     try:
-        with read_session() as session:
-            session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+        await run_in_threadpool(_database_answers)  # a slow database must not stall the loop
     except Exception:
         return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
     return JSONResponse({"status": "ok", "database": "ok"})
@@ -40,4 +45,5 @@ def all_routes() -> list[BaseRoute]:
 
 
 def build_api() -> Starlette:
+    # api.errors answers every DomainError (its status, code and sentence) and ApiError.
     return Starlette(routes=all_routes(), exception_handlers=EXCEPTION_HANDLERS)  # type: ignore[arg-type]

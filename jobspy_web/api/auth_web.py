@@ -3,13 +3,15 @@
 Forms (not websocket events) do this because only an HTTP response can set an HttpOnly
 cookie; the Reflex state then reads that cookie from the websocket's request headers.
 Each route answers with a 303 back to a page, carrying an error *code* (never free text,
-so a crafted link can't put words on our page).
+so a crafted link can't put words on our page); the page shows the domain's sentence for
+that code (`AccountError.sentence_for`).
 """
 
 from __future__ import annotations
 
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -77,6 +79,22 @@ async def _too_many(limit: str, *identifiers: str) -> bool:
     return not (await rate_limits.hit(limit, *identifiers)).allowed
 
 
+# The work of each form runs in a worker thread: Argon2 takes tens of milliseconds of
+# CPU by design, a mail may wait on an SMTP server, and the sessions are synchronous.
+
+
+def _sign_up(form: dict[str, str], ip: str, user_agent: str | None) -> str:
+    with write_session() as session:
+        user = users.sign_up(
+            session=session,
+            email=form.get("email", ""),
+            password=form.get("password", ""),
+            full_name=form.get("full_name", ""),
+            ip=ip,
+        )
+        return login_sessions.start_session(session=session, user=user, ip=ip, user_agent=user_agent)
+
+
 async def sign_up(request: Request) -> Response:
     if not same_origin(request):
         return _redirect("/signup", error="CSRF")
@@ -84,20 +102,20 @@ async def sign_up(request: Request) -> Response:
     if await _too_many(rate_limits.SIGNUP_PER_IP, "signup-ip", client_ip(request)):
         return _redirect("/signup", error="RATE_LIMITED")
     try:
-        with write_session() as session:
-            user = users.sign_up(
-                session=session,
-                email=form.get("email", ""),
-                password=form.get("password", ""),
-                full_name=form.get("full_name", ""),
-                ip=client_ip(request),
-            )
-            secret = login_sessions.start_session(
-                session=session, user=user, ip=client_ip(request), user_agent=request.headers.get("user-agent")
-            )
-    except AccountError as error:
-        return _redirect("/signup", error=error.code.value, email=form.get("email", "")[:320])
+        secret = await run_in_threadpool(_sign_up, form, client_ip(request), request.headers.get("user-agent"))
+    except AccountError as error:  # the page shows the domain's sentence for the code
+        return _redirect("/signup", error=error.code_text, email=form.get("email", "")[:320])
     return _with_cookie(_redirect("/", notice="welcome"), secret)
+
+
+def _log_in(email: str, password: str, ip: str, user_agent: str | None) -> str | None:
+    """A new session's secret, or None (and the failure recorded) for wrong credentials."""
+    with write_session() as session:
+        user = users.authenticate(session=session, email=email, password=password)
+        if user is None:
+            users.record_login_failure(session=session, email=email, ip=ip, user_agent=user_agent)
+            return None
+        return login_sessions.start_session(session=session, user=user, ip=ip, user_agent=user_agent)
 
 
 async def log_in(request: Request) -> Response:
@@ -111,30 +129,40 @@ async def log_in(request: Request) -> Response:
         rate_limits.LOGIN_PER_ACCOUNT, *rate_limits.login_account_bucket(email)
     ):
         return _redirect("/login", error="RATE_LIMITED", email=email[:320])
-    with write_session() as session:
-        user = users.authenticate(session=session, email=email, password=form.get("password", ""))
-        if user is None:
-            users.record_login_failure(session=session, email=email, ip=ip, user_agent=request.headers.get("user-agent"))
-            return _redirect("/login", error="INVALID_CREDENTIALS", email=email[:320], next=next_path)
-        secret = login_sessions.start_session(session=session, user=user, ip=ip, user_agent=request.headers.get("user-agent"))
+    secret = await run_in_threadpool(_log_in, email, form.get("password", ""), ip, request.headers.get("user-agent"))
+    if secret is None:
+        return _redirect("/login", error="INVALID_CREDENTIALS", email=email[:320], next=next_path)
     return _with_cookie(_redirect(next_path), secret)
+
+
+def _log_out(secret: str) -> None:
+    with write_session() as session:
+        login_sessions.end_session(session=session, secret=secret)
 
 
 async def log_out(request: Request) -> Response:
     if same_origin(request):
-        with write_session() as session:
-            login_sessions.end_session(session=session, secret=request.cookies.get(login_sessions.COOKIE_NAME, ""))
+        await run_in_threadpool(_log_out, request.cookies.get(login_sessions.COOKIE_NAME, ""))
     response = _redirect("/login", notice="signed_out")
     response.delete_cookie(login_sessions.COOKIE_NAME, path="/")
     return response
 
 
+def _forgot_password(email: str, ip: str) -> None:
+    with write_session() as session:
+        users.request_password_reset(session=session, email=email, ip=ip)
+
+
 async def forgot_password(request: Request) -> Response:
     form = await _form(request)
     if same_origin(request) and not await _too_many(rate_limits.RESET_PER_IP, "reset-ip", client_ip(request)):
-        with write_session() as session:
-            users.request_password_reset(session=session, email=form.get("email", ""), ip=client_ip(request))
+        await run_in_threadpool(_forgot_password, form.get("email", ""), client_ip(request))
     return _redirect("/login", notice="reset_sent")
+
+
+def _reset_password(token: str, new_password: str, ip: str) -> None:
+    with write_session() as session:
+        users.reset_password(session=session, token=token, new_password=new_password, ip=ip)
 
 
 async def reset_password(request: Request) -> Response:
@@ -143,19 +171,22 @@ async def reset_password(request: Request) -> Response:
     if not same_origin(request) or await _too_many(rate_limits.RESET_PER_IP, "reset-ip", client_ip(request)):
         return _redirect("/reset", error="RATE_LIMITED", token=token)
     try:
-        with write_session() as session:
-            users.reset_password(session=session, token=token, new_password=form.get("password", ""), ip=client_ip(request))
+        await run_in_threadpool(_reset_password, token, form.get("password", ""), client_ip(request))
     except AccountError as error:
-        return _redirect("/reset", error=error.code.value, token=token)
+        return _redirect("/reset", error=error.code_text, token=token)
     return _redirect("/login", notice="password_reset")
+
+
+def _verify_email(token: str) -> None:
+    with write_session() as session:
+        users.verify_email(session=session, token=token)
 
 
 async def verify_email(request: Request) -> Response:
     try:
-        with write_session() as session:
-            users.verify_email(session=session, token=request.query_params.get("token", "")[:MAX_FIELD])
+        await run_in_threadpool(_verify_email, request.query_params.get("token", "")[:MAX_FIELD])
     except AccountError as error:
-        return _redirect("/login", error=error.code.value)
+        return _redirect("/login", error=error.code_text)
     return _redirect("/", notice="verified")
 
 

@@ -12,6 +12,7 @@ from authlib.integrations.base_client import OAuthError
 from authlib.integrations.httpx_client import AsyncOAuth2Client
 from httpx import HTTPError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -73,6 +74,35 @@ async def _profile(provider: str, client: AsyncOAuth2Client) -> tuple[str, str |
     return str(info["id"]), primary["email"] if primary else None, primary is not None
 
 
+def _resolve(
+    *,
+    provider: str,
+    subject: str,
+    email: str | None,
+    email_verified: bool,
+    connect: bool,
+    cookie_secret: str,
+    ip: str,
+    user_agent: str | None,
+) -> tuple[Outcome, str | None] | None:
+    """The sign-in's outcome and, when it signs someone in, the new session's secret;
+    None for a "connect" request from a browser that is not signed in."""
+    current_user_id = None
+    with write_session() as session:
+        if connect:
+            current = login_sessions.user_for_secret(session=session, secret=cookie_secret)
+            if current is None:
+                return None
+            current_user_id = current.id
+        result = oauth_login.resolve_identity(
+            session=session, provider=provider, subject=subject, email=email, email_verified=email_verified, current_user_id=current_user_id
+        )
+        secret = None
+        if result.outcome in (Outcome.SIGNED_IN, Outcome.CREATED) and result.user is not None:
+            secret = login_sessions.start_session(session=session, user=result.user, ip=ip, user_agent=user_agent)
+        return result.outcome, secret
+
+
 async def callback(request: Request) -> Response:
     provider = _provider(request)
     try:
@@ -90,21 +120,21 @@ async def callback(request: Request) -> Response:
     except (OAuthError, HTTPError, KeyError, ValueError):
         return _redirect("/login", error="OAUTH_FAILED")
 
-    current_user_id = None
-    with write_session() as session:
-        if saved["connect"]:
-            current = login_sessions.user_for_secret(session=session, secret=request.cookies.get(login_sessions.COOKIE_NAME, ""))
-            if current is None:
-                return _redirect("/login", error="OAUTH_STATE")
-            current_user_id = current.id
-        result = oauth_login.resolve_identity(
-            session=session, provider=provider, subject=subject, email=email, email_verified=verified, current_user_id=current_user_id
-        )
-        secret = None
-        if result.outcome in (Outcome.SIGNED_IN, Outcome.CREATED) and result.user is not None:
-            secret = login_sessions.start_session(
-                session=session, user=result.user, ip=client_ip(request), user_agent=request.headers.get("user-agent")
-            )
+    # In a worker thread: the session is synchronous and would stall the event loop.
+    resolved = await run_in_threadpool(
+        _resolve,
+        provider=provider,
+        subject=subject,
+        email=email,
+        email_verified=verified,
+        connect=bool(saved["connect"]),
+        cookie_secret=request.cookies.get(login_sessions.COOKIE_NAME, ""),
+        ip=client_ip(request),
+        user_agent=request.headers.get("user-agent"),
+    )
+    if resolved is None:
+        return _redirect("/login", error="OAUTH_STATE")
+    outcome, secret = resolved
     targets = {
         Outcome.SIGNED_IN: ("/", {}),
         Outcome.CREATED: ("/", {"notice": "verified"}),
@@ -113,7 +143,7 @@ async def callback(request: Request) -> Response:
         Outcome.LINKED_ELSEWHERE: ("/account", {"error": "OAUTH_LINKED_ELSEWHERE"}),
         Outcome.NO_EMAIL: ("/login", {"error": "OAUTH_NO_EMAIL"}),
     }
-    path, query = targets[result.outcome]
+    path, query = targets[outcome]
     response = _redirect(path, **query)
     response.delete_cookie(STATE_COOKIE, path="/auth/oauth")
     return _with_cookie(response, secret) if secret else response

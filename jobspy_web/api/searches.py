@@ -11,6 +11,7 @@ import logging
 import uuid
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -21,7 +22,7 @@ from jobspy_web.core import tiers
 from jobspy_web.db import read_session, write_session
 from jobspy_web.models import Search
 from jobspy_web.search import jobs, runner
-from jobspy_web.search.params import SearchParamsError, parse_search_params
+from jobspy_web.search.params import SearchParams, parse_search_params
 
 log = logging.getLogger(__name__)
 _running: set[asyncio.Task[None]] = set()  # strong references, so tasks aren't collected mid-run
@@ -65,51 +66,71 @@ async def _run_to_the_end(search_id: uuid.UUID) -> None:
 
 async def start_search(request: Request) -> JSONResponse:
     claims = await require_jwt(request)
-    raw = await read_json_object(request)
-    try:
-        params = parse_search_params(raw)
-    except SearchParamsError as error:
-        raise ApiError(422, "INVALID_SEARCH", str(error), fields=error.problems) from None
+    params = parse_search_params(await read_json_object(request))  # SearchParamsError: a 422 naming fields
     if denial := tiers.search_denial(claims.tier, sites=params.site_name, results_wanted=params.results_wanted):
         raise ApiError(403, "TIER_LIMIT", denial)
-    with write_session() as session:
-        created = runner.create_search(session=session, params=params, owner_id=claims.user_id)
+    created = await run_in_threadpool(_create, params, claims.user_id)
     task = asyncio.create_task(_run_to_the_end(created.id))
     _running.add(task)
     task.add_done_callback(_running.discard)
     return JSONResponse(_public(created), status_code=202, headers={"Location": f"/api/searches/{created.id}"})
 
 
-async def list_searches(request: Request) -> JSONResponse:
-    claims = await require_jwt(request)
+# Each database call below runs in a worker thread: the sessions are synchronous, and on
+# the event loop they would stall every other request (and running search) meanwhile.
+
+
+def _create(params: SearchParams, owner_id: uuid.UUID) -> Search:
+    with write_session() as session:
+        return runner.create_search(session=session, params=params, owner_id=owner_id)
+
+
+def _recent(owner_id: uuid.UUID) -> dict[str, Any]:
     with write_session() as session:
         runner.mark_interrupted(session=session)
     with read_session() as session:
-        found = runner.recent_searches(session=session, owner_id=claims.user_id, limit=50)
-        return JSONResponse({"searches": [_public(item) for item in found]})
+        found = runner.recent_searches(session=session, owner_id=owner_id, limit=50)
+        return {"searches": [_public(item) for item in found]}
+
+
+def _shown(request: Request, owner_id: uuid.UUID) -> dict[str, Any]:
+    with read_session() as session:
+        return _public(_owned(session, request, owner_id))
+
+
+def _jobs(request: Request, owner_id: uuid.UUID) -> dict[str, Any]:
+    with read_session() as session:
+        found = _owned(session, request, owner_id)
+        rows = jobs.search_rows(session=session, search_id=found.id)
+        return {"search_id": str(found.id), "status": found.status.value, "jobs": [row.as_json() for row in rows]}
+
+
+def _cancel(request: Request, owner_id: uuid.UUID) -> dict[str, Any]:
+    with write_session() as session:
+        found = _owned(session, request, owner_id)
+        if not runner.request_cancel(session=session, search_id=found.id, owner_id=owner_id):
+            raise ApiError(409, "NOT_RUNNING", "This search has already finished.")
+    return {"id": str(found.id), "cancelling": True}
+
+
+async def list_searches(request: Request) -> JSONResponse:
+    claims = await require_jwt(request)
+    return JSONResponse(await run_in_threadpool(_recent, claims.user_id))
 
 
 async def show_search(request: Request) -> JSONResponse:
     claims = await require_jwt(request)
-    with read_session() as session:
-        return JSONResponse(_public(_owned(session, request, claims.user_id)))
+    return JSONResponse(await run_in_threadpool(_shown, request, claims.user_id))
 
 
 async def search_jobs(request: Request) -> JSONResponse:
     claims = await require_jwt(request)
-    with read_session() as session:
-        found = _owned(session, request, claims.user_id)
-        rows = jobs.search_rows(session=session, search_id=found.id)
-    return JSONResponse({"search_id": str(found.id), "status": found.status.value, "jobs": [row.as_json() for row in rows]})
+    return JSONResponse(await run_in_threadpool(_jobs, request, claims.user_id))
 
 
 async def cancel_search(request: Request) -> JSONResponse:
     claims = await require_jwt(request)
-    with write_session() as session:
-        found = _owned(session, request, claims.user_id)
-        if not runner.request_cancel(session=session, search_id=found.id, owner_id=claims.user_id):
-            raise ApiError(409, "NOT_RUNNING", "This search has already finished.")
-    return JSONResponse({"id": str(found.id), "cancelling": True}, status_code=202)
+    return JSONResponse(await run_in_threadpool(_cancel, request, claims.user_id), status_code=202)
 
 
 routes = [
