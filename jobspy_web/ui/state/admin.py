@@ -60,7 +60,7 @@ class AdminState(AuthState):
                 {
                     "id": str(item.id),
                     "prefix": item.key_prefix,
-                    "owner": emails.get(str(item.user_id), item.extra_metadata.get("email", "unassigned")),
+                    "owner": emails.get(str(item.user_id), item.pending_email or "unassigned"),
                     "type": item.license_type,
                     "status": item.status.value,
                     "expires": item.expires_at.strftime(_WHEN) if item.expires_at else "never",
