@@ -1,6 +1,7 @@
 """Infrastructure that knows no domain: the app cache (`cache`, in-process or Redis), rate
 limits (`rate_limits`), generated secrets (`local_secrets`), mail with its outbox (`mail`),
-the audit log (`audit`), and the hand-written Redis and connection pieces the License
-Server's hot path needs (`redis_scripts`, `connection_sets`)."""
+the audit log (`audit`), and the one hand-written piece the License Server's hot path keeps
+on measurement: pipelined Lua over one connection per event loop (`redis_scripts`, with
+`connection_sets.PerLoop`)."""
 
 __all__ = ["audit", "cache", "connection_sets", "local_secrets", "mail", "rate_limits", "redis_scripts"]

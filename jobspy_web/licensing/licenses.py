@@ -297,7 +297,7 @@ def answer_from_database(
     *, session: Session, key: str, fingerprint: str, app_version: str, now: datetime | None = None, counted: bool = False
 ) -> SignedAnswer:
     """validate_license's answer from the database, signed (the cache is not read).
-    `counted`: this validation is already in validation_count (licensing.hot_path
+    `counted`: this validation is already in validation_count (licensing.validate
     counted it, then found a machine to bind)."""
     canonical = keys.parse_key(key)
     now = now or utcnow()
