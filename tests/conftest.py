@@ -7,6 +7,8 @@
   database_url            migrated and emptied; parametrized [sqlite] and [postgresql].
   db                      database_url, with the app's write_session()/read_session() on it.
   pg_db                   like db, PostgreSQL only (real concurrency, row locks, JSONB).
+  empty_database_url      an empty database of the test's own, [sqlite] and [postgresql]:
+                          for migrations walked up and down.
 
 PostgreSQL comes from TEST_POSTGRES_ADMIN_URL (default: postgres@127.0.0.1:5432/test).
 Tests that need it are marked `postgresql`; without a server: `pytest -m "not postgresql"`.
@@ -102,6 +104,17 @@ def _use_database(url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     yield url
     # Dispose the pool before the next test empties tables / the session drops the DB.
     _forget_app_state()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of this test's own with nothing in it, for walking migrations up and down."""
+    if request.param == "sqlite":
+        # The parent directory doesn't exist yet: alembic's env.py must create it.
+        yield f"sqlite:///{tmp_path / 'not-yet' / 'fresh.db'}"
+    else:
+        with temporary_postgres_database("jobspy_migration_test") as url:
+            yield url
 
 
 @pytest.fixture

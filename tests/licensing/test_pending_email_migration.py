@@ -7,26 +7,13 @@ the schema up and down.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
-from db_helpers import alembic_config, temporary_postgres_database
+from db_helpers import alembic_config
 from sqlalchemy.pool import NullPool
 
 from alembic import command
 from jobspy_web.models.base import JSONType, utcnow
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
-def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'pending.db'}"
-    else:
-        with temporary_postgres_database("jobspy_pending_email_migration_test") as url:
-            yield url
-
 
 OLD_LICENSES = sa.table(
     "licenses",

@@ -8,12 +8,9 @@ the schema up and down.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
-from db_helpers import alembic_config, temporary_postgres_database
+from db_helpers import alembic_config
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
@@ -21,15 +18,6 @@ from alembic import command
 from jobspy_web.billing import checkout
 from jobspy_web.models import License
 from jobspy_web.models.base import JSONType, utcnow
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
-def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'facts.db'}"
-    else:
-        with temporary_postgres_database("jobspy_billing_facts_migration_test") as url:
-            yield url
 
 
 def _table(name: str, *columns: sa.ColumnClause) -> sa.TableClause:

@@ -6,12 +6,10 @@ tests create and drop the schema itself.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
-from db_helpers import alembic_config, table_names, temporary_postgres_database, unique_column_sets
+from db_helpers import alembic_config, table_names, unique_column_sets
 from sqlalchemy.dialects import postgresql
 from sqlmodel import SQLModel
 
@@ -26,16 +24,6 @@ EXPECTED_UNIQUE = [
     ("payments", "stripe_payment_intent_id"),
     ("jobs", "dedupe_key"),
 ]
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
-def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        # The parent directory doesn't exist yet: env.py must create it.
-        yield f"sqlite:///{tmp_path / 'not-yet' / 'fresh.db'}"
-    else:
-        with temporary_postgres_database("jobspy_migration_test") as url:
-            yield url
 
 
 def test_upgrade_head_creates_every_table(empty_database_url: str) -> None:

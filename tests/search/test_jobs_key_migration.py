@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import importlib.util
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 
-import pytest
 import sqlalchemy as sa
-from db_helpers import REPO_ROOT, alembic_config, temporary_postgres_database
+from db_helpers import REPO_ROOT, alembic_config
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
@@ -31,15 +28,6 @@ def migration() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
-def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'keys.db'}"
-    else:
-        with temporary_postgres_database("jobspy_key_migration_test") as url:
-            yield url
 
 
 OLD_JOBS = sa.table(
