@@ -138,3 +138,19 @@ async def close_loop_connections() -> None:
     await rate_limits.aclose()
     if get_cache.cache_info().currsize:
         await get_cache().aclose()
+
+
+@contextmanager
+def counting_statements() -> Iterator[list[str]]:
+    """Every statement sent to the database meanwhile, by any engine: the sessions' and the
+    License Server's async one (licensing.validate)."""
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    sa.event.listen(sa.Engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(sa.Engine, "before_cursor_execute", count)

@@ -4,16 +4,13 @@ import base64
 import json
 import re
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import httpx
 import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from db_helpers import close_loop_connections
-from sqlalchemy import Engine, event
+from db_helpers import close_loop_connections, counting_statements
 from starlette.requests import ClientDisconnect
 
 from jobspy_web.api.app import build_api
@@ -60,22 +57,6 @@ def edit(key: str, **values) -> None:
         for name, value in values.items():
             setattr(license, name, value)
         session.add(license)
-
-
-@contextmanager
-def counting_statements() -> Iterator[list[str]]:
-    """Every statement sent to the database meanwhile, by any engine: the sessions' and the
-    License Server's async one (licensing.validate)."""
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(Engine, "before_cursor_execute", count)
 
 
 async def post(api, path, key, fingerprint=HERE, app_version="1.4.2", **extra):

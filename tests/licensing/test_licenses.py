@@ -6,7 +6,6 @@ import re
 import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from functools import partial
 
@@ -15,8 +14,7 @@ import redis
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
-from db_helpers import close_loop_connections
-from sqlalchemy import Engine, event
+from db_helpers import close_loop_connections, counting_statements
 from sqlmodel import select
 
 from jobspy_web.accounts import users
@@ -113,22 +111,6 @@ def stored(issued: licenses.IssuedLicense) -> License:
 def audit_actions() -> list[str]:
     with read_session() as session:
         return [event.action for event in session.exec(select(AuditEvent).order_by(AuditEvent.created_at))]
-
-
-@contextmanager
-def counting_statements() -> Iterator[list[str]]:
-    """Every statement sent to the database meanwhile, by any engine (the sessions' and the
-    pipeline's async one)."""
-    statements: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(Engine, "before_cursor_execute", count)
 
 
 # --- keys -----------------------------------------------------------------------------
