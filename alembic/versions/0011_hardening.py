@@ -1,0 +1,23 @@
+"""hardening: sessions, throttling, revocation (issue 12): reserved slot, filled by that issue's work
+
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-12-02 01:20:00.000000
+
+"""
+
+from collections.abc import Sequence
+
+# revision identifiers, used by Alembic.
+revision: str = "0011"
+down_revision: str | Sequence[str] | None = "0010"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,23 @@
+"""first run and everyday use (issue 17): reserved slot, filled by that issue's work
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-12-02 01:20:00.000000
+
+"""
+
+from collections.abc import Sequence
+
+# revision identifiers, used by Alembic.
+revision: str = "0012"
+down_revision: str | Sequence[str] | None = "0011"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,3 @@
+"""Alerts: in-app, email digest, Apprise channels and Web Push."""
+
+__all__: list[str] = []

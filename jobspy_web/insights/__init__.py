@@ -1,0 +1,3 @@
+"""Salary insights: our corpus and public wage benchmarks."""
+
+__all__: list[str] = []
