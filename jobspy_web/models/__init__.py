@@ -5,6 +5,7 @@ from jobspy_web.models.audit import AuditEvent
 from jobspy_web.models.billing import Payment, StripeEvent, Subscription
 from jobspy_web.models.license import License, LicenseMachine, LicenseStatus
 from jobspy_web.models.search import Job, Search, SearchJob, SearchStatus
+from jobspy_web.models.tracker import TrackedJob, TrackedJobLink, TrackerStage
 from jobspy_web.models.usage import ApiUsage
 from jobspy_web.models.user import Role, User
 
@@ -27,5 +28,8 @@ __all__ = [
     "SearchStatus",
     "StripeEvent",
     "Subscription",
+    "TrackedJob",
+    "TrackedJobLink",
+    "TrackerStage",
     "User",
 ]
