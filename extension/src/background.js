@@ -76,12 +76,30 @@ async function request(origin, path, { method = "GET", body = null, token = null
   return answer;
 }
 
+// A license holds machines; an extension can't read the hardware, so each install is one
+// machine, named by a random id made on first use.
+async function installId() {
+  const stored = await ext.storage.local.get("installId");
+  if (stored.installId) return stored.installId;
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  const id = `ext-${Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("")}`;
+  await ext.storage.local.set({ installId: id });
+  return id;
+}
+
 async function accessToken(settings, origin) {
   const forSettings = `${origin}\n${settings.apiToken}\n${settings.licenseKey}`;
   if (access && access.forSettings === forSettings && access.expiresAt > Date.now() + 30000) return access;
   let credentials;
   if (settings.apiToken) credentials = { api_token: settings.apiToken };
-  else if (settings.licenseKey) credentials = { grant_type: "license_key", license_key: settings.licenseKey };
+  else if (settings.licenseKey) {
+    credentials = {
+      grant_type: "license_key",
+      license_key: settings.licenseKey,
+      hardware_fp: await installId(),
+      app_version: ext.runtime.getManifest().version,
+    };
+  }
   else throw new ExtensionError("NOT_SIGNED_IN", "Paste an API token (Account page) or a license key in the extension's options.");
   const issued = await request(origin, "/auth/token", { method: "POST", body: credentials });
   access = {

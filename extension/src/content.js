@@ -9,7 +9,7 @@
 
   const ext = globalThis.browser ?? globalThis.chrome;
   const HOST_ID = "jobspy-web-panel";
-  const STAGE_NAMES = { saved: "Saved", applied: "Applied", interview: "Interviewing", offer: "Offer", rejected: "Rejected", archived: "Archived" };
+  const STAGE_NAMES = { saved: "Saved", applied: "Applied", interviewing: "Interviewing", offer: "Offer", rejected: "Rejected", withdrawn: "Withdrawn" };
 
   let shownFor = null;
 

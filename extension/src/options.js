@@ -4,7 +4,7 @@
 const ext = globalThis.browser ?? globalThis.chrome;
 const form = document.getElementById("options");
 const status = document.getElementById("status");
-const FIELDS = ["serverUrl", "apiToken", "licenseKey"];
+const FIELDS = ["serverUrl", "apiToken", "licenseKey"]; // installId stays: it is this install's machine
 
 function say(text, isError = false) {
   status.textContent = text;

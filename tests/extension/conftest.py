@@ -5,9 +5,18 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
+
+from jobspy_web.accounts import api_tokens, users
+from jobspy_web.db import reset_engines, write_session
+from jobspy_web.settings import get_settings
+from tests.api_server import ApiServer
 
 EXTENSION = Path(__file__).resolve().parents[2] / "extension"
 
@@ -31,3 +40,37 @@ def extension_builds(extension_dir: Path) -> dict[str, Path]:
     """dist/chrome and dist/firefox, built from src/ by extension/build.js."""
     subprocess.run(["node", "build.js"], cwd=extension_dir, check=True, capture_output=True, timeout=60)
     return {browser: extension_dir / "dist" / browser for browser in ("chrome", "firefox")}
+
+
+@dataclass(frozen=True)
+class Account:
+    email: str
+    api_token: str  # a personal API token, as the Account page shows it once
+
+
+@pytest.fixture(scope="module")
+def tracker_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
+    """The app's API (tracker routes, /auth/token) in its own process, embedded mode."""
+    with ApiServer(tmp_path_factory.mktemp("extension-server")) as server:
+        yield server
+
+
+@pytest.fixture
+def account(tracker_server: ApiServer, monkeypatch: pytest.MonkeyPatch) -> Account:
+    """A new user of that server with a personal API token, made through the domain."""
+    monkeypatch.setenv("DATABASE_URL", tracker_server.database_url)
+    monkeypatch.setenv("DATA_DIR", str(tracker_server.data_dir))
+    get_settings.cache_clear()
+    reset_engines()
+    email = f"ext-{uuid.uuid4().hex[:8]}@example.com"
+    with write_session() as session:
+        user = users.sign_up(session=session, email=email, password="correct horse battery", verified=True)
+        created = api_tokens.create_api_token(session=session, user=user, name="browser extension")
+    reset_engines()
+    return Account(email=email, api_token=created.secret)
+
+
+def access_token(server_url: str, api_token: str) -> str:
+    answer = httpx.post(f"{server_url}/auth/token", json={"api_token": api_token}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["access_token"])
