@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import shutil
 import subprocess
@@ -24,21 +25,125 @@ def migrate() -> None:
     command.upgrade(Config(str(ROOT / "alembic.ini")), "head")
 
 
-def ensure_bun() -> None:
+def ensure_bun(say: Any = None) -> None:
     # Reflex's own bun download needs hosts we can't reach; npm's registry works.
     if shutil.which("bun") is None:
-        subprocess.run(["npm", "install", "-g", f"bun@{BUN_VERSION}"], check=True)
+        if say is not None:
+            say(f"installing the frontend toolchain (bun {BUN_VERSION}, with npm install -g) once…")
+        done = subprocess.run(["npm", "install", "-g", "--silent", f"bun@{BUN_VERSION}"], capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"npm could not install bun:\n{done.stderr[-2000:]}")
 
 
-def serve(port: int) -> None:
+def _say(text: str) -> None:
+    print(f"jobspy-web: {text}", flush=True)
+
+
+def public_url_for(host: str, port: int) -> str:
+    """Where mail links point when PUBLIC_URL isn't set: this server, as a browser reaches it."""
+    shown = "localhost" if host in ("0.0.0.0", "::", "127.0.0.1", "") else host
+    return f"http://{shown}:{port}"
+
+
+# Reflex's lines that mean a step of ours has begun, so the terminal shows our words
+# instead of Reflex's, npm's and the libraries' (all of it is kept in the log file).
+_PHASES = [
+    ("Installing frontend packages", "installing the UI's packages (first run only, a minute or two)…"),
+    ("Compiling", "building the UI…"),
+    ("Creating Production Build", "building the UI…"),
+]
+
+
+def _supervise(command: list[str], env: dict[str, str], log_path: Path, url: str, listening: str) -> int:
+    """Run the server, keep its output in `log_path`, say our own progress; its exit code."""
+    import threading
+    import time
+    import urllib.request
+
+    from jobspy_web.infra.mail import CONSOLE_MARK
+
+    said: set[str] = set()
+    with log_path.open("a", encoding="utf-8") as log:
+        process = subprocess.Popen(
+            command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+        )
+
+        def pump() -> None:
+            assert process.stdout is not None
+            for line in process.stdout:
+                if CONSOLE_MARK in line:  # a first-run mail's links: the terminal only
+                    print(line[line.index(CONSOLE_MARK) + len(CONSOLE_MARK) :], end="", flush=True)
+                    continue
+                log.write(line)
+                log.flush()
+                for marker, text in _PHASES:
+                    if marker in line and text not in said:
+                        said.add(text)
+                        _say(text)
+
+        reader = threading.Thread(target=pump, daemon=True)
+        reader.start()
+        try:
+            while process.poll() is None:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{url.rsplit(':', 1)[-1]}/health", timeout=2):
+                        break
+                except OSError:
+                    time.sleep(0.5)
+            if process.poll() is None:
+                _say(f"ready on {url} (listening on {listening}; Ctrl+C stops it; output in {log_path})")
+            process.wait()
+        except KeyboardInterrupt:
+            _say("stopping…")
+            os.killpg(process.pid, 15)
+            process.wait(30)
+        reader.join(5)
+        if process.stdout is not None:
+            process.stdout.close()
+    if process.returncode not in (0, -15, None):
+        print(log_path.read_text(encoding="utf-8", errors="replace")[-4000:], file=sys.stderr)
+        _say(f"the server stopped with exit code {process.returncode}; the lines above are the end of {log_path}")
+    return process.returncode or 0
+
+
+def serve(port: int, host: str = "0.0.0.0") -> None:
     from jobspy_web.settings import get_settings
 
-    get_settings()  # an invalid setting stops here, naming the variable
+    if not os.environ.get("PUBLIC_URL") and not _dotenv_sets("PUBLIC_URL"):
+        os.environ["PUBLIC_URL"] = public_url_for(host, port)  # so mail links reach this server
+    settings = get_settings()  # an invalid setting stops here, naming the variable
+    _say("migrating the database…")
+    logging.basicConfig(level=logging.WARNING)  # a handler of our own: Alembic's INFO lines stay quiet
     migrate()
-    ensure_bun()
-    env = {**os.environ, "REFLEX_TELEMETRY_ENABLED": "false"}
-    reflex = [sys.executable, "-m", "reflex", "run", "--env", "prod", "--frontend-port", str(port)]
-    os.execvpe(reflex[0], reflex, env)
+    ensure_bun(_say)
+    _say_first_admin()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "REFLEX_TELEMETRY_ENABLED": "false", "PYTHONUNBUFFERED": "1"}
+    reflex = [sys.executable, "-m", "reflex", "run", "--env", "prod", "--frontend-port", str(port), "--backend-host", host]
+    listening = f"{host}:{port}" + (" on every network interface" if host in ("0.0.0.0", "::") else "")
+    _say(f"starting on {listening}; mail links point at {settings.public_url}")
+    raise SystemExit(_supervise(reflex, env, settings.data_dir / "serve.log", str(settings.public_url).rstrip("/"), listening))
+
+
+def _dotenv_sets(name: str) -> bool:
+    dotenv = ROOT / ".env"
+    if not dotenv.exists():
+        return False
+    return any(line.strip().startswith(f"{name}=") for line in dotenv.read_text(encoding="utf-8").splitlines())
+
+
+def _say_first_admin() -> None:
+    from sqlmodel import select
+
+    from jobspy_web.db import read_session
+    from jobspy_web.models import Role, User
+
+    with read_session() as session:
+        has_admin = session.exec(select(User.id).where(User.role == Role.ADMIN).limit(1)).first() is not None
+    if not has_admin:
+        _say("no admin account yet: make one with")
+        _say("  python -m jobspy_web.cli user create --email you@example.com --role admin --verified")
+        _say("(until then, confirmation and reset links of new accounts are shown here)")
 
 
 def add_user_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -59,7 +164,6 @@ def run_user_command(args: argparse.Namespace) -> None:
     from jobspy_web.accounts import users
     from jobspy_web.db import read_session, write_session
     from jobspy_web.models import Role
-    from jobspy_web.models.base import utcnow
 
     if args.action == "list":
         with read_session() as session:
@@ -69,9 +173,7 @@ def run_user_command(args: argparse.Namespace) -> None:
     with write_session() as session:
         if args.action == "create":
             password = os.environ.get("JOBSPY_NEW_PASSWORD") or getpass.getpass("Password: ")
-            user = users.sign_up(session=session, email=args.email, password=password)
-            if args.verified:
-                user.email_verified_at = utcnow()
+            user = users.sign_up(session=session, email=args.email, password=password, verified=args.verified)
         else:
             found = users.find_user(session=session, email=args.email)
             if found is None:
@@ -207,14 +309,24 @@ def _print_license(shown: Any) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m jobspy_web.cli", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    serve_parser = commands.add_parser("serve", help="migrate the database and run the app")
-    serve_parser.add_argument("--port", type=int, default=3000)
+    serve_parser = commands.add_parser(
+        "serve",
+        help="migrate the database and run the app",
+        description="Migrate the database, build the UI (first run only) and serve the app and its API on one port. "
+        "Settings come from the environment or .env (see the README). Reflex's own output goes to DATA_DIR/serve.log.",
+    )
+    serve_parser.add_argument("--port", type=int, default=3000, help="the port to serve on (default: 3000)")
+    serve_parser.add_argument(
+        "--host",
+        default="0.0.0.0",
+        help="the address to listen on (default: 0.0.0.0, every network interface; 127.0.0.1 keeps it to this machine)",
+    )
     commands.add_parser("migrate", help="upgrade the database to the newest schema")
     add_user_commands(commands)
     add_license_commands(commands)
     args = parser.parse_args(argv)
     if args.command == "serve":
-        serve(args.port)
+        serve(args.port, args.host)
     elif args.command == "user":
         try:
             run_user_command(args)

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
 
 MIN_LENGTH = 10
 MAX_LENGTH = 256  # long enough for passphrases, short enough to bound hashing work
+MIN_SCORE = 3  # zxcvbn's 0..4: "safely unguessable" starts at 3
+REFUSED = (
+    "We refuse common passwords, names, dates, keyboard patterns (qwerty, 12345), sequences and repeats; "
+    "a few uncommon words together work well."
+)
 
 _hasher = PasswordHasher()
 # Compared against when the account doesn't exist, so both paths cost the same time.
@@ -36,6 +42,11 @@ def password_problem(password: str, *, email: str = "") -> str | None:
         return f"Use at most {MAX_LENGTH} characters."
     if email and password.lower() == email.lower():
         return "Don't use your email address as your password."
-    if len(set(password)) < 4:
-        return "That password is too easy to guess."
+    # zxcvbn knows common passwords, names, dates, keyboard walks, sequences and repeats;
+    # a score under 3 is guessable in under ~10^8 tries. Only the first 100 characters are
+    # rated: its matching grows fast with length, and a longer one is long enough.
+    rated = zxcvbn(password[:100], user_inputs=[email, email.split("@")[0]] if email else [])
+    if rated["score"] < MIN_SCORE:
+        warning = rated["feedback"]["warning"] or "That password is too easy to guess."
+        return f"{warning.rstrip('.')}. {REFUSED}"
     return None

@@ -13,7 +13,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from jobspy_web.accounts.passwords import MIN_LENGTH, hash_password, needs_rehash, password_problem, verify_password
+from jobspy_web.accounts.passwords import MIN_LENGTH, REFUSED, hash_password, needs_rehash, password_problem, verify_password
 from jobspy_web.core.errors import DomainError
 from jobspy_web.infra import audit, mail
 from jobspy_web.infra.local_secrets import secret_key
@@ -50,7 +50,7 @@ class AccountError(DomainError):
     messages: ClassVar[Mapping[Any, str]] = {
         AccountErrorCode.INVALID_EMAIL: "Enter a valid email address.",
         AccountErrorCode.EMAIL_TAKEN: "An account with this email already exists. Sign in, or reset your password.",
-        AccountErrorCode.WEAK_PASSWORD: f"Choose a password of at least {MIN_LENGTH} characters that isn't your email or too simple.",
+        AccountErrorCode.WEAK_PASSWORD: f"Choose a password of at least {MIN_LENGTH} characters that isn't your email. {REFUSED}",
         AccountErrorCode.WRONG_PASSWORD: "Your current password is not right.",
         AccountErrorCode.INVALID_LINK: "This link isn't valid. Copy the whole link from the email.",
         AccountErrorCode.EXPIRED_LINK: "This link has expired. Ask for a new one.",
@@ -102,7 +102,10 @@ def license_owner(*, session: Session, email: str | None) -> dict[str, Any]:
     return {"user_id": user.id} if user else {"pending_email": email.strip().lower()}
 
 
-def sign_up(*, session: Session, email: str, password: str, full_name: str = "", ip: str | None = None) -> User:
+def sign_up(
+    *, session: Session, email: str, password: str, full_name: str = "", ip: str | None = None, verified: bool = False
+) -> User:
+    """A new account; `verified` (an operator vouching for the address) sends no confirmation mail."""
     address = normalise_email(email)
     if problem := password_problem(password, email=address):
         raise AccountError(AccountErrorCode.WEAK_PASSWORD, problem)
@@ -112,7 +115,10 @@ def sign_up(*, session: Session, email: str, password: str, full_name: str = "",
     session.add(user)
     session.flush()
     audit.record(session=session, action="user.sign_up", actor_id=user.id, subject_type="user", subject_id=user.id, ip=ip)
-    send_verification(session=session, user=user)
+    if verified:
+        user.email_verified_at = utcnow()
+    else:
+        send_verification(session=session, user=user)
     return user
 
 

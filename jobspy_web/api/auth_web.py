@@ -100,7 +100,7 @@ async def sign_up(request: Request) -> Response:
         return _redirect("/signup", error="CSRF")
     form = await _form(request)
     if await _too_many(rate_limits.SIGNUP_PER_IP, "signup-ip", client_ip(request)):
-        return _redirect("/signup", error="RATE_LIMITED")
+        return _redirect("/signup", error="SIGNUP_RATE_LIMITED")  # its window is an hour, not a minute
     try:
         secret = await run_in_threadpool(_sign_up, form, client_ip(request), request.headers.get("user-agent"))
     except AccountError as error:  # the page shows the domain's sentence for the code

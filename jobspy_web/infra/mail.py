@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import ssl
+import sys
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
 from sqlmodel import Session, col, select
 
-from jobspy_web.models import OutboxMessage
+from jobspy_web.models import OutboxMessage, Role, User
 from jobspy_web.models.base import utcnow
 from jobspy_web.settings import get_settings
 
@@ -24,6 +26,11 @@ def send_mail(*, session: Session, to: str, subject: str, body: str) -> OutboxMe
     if not settings.smtp_url.get_secret_value():
         # The embedded default has no mail server: the admin reads the outbox (or this log).
         log.warning("mail to %s: %s (no SMTP_URL; read it in the admin outbox)\n%s", to, subject, body)
+        if not _admin_exists(session):
+            # The first run: nobody can read the outbox yet, so the links go to the operator's
+            # terminal once. Not a log record (those are redacted and kept): `serve` shows
+            # CONSOLE_MARK lines on the terminal and leaves them out of its log file.
+            print(console_notice(to, subject, body), file=sys.stderr, flush=True)
         return message
     try:
         _deliver(settings.smtp_url.get_secret_value(), settings.mail_from, to, subject, body)
@@ -31,6 +38,21 @@ def send_mail(*, session: Session, to: str, subject: str, body: str) -> OutboxMe
     except (OSError, smtplib.SMTPException) as error:
         log.error("mail to %s failed: %s", to, type(error).__name__)  # it stays unsent in the outbox
     return message
+
+
+CONSOLE_MARK = "[mail] "
+_LINK = re.compile(r"https?://\S+")
+
+
+def console_notice(to: str, subject: str, body: str) -> str:
+    """What an unsent first-run mail shows the operator: who, what, its links; each line marked."""
+    lines = [f"mail to {to}: {subject} (not sent: no SMTP_URL, and no admin yet to read the outbox)"]
+    lines += [f"  open: {link}" for link in _LINK.findall(body)]
+    return "\n".join(CONSOLE_MARK + line for line in lines)
+
+
+def _admin_exists(session: Session) -> bool:
+    return session.exec(select(User.id).where(User.role == Role.ADMIN, col(User.is_active).is_(True)).limit(1)).first() is not None
 
 
 def _deliver(smtp_url: str, sender: str, to: str, subject: str, body: str) -> None:

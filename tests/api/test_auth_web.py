@@ -108,3 +108,16 @@ async def test_a_form_sent_before_the_page_loaded_still_goes_to_next(web):
         headers={"referer": "http://testserver/login?next=/admin"},
     )
     assert response.headers["location"] == "/admin"
+
+
+async def test_sign_up_limit_says_its_own_window_of_an_hour(web):
+    from jobspy_web.ui.state.auth import error_sentence
+
+    locations = [(await sign_up(web, email=f"n{number}@example.com")).headers["location"] for number in range(11)]
+    assert "error=SIGNUP_RATE_LIMITED" in locations[-1]
+    assert rate_limits.SIGNUP_PER_IP.endswith("/hour") and "hour" in error_sentence("SIGNUP_RATE_LIMITED")
+
+
+async def test_a_common_password_of_ten_digits_is_refused_at_sign_up(web):
+    response = await sign_up(web, password="1234567890")
+    assert "error=WEAK_PASSWORD" in response.headers["location"]

@@ -33,6 +33,7 @@ NOTICES = {
 ERRORS = {
     "INVALID_CREDENTIALS": "That email and password don't match an account.",
     "RATE_LIMITED": "Too many attempts. Wait a minute and try again.",
+    "SIGNUP_RATE_LIMITED": "Too many new accounts from this network in the last hour. Try again in an hour.",
     "CSRF": "That form came from another site, so we ignored it.",
     "OAUTH_UNAVAILABLE": "That sign-in provider isn't set up on this server.",
     "OAUTH_STATE": "That sign-in took too long or came from elsewhere. Please try again.",
