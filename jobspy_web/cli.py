@@ -106,7 +106,7 @@ def _supervise(command: list[str], env: dict[str, str], log_path: Path, url: str
     return process.returncode or 0
 
 
-def serve(port: int, host: str = "0.0.0.0") -> None:
+def serve(port: int, host: str = "0.0.0.0", workers: int | None = None) -> None:
     from jobspy_web.settings import get_settings
 
     if not os.environ.get("PUBLIC_URL") and not _dotenv_sets("PUBLIC_URL"):
@@ -122,7 +122,24 @@ def serve(port: int, host: str = "0.0.0.0") -> None:
     reflex = [sys.executable, "-m", "reflex", "run", "--env", "prod", "--frontend-port", str(port), "--backend-host", host]
     listening = f"{host}:{port}" + (" on every network interface" if host in ("0.0.0.0", "::") else "")
     _say(f"starting on {listening}; mail links point at {settings.public_url}")
-    raise SystemExit(_supervise(reflex, env, settings.data_dir / "serve.log", str(settings.public_url).rstrip("/"), listening))
+    queue_workers = _start_queue_workers(workers, env, bool(settings.redis_url))
+    try:
+        raise SystemExit(_supervise(reflex, env, settings.data_dir / "serve.log", str(settings.public_url).rstrip("/"), listening))
+    finally:
+        for process in queue_workers:
+            process.terminate()
+
+
+def _start_queue_workers(count: int | None, env: dict[str, str], has_redis: bool) -> list[subprocess.Popen[bytes]]:
+    """With REDIS_URL, `count` queue workers (default 1) beside the app; without, the app runs its jobs."""
+    if not has_redis:
+        if count:
+            _say("--workers is ignored without REDIS_URL: the app runs its searches and schedules itself")
+        return []
+    count = 1 if count is None else count
+    if count:
+        _say(f"starting {count} queue worker{'s' if count != 1 else ''}")
+    return [subprocess.Popen([sys.executable, "-m", "jobspy_web.cli", "worker"], env=env) for _ in range(count)]
 
 
 def _dotenv_sets(name: str) -> bool:
@@ -326,7 +343,11 @@ def main(argv: list[str] | None = None) -> None:
     add_license_commands(commands)
     args = parser.parse_args(argv)
     if args.command == "serve":
-        serve(args.port, args.host)
+        serve(args.port, args.host, args.workers)
+    elif args.command == "worker":
+        from jobspy_web.worker import run_worker
+
+        run_worker(concurrency=args.concurrency)
     elif args.command == "user":
         try:
             run_user_command(args)
@@ -343,3 +364,8 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+    serve_parser.add_argument(
+        "--workers", type=int, default=None, help="queue workers to start beside the app when REDIS_URL is set (default: 1)"
+    )
+    worker_parser = commands.add_parser("worker", help="run a queue worker (needs REDIS_URL): searches, schedules, alerts")
+    worker_parser.add_argument("--concurrency", type=int, default=10, help="jobs run at once by this worker (default: 10)")

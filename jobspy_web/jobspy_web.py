@@ -8,6 +8,7 @@ import reflex as rx
 
 from jobspy_web.api import build_api
 from jobspy_web.db import write_session
+from jobspy_web.infra import log_redaction
 from jobspy_web.search import runner, scraping
 from jobspy_web.settings import get_settings
 from jobspy_web.ui import routes
@@ -19,6 +20,7 @@ from jobspy_web.ui.pages.history import history_page
 from jobspy_web.ui.pages.licenses import licenses_page
 from jobspy_web.ui.pages.search import search_page
 from jobspy_web.ui.pwa import PWA_HEAD
+from jobspy_web.ui.session_binding import SessionBinding
 from jobspy_web.ui.state.account import AccountState
 from jobspy_web.ui.state.admin import AdminState
 from jobspy_web.ui.state.auth import AuthState
@@ -27,6 +29,7 @@ from jobspy_web.ui.state.history import HistoryState
 from jobspy_web.ui.state.licenses import LicensesState
 
 get_settings()  # fail at start, naming the variable, when a setting is invalid
+log_redaction.install()  # no cookie, token or link in any log record, Reflex's included
 
 
 async def _on_start() -> None:
@@ -40,6 +43,8 @@ app = rx.App(
     head_components=PWA_HEAD,
 )
 app.register_lifespan_task(_on_start)
+# Before any handler runs: a client's state belongs to the sign-in it was made under.
+app.add_middleware(SessionBinding(), index=0)
 app.add_page(search_page, route=routes.SEARCH, title="JobSpy Web: search every job board at once", on_load=AuthState.require_user)
 app.add_page(history_page, route=routes.HISTORY, title="Search history · JobSpy Web", on_load=[AuthState.require_user, HistoryState.load])
 app.add_page(login_page, route=routes.LOGIN, title="Sign in · JobSpy Web", on_load=AuthState.load_user)

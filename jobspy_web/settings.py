@@ -152,6 +152,10 @@ class Settings(BaseSettings):
     license_limit_per_ip: str = Field("300/minute", pattern=r"^\d+/(second|minute|hour|day)$")
     license_limit_per_key: str = Field("60/minute", pattern=r"^\d+/(second|minute|hour|day)$")
 
+    # Web Push (alerts): the VAPID key as PEM; empty: one generated into DATA_DIR/vapid_private.pem.
+    vapid_private_key: SecretStr = SecretStr("")
+    vapid_subject: str = Field("mailto:admin@localhost", pattern=r"^(mailto:|https://).+")
+
     # Stripe. No secret key: the Pricing page shows the plans and says payments are off.
     stripe_secret_key: SecretStr = SecretStr("")
     stripe_publishable_key: str = Field("", pattern=r"^(pk_(test|live)_[A-Za-z0-9]+)?$")
@@ -168,7 +172,7 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("jwt_private_key", "license_signing_key", mode="before")
+    @field_validator("jwt_private_key", "license_signing_key", "vapid_private_key", mode="before")
     @classmethod
     def _pem_newlines(cls, value: object) -> object:
         # One-line environments (.env, CI secrets) pass the PEM with a literal \n per line.

@@ -23,6 +23,11 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def fingerprint(secret: str) -> str:
+    """A stable, non-reversible name for a cookie value (what the database stores too)."""
+    return _hash(secret)
+
+
 def start_session(*, session: Session, user: User, ip: str | None = None, user_agent: str | None = None) -> str:
     """Create a sign-in and return its secret: the cookie value, never stored."""
     secret = secrets.token_urlsafe(32)

@@ -1,3 +1,5 @@
-"""Alerts: in-app, email digest, Apprise channels and Web Push."""
+"""Alerts: in-app (`inbox`: the bell and the Alerts page), and the outside channels each saved
+search chooses (`delivery`: the email `digest`, Apprise URLs and `webpush`), each retried with
+backoff on its own."""
 
-__all__: list[str] = []
+__all__ = ["delivery", "digest", "inbox", "webpush"]

@@ -1,12 +1,11 @@
 """The search API for desktop clients and scripts (Bearer JWT): start, watch, read, cancel.
 
-A search started here runs on the server as a task of this worker, exactly as one started
-from the page; its progress is read back from the database, so any worker can answer.
+A search started here goes to the task queue, exactly as one started from the page; its
+progress is read back from the database, so any worker can answer.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import uuid
 from typing import Any
@@ -21,11 +20,10 @@ from jobspy_web.api.errors import ApiError, read_json_object
 from jobspy_web.core import tiers
 from jobspy_web.db import read_session, write_session
 from jobspy_web.models import Search
-from jobspy_web.search import jobs, runner
+from jobspy_web.search import jobs, runner, tasks
 from jobspy_web.search.params import SearchParams, parse_search_params
 
 log = logging.getLogger(__name__)
-_running: set[asyncio.Task[None]] = set()  # strong references, so tasks aren't collected mid-run
 
 
 def _public(found: Search) -> dict[str, Any]:
@@ -56,23 +54,13 @@ def _owned(session: Any, request: Request, owner_id: uuid.UUID) -> Search:
     return found
 
 
-async def _run_to_the_end(search_id: uuid.UUID) -> None:
-    try:
-        async for _event in runner.run_search(search_id):
-            pass
-    except Exception:
-        log.exception("search %s failed", search_id)
-
-
 async def start_search(request: Request) -> JSONResponse:
     claims = await require_jwt(request)
     params = parse_search_params(await read_json_object(request))  # SearchParamsError: a 422 naming fields
     if denial := tiers.search_denial(claims.tier, sites=params.site_name, results_wanted=params.results_wanted):
         raise ApiError(403, "TIER_LIMIT", denial)
     created = await run_in_threadpool(_create, params, claims.user_id)
-    task = asyncio.create_task(_run_to_the_end(created.id))
-    _running.add(task)
-    task.add_done_callback(_running.discard)
+    await tasks.start_search(created.id)  # a queue worker runs it (in-process without Redis)
     return JSONResponse(_public(created), status_code=202, headers={"Location": f"/api/searches/{created.id}"})
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 import re
 import smtplib
 import ssl
@@ -24,8 +25,9 @@ def send_mail(*, session: Session, to: str, subject: str, body: str) -> OutboxMe
     session.add(message)
     settings = get_settings()
     if not settings.smtp_url.get_secret_value():
-        # The embedded default has no mail server: the admin reads the outbox (or this log).
-        log.warning("mail to %s: %s (no SMTP_URL; read it in the admin outbox)\n%s", to, subject, body)
+        # The embedded default has no mail server: the admin reads the outbox. The body is
+        # never logged: it holds live confirmation and reset links.
+        log.info("mail to %s: %s (no SMTP_URL; read it in the admin outbox)", to, subject)
         if not _admin_exists(session):
             # The first run: nobody can read the outbox yet, so the links go to the operator's
             # terminal once. Not a log record (those are redacted and kept): `serve` shows
@@ -75,3 +77,7 @@ def outbox(*, session: Session, limit: int = 50, to: str | None = None) -> list[
     if to is not None:
         statement = statement.where(OutboxMessage.to_address == to)
     return list(session.exec(statement))
+
+
+def outbox_message(*, session: Session, message_id: uuid.UUID) -> OutboxMessage | None:
+    return session.get(OutboxMessage, message_id)

@@ -1,19 +1,24 @@
 """All tables, imported here so SQLModel.metadata (and Alembic) sees every one."""
 
 from jobspy_web.models.account import ApiToken, LoginSession, OAuthIdentity, OutboxMessage, RevokedJwt
+from jobspy_web.models.alert import Alert, AlertDelivery, DeliveryStatus, PushSubscription
 from jobspy_web.models.audit import AuditEvent
 from jobspy_web.models.billing import Payment, StripeEvent, Subscription
 from jobspy_web.models.license import License, LicenseMachine, LicenseStatus
 from jobspy_web.models.search import Job, Search, SearchJob, SearchStatus
+from jobspy_web.models.saved_search import RunStatus, SavedSearch, SavedSearchRun, ScheduleKind, SeenJob
 from jobspy_web.models.tracker import TrackedJob, TrackedJobLink, TrackerStage
 from jobspy_web.models.usage import ApiUsage
 from jobspy_web.models.user import Role, User
 
 __all__ = [
     "ApiToken",
+    "Alert",
+    "AlertDelivery",
     "ApiUsage",
     "AuditEvent",
     "Job",
+    "DeliveryStatus",
     "License",
     "LicenseMachine",
     "LicenseStatus",
@@ -27,9 +32,15 @@ __all__ = [
     "SearchJob",
     "SearchStatus",
     "StripeEvent",
+    "PushSubscription",
     "Subscription",
     "TrackedJob",
+    "RunStatus",
+    "SavedSearch",
+    "SavedSearchRun",
+    "ScheduleKind",
     "TrackedJobLink",
     "TrackerStage",
     "User",
+    "SeenJob",
 ]

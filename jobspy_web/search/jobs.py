@@ -471,7 +471,17 @@ def _seen_before(session: Session, search_id: uuid.UUID) -> ColumnElement[bool]:
     return col(Job.id).in_(earlier).label("seen")
 
 
-def get_job(*, session: Session, job_id: uuid.UUID) -> Job | None:
+def get_job(*, session: Session, job_id: uuid.UUID, owner_id: uuid.UUID | None) -> Job | None:
+    """The job if one of `owner_id`'s searches found it; None otherwise (jobs are shared
+    rows, so an id alone must not open another person's result)."""
+    found_by_owner = (
+        select(SearchJob.job_id)
+        .join(Search, col(Search.id) == col(SearchJob.search_id))
+        .where(SearchJob.job_id == job_id, Search.owner_id == owner_id)
+        .limit(1)
+    )
+    if session.exec(found_by_owner).first() is None:
+        return None
     return session.get(Job, job_id)
 
 

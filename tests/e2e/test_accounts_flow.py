@@ -15,7 +15,11 @@ def outbox_link(page: Page, app_url: str, email: str) -> str:
     page.goto(f"{app_url}/admin")
     card = page.locator(".outbox-card", has_text=email).first
     expect(card).to_be_visible()
-    return re.search(r"https?://\S+", card.locator(".outbox-body").inner_text()).group(0)
+    # The list hides live link tokens; the admin reveals one mail at a time.
+    card.locator(".outbox-reveal").click()
+    revealed = card.locator(".outbox-revealed")
+    expect(revealed).to_be_visible()
+    return re.search(r"https?://\S+", revealed.inner_text()).group(0)
 
 
 def test_sign_up_verify_token_jwt_revoke(browser, app_url: str):

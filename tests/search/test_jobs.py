@@ -92,7 +92,7 @@ def test_storing_two_boards_merges_duplicates_with_both_sources(db):
         assert jobs.count_search_jobs(session=session, search_id=search_id) == 2
         merged = next(row for row in rows if row.title == "Senior Python Developer")
         assert merged.sites == ["indeed", "linkedin"]
-        job = jobs.get_job(session=session, job_id=uuid.UUID(merged.id))
+        job = jobs.get_job(session=session, job_id=uuid.UUID(merged.id), owner_id=None)
         assert [source["site"] for source in job.sources] == ["indeed", "linkedin"]
         assert (job.interval, job.min_amount, job.yearly_min, job.yearly_max) == ("hourly", 50.0, 104000.0, 124800.0)
         assert merged.salary == "USD 50–60 per hour (≈ 104,000–124,800 a year)"
@@ -106,7 +106,7 @@ def test_storing_the_same_site_twice_does_not_duplicate(db):
     with read_session() as session:
         (row,) = jobs.search_rows(session=session, search_id=search_id)
         assert row.sites == ["indeed"]
-        assert len(jobs.get_job(session=session, job_id=uuid.UUID(row.id)).sources) == 1
+        assert len(jobs.get_job(session=session, job_id=uuid.UUID(row.id), owner_id=None).sources) == 1
 
 
 def row(**overrides) -> jobs.JobRow:

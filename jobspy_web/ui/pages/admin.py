@@ -155,7 +155,17 @@ def admin_page() -> rx.Component:
             lambda m: rx.card(
                 rx.text(m["when"], " · to ", m["to"], " · ", m["sent"], size="1", color_scheme="gray"),
                 rx.text(m["subject"], weight="medium"),
-                rx.text(m["body"], white_space="pre-wrap", size="2", class_name="outbox-body"),
+                rx.cond(
+                    AdminState.revealed_mail["id"] == m["id"],
+                    rx.text(AdminState.revealed_mail["body"], white_space="pre-wrap", size="2", class_name="outbox-revealed"),
+                    rx.vstack(
+                        rx.text(m["body"], white_space="pre-wrap", size="2", class_name="outbox-body"),
+                        rx.button(
+                            "Show links", size="1", variant="soft", class_name="outbox-reveal", on_click=AdminState.reveal_mail(m["id"])
+                        ),
+                        align="start",
+                    ),
+                ),
                 width="100%",
                 class_name="outbox-card",
             ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import reflex as rx
@@ -107,16 +108,19 @@ class AccountState(AuthState):
         self._refresh()
 
     @rx.event
-    def create_token(self, form: dict[str, Any]) -> None:
+    def create_token(self, form: dict[str, Any]) -> Iterator[None]:
         user_id = self._require_user_id()
         try:
             with write_session() as session:
                 created = api_tokens.create_api_token(session=session, user=session.get(User, user_id), name=str(form.get("name", "")))
         except api_tokens.ApiTokenError as error:
-            return self._say(error=error.message)
-        self.new_token_secret = created.secret  # shown once; gone on the next page load
+            self._say(error=error.message)
+            return
+        self.new_token_secret = created.secret
         self._say("Token created. Copy it now: it won't be shown again.")
         self._refresh()
+        yield  # the browser has it now; the stored state never does
+        self._forget_shown("new_token_secret")
 
     @rx.event
     def revoke_token(self, token_id: str) -> None:

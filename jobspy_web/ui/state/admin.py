@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import datetime
 
 import reflex as rx
@@ -12,6 +13,7 @@ from jobspy_web.accounts.entitlements import tier_for_user
 from jobspy_web.core.sites import SITES
 from jobspy_web.db import read_session, write_session
 from jobspy_web.infra import audit, mail
+from jobspy_web.infra.log_redaction import redact
 from jobspy_web.licensing import licenses
 from jobspy_web.licensing.licenses import LicenseError
 from jobspy_web.models import Role, User
@@ -32,6 +34,7 @@ class AdminState(AuthState):
     proxies: list[dict[str, str]] = []  # one row per (proxy, board it was used for); host:port only
     proxies_configured: bool = False
     issued_key: str = ""  # a key just issued here, shown once
+    revealed_mail: dict[str, str] = {}  # {"id", "body"}: one mail with its links, shown once
     admin_error: str = ""
 
     @rx.event
@@ -70,9 +73,11 @@ class AdminState(AuthState):
             ]
             self.outbox = [
                 {
+                    "id": str(message.id),
                     "to": message.to_address,
                     "subject": message.subject,
-                    "body": message.body,
+                    # Live confirmation and reset links stay out of the page: reveal_mail shows one.
+                    "body": redact(message.body),
                     "when": message.created_at.strftime(_WHEN),
                     "sent": "sent" if message.sent_at else "not sent",
                 }
@@ -131,7 +136,7 @@ class AdminState(AuthState):
         return admin.id if admin is not None and admin.role == Role.ADMIN else None
 
     @rx.event
-    def issue_license(self, form: dict[str, str]) -> None:
+    def issue_license(self, form: dict[str, str]) -> Iterator[None]:
         """Issue from the form: email, type, days (empty: perpetual). The key shows once."""
         admin_id = self._admin_id()
         if admin_id is None:
@@ -151,6 +156,25 @@ class AdminState(AuthState):
             return
         self.admin_error, self.issued_key = "", issued.key or ""
         self._refresh()
+        yield  # shown once: the browser has it, the stored state never does
+        self._forget_shown("issued_key")
+
+    @rx.event
+    def reveal_mail(self, message_id: str) -> Iterator[None]:
+        """One mail with its live links, to the admin only, shown once (never kept in the state)."""
+        if self._admin_id() is None:
+            return
+        try:
+            wanted = uuid.UUID(message_id)
+        except ValueError:
+            return
+        with read_session() as session:
+            message = mail.outbox_message(session=session, message_id=wanted)
+        if message is None:
+            return
+        self.revealed_mail = {"id": str(message.id), "body": message.body}
+        yield
+        self._forget_shown("revealed_mail")
 
     @rx.event
     def change_license(self, license_id: str, action: str) -> None:

@@ -51,6 +51,10 @@ def error_sentence(code: str) -> str:
 
 
 class AuthState(rx.State):
+    # Which sign-in this client's state belongs to (a hash of the session cookie): the
+    # client token alone is not a credential. ui.session_binding wipes the state whenever
+    # an event arrives with another cookie (or none).
+    _bound_session: str = ""
     user_id: str = ""
     user_email: str = ""
     user_name: str = ""
@@ -69,6 +73,22 @@ class AuthState(rx.State):
             return ""
         morsel = cookie.get(login_sessions.COOKIE_NAME)
         return morsel.value if morsel else ""
+
+    def _session_fingerprint(self) -> str:
+        secret = self._cookie_secret()
+        return login_sessions.fingerprint(secret) if secret else ""
+
+    def _forget_shown(self, *names: str) -> None:
+        """Blank fields the browser has just been sent, without sending a change.
+
+        For secrets shown once (a new API token, a license key, a mailed link): the page
+        keeps showing what it received until it reloads, while the state, which the state
+        manager stores (Redis, disk) and a later hydrate would send again, no longer
+        holds them. Call it after a `yield` that delivered the value.
+        """
+        for name in names:
+            field = type(self).__fields__[name]
+            self.__dict__[name] = field.default_value()
 
     def _current_user(self) -> User | None:
         with write_session() as session:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import uuid
+from collections.abc import AsyncIterator, Iterator
 
 import reflex as rx
 
@@ -170,24 +171,33 @@ class CheckoutSuccessState(AuthState):
         return CheckoutSuccessState.wait_for_webhook
 
     @rx.event(background=True)
-    async def wait_for_webhook(self) -> None:
+    async def wait_for_webhook(self) -> AsyncIterator[rx.event.EventSpec]:
         async with self:
             query = self.router.url.query_parameters
             checkout_session_id = query.get("session_id", "")[:255]
             payment_intent_id = query.get("payment_intent", "")[:255]
-            user_id = uuid.UUID(self._polled_user_id)
+            user_id = self._require_user_id()  # the cookie again, not what load saw
         outcome = CheckoutOutcome.PENDING
         deadline = asyncio.get_running_loop().time() + POLL_FOR_S
         while outcome is CheckoutOutcome.PENDING and asyncio.get_running_loop().time() < deadline:
             outcome = await asyncio.to_thread(_outcome, user_id, checkout_session_id, payment_intent_id)
             if outcome is CheckoutOutcome.PENDING:
                 await asyncio.sleep(POLL_EVERY_S)
-        keys = await asyncio.to_thread(_reveal, user_id) if outcome is CheckoutOutcome.COMPLETED else []
         async with self:
             self.outcome = outcome.value
             self.waited_too_long = outcome is CheckoutOutcome.PENDING
-            self.new_keys = keys
             self._current_user()  # the header's tier badge and this page's tier
+        if outcome is CheckoutOutcome.COMPLETED:
+            yield CheckoutSuccessState.show_new_keys
+
+    @rx.event
+    def show_new_keys(self) -> Iterator[None]:
+        """The keys this purchase issued, sent once: a foreground event, so they can be
+        blanked after delivery and the state manager never stores them."""
+        user_id = self._require_user_id()
+        self.new_keys = _reveal(user_id)
+        yield
+        self._forget_shown("new_keys")
 
 
 def _outcome(user_id: uuid.UUID, checkout_session_id: str, payment_intent_id: str) -> CheckoutOutcome:

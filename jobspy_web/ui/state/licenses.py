@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Iterator
 
 import reflex as rx
 
@@ -46,17 +47,18 @@ class ShownKey:
 
 class LicensesState(BillingNoticeState):
     licenses: list[LicenseRow] = []
-    # Keys issued while the person wasn't looking, or just regenerated: shown until the
-    # next page load, never stored in the clear anywhere else.
+    # Keys issued while the person wasn't looking, or just regenerated: sent to the browser
+    # once, then blanked in the state (AuthState._forget_shown), so never stored anywhere.
     shown_keys: list[ShownKey] = []
     licenses_message: str = ""
     licenses_error: str = ""
 
     @rx.event
-    def load(self) -> rx.event.EventSpec | None:
+    def load(self) -> Iterator[rx.event.EventSpec | None]:
         redirect = self.require_user()
         if redirect is not None:
-            return redirect
+            yield redirect
+            return
         user_id = uuid.UUID(self.user_id)
         self._read_billing_messages(user_id)
         self.licenses_message, self.licenses_error = "", ""
@@ -64,7 +66,8 @@ class LicensesState(BillingNoticeState):
             revealed = checkout.reveal_new_keys(session=session, user_id=user_id)
         self.shown_keys = [ShownKey(str(item.license_id), item.license_type, item.key) for item in revealed]
         self._refresh(user_id)
-        return None
+        yield None  # the keys reach the browser; the stored state never holds them
+        self._forget_shown("shown_keys")
 
     def _refresh(self, user_id: uuid.UUID) -> None:
         with read_session() as session:
@@ -115,7 +118,7 @@ class LicensesState(BillingNoticeState):
         self._refresh(user_id)
 
     @rx.event
-    def regenerate_key(self, license_id: str) -> None:
+    def regenerate_key(self, license_id: str) -> Iterator[None]:
         user_id = self._require_user_id()
         owned = self._owned(user_id, license_id)
         if owned is None:
@@ -131,3 +134,5 @@ class LicensesState(BillingNoticeState):
         self.shown_keys = [ShownKey(license_id, issued.license.license_type, issued.key)]
         self.licenses_message, self.licenses_error = "New key made; the old one stopped working. Copy it now: it won't be shown again.", ""
         self._refresh(user_id)
+        yield
+        self._forget_shown("shown_keys")

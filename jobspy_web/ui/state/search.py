@@ -292,8 +292,13 @@ class SearchState(AuthState):
 
     @rx.event
     def open_detail(self, job_id: str) -> None:
+        owner_id = self._require_user_id()
+        try:
+            wanted = uuid.UUID(job_id)
+        except ValueError:
+            return
         with read_session() as session:
-            job = jobs.get_job(session=session, job_id=uuid.UUID(job_id))
+            job = jobs.get_job(session=session, job_id=wanted, owner_id=owner_id)
         if job is None:
             return
         self.detail = {
