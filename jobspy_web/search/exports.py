@@ -16,7 +16,7 @@ from jobspy_web.db import read_session
 from jobspy_web.infra import rate_limits
 from jobspy_web.search import jobs
 
-__all__ = ["EXPORT_LIMIT", "export_jobs"]
+__all__ = ["EXPORT_LIMIT", "charge_export", "export_jobs"]
 
 EXPORT_LIMIT = "EXPORT_LIMIT"
 
@@ -24,11 +24,17 @@ EXPORT_LIMIT = "EXPORT_LIMIT"
 async def export_jobs(*, user_id: uuid.UUID, tier: tiers.Tier | str, job_ids: Sequence[str], export_format: str) -> bytes:
     """The jobs as a file of `export_format`; a DomainError EXPORT_LIMIT (429) once the
     person has used their tier's exports for the day."""
+    await charge_export(user_id=user_id, tier=tier)
+    # Off the event loop: the read and the spreadsheet's encoding can take a while.
+    return await asyncio.to_thread(_export, list(job_ids), export_format)
+
+
+async def charge_export(*, user_id: uuid.UUID, tier: tiers.Tier | str) -> None:
+    """Count one export against the person's day (any kind: search results, the tracker);
+    a DomainError EXPORT_LIMIT (429) once the tier's exports for the day are used."""
     verdict = await rate_limits.hit(tiers.export_limit(tier), "exports", str(user_id))
     if not verdict.allowed:
         raise DomainError(EXPORT_LIMIT, tiers.export_refusal(tier, retry_after_s=verdict.retry_after_s), status=429)
-    # Off the event loop: the read and the spreadsheet's encoding can take a while.
-    return await asyncio.to_thread(_export, list(job_ids), export_format)
 
 
 def _export(job_ids: list[str], export_format: str) -> bytes:

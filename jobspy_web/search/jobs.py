@@ -531,9 +531,16 @@ def export_jobs(*, session: Session, job_ids: Sequence[str], export_format: str)
     ids = [uuid.UUID(job_id) for job_id in job_ids]
     jobs = {job.id: job for job in session.exec(select(Job).where(col(Job.id).in_(ids)))}
     records = [_export_record(jobs[job_id]) for job_id in ids if job_id in jobs]
+    return encode_records(records, EXPORT_COLUMNS, export_format)
+
+
+def encode_records(records: Sequence[dict[str, Any]], columns: Sequence[str], export_format: str) -> bytes:
+    """Rows as a CSV, XLSX or JSON file, with `columns` in that order (JSON keeps each row's keys)."""
+    if export_format not in EXPORT_FORMATS:
+        raise ValueError(f"unknown export format '{export_format}'; use csv, xlsx or json")
     if export_format == "json":
-        return json.dumps(records, ensure_ascii=False, indent=1, default=str).encode()
-    frame = pd.DataFrame(records, columns=list(EXPORT_COLUMNS))
+        return json.dumps(list(records), ensure_ascii=False, indent=1, default=str).encode()
+    frame = pd.DataFrame(list(records), columns=list(columns))
     buffer = io.BytesIO()
     if export_format == "csv":
         frame.to_csv(buffer, index=False)
