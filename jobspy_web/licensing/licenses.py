@@ -30,10 +30,9 @@ Cache
     statement reads the machines as of its start), and caches its answer before committing.
     Every change to a license takes the same lock, then forgets the license's answers,
     listed in the cache group `license:<sha256(key)>:answers`; so no answer from before a
-    change outlives it and a revoked key fails its very next validate. Without Redis each
-    process caches on its own; a change made anywhere (the CLI, say) also writes a new
-    token into DATA_DIR/license_changes, which every process's cache keys include, so the
-    rule holds.
+    change outlives it and a revoked key fails its very next validate. Without Redis no
+    answer is cached: a change made in another process (the CLI, say) could not reach this
+    one's memory, and a SQLite lookup is fast enough for one person's installs.
 
     licensing.validate is the pipeline: it reads the cache in the Redis round trip of its
     rate limits (rate_limits.hit_each), then calls answer_from_cache, or on a miss: with
@@ -55,7 +54,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import orjson
@@ -90,7 +88,9 @@ __all__ = [
     "answer_cache_keys",
     "answer_from_cache",
     "answer_from_database",
+    "caches_answers",
     "change_license_type",
+    "claim_pending",
     "deactivate_machine",
     "decide_from_license",
     "describe_license",
@@ -105,12 +105,14 @@ __all__ = [
     "remember_answer",
     "revoke_license",
     "sign_answer",
+    "standing",
     "suspend_license",
     "validate_license",
     "version_supported",
 ]
 
 VALID_TTL_S = 3600
+MAX_DAYS = 3650  # ten years: past it, use a perpetual license (and datetime can't overflow)
 INVALID_TTL_S = 300
 # A key tried on more machines than this within the hour is answered from the database.
 MAX_CACHED_FINGERPRINTS = 100
@@ -245,7 +247,7 @@ def validate_license(*, session: Session, key: str, fingerprint: str, app_versio
         return Validation(LicenseCode.NOT_FOUND)
     key_hash = keys.hash_key(canonical)
     now = now or utcnow()
-    cached = get_cache().get(_answer_key(key_hash, fingerprint))
+    cached = get_cache().get(_answer_key(key_hash, fingerprint)) if caches_answers() else None
     if cached is not None:
         return _recheck(Validation._from_cache(cached), now=now, app_version=app_version)
     return _validate_in_database(session, key_hash, fingerprint, app_version, now=now)[0]
@@ -257,17 +259,19 @@ def validate_license(*, session: Session, key: str, fingerprint: str, app_versio
 
 class CacheKeys(NamedTuple):
     """What a validation reads from the cache before it decides: the cached answer and the
-    generation of the license's answers; a miss passes both (the keys and the generation
-    read) to remember_answer."""
+    generation of the license's answers; a miss passes the generation read to remember_answer."""
 
     answer: str
     generation: str
-    prefix: str  # see _prefix: without Redis, a change elsewhere renames every key
+
+
+def caches_answers() -> bool:
+    """Answers are cached only in Redis, which every process shares (see the docstring)."""
+    return bool(get_settings().redis_url)
 
 
 def answer_cache_keys(*, key_hash: str, fingerprint: str) -> CacheKeys:
-    prefix = _prefix()
-    return CacheKeys(_answer_key(key_hash, fingerprint, prefix), generation_key(_group_key(key_hash, prefix)), prefix)
+    return CacheKeys(_answer_key(key_hash, fingerprint), generation_key(_group_key(key_hash)))
 
 
 def answer_from_cache(cached: dict[str, Any], *, fingerprint: str, app_version: str, now: datetime | None = None) -> SignedAnswer | None:
@@ -375,18 +379,11 @@ def decide_from_license(row: Any, *, app_version: str, now: datetime) -> Decided
     return Decided(facts, machine_decides=True)
 
 
-async def remember_answer(
-    *, key_hash: str, fingerprint: str, answer: Validation, signed: SignedAnswer, read: CacheKeys, generation: int
-) -> None:
+async def remember_answer(*, key_hash: str, fingerprint: str, answer: Validation, signed: SignedAnswer, generation: int) -> None:
     """Cache an answer decided outside the license's row lock: kept only if the license's
-    answers are still at `generation`, as read under the keys `read` before deciding.
-
-    It is written under those keys, not today's: without Redis, a change made in another
-    process renames every key (_prefix), and an answer from before it must stay under the
-    retired name.
-    """
-    entry = _cache_entry(key_hash, fingerprint, answer, signed, prefix=read.prefix)
-    await get_cache().set_in_group_async(**entry, generation=generation)
+    answers are still at `generation`, as read beside the (missing) answer before deciding."""
+    if caches_answers():
+        await get_cache().set_in_group_async(**_cache_entry(key_hash, fingerprint, answer, signed), generation=generation)
 
 
 def _recheck(cached: Validation, *, now: datetime, app_version: str) -> Validation:
@@ -399,6 +396,13 @@ def _recheck(cached: Validation, *, now: datetime, app_version: str) -> Validati
     if not version_supported(app_version):
         return replace(cached, code=LicenseCode.VERSION_UNSUPPORTED)
     return cached
+
+
+def standing(license: Any, *, now: datetime | None = None) -> str:
+    """What a license is right now, for people: "active", "suspended", "revoked" or "expired",
+    decided by the rules validate applies (its status first, then its expiry)."""
+    code = _STATUS_CODES.get(LicenseStatus(license.status)) or _expiry_code(license.expires_at, now or utcnow())
+    return code.value.lower() if code is not None else "active"
 
 
 def _expiry_code(expires_at: datetime | None, now: datetime) -> LicenseCode | None:
@@ -446,61 +450,37 @@ def _fingerprint_hash(fingerprint: str) -> str:
     return keys.hash_key(fingerprint)[:32]
 
 
-def _prefix() -> str:
-    # Without Redis each process caches on its own, and a change made elsewhere (the CLI)
-    # can't reach into this process's cache. So every change also writes a new token to
-    # DATA_DIR/license_changes, and keys carry the token: answers from before it retire.
-    if get_settings().redis_url:
-        return "license:"
-    try:
-        return f"license:{_changes_file().read_text()}:"
-    except FileNotFoundError:
-        return "license:0:"
+def _answer_key(key_hash: str, fingerprint: str) -> str:
+    return f"license:{key_hash}:{_fingerprint_hash(fingerprint)}"
 
 
-def _changes_file() -> Path:
-    return get_settings().data_dir / "license_changes"
-
-
-def _note_a_change() -> None:
-    if not get_settings().redis_url:
-        path = _changes_file()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        scratch = path.with_name(f"{path.name}.{uuid.uuid4().hex}")
-        scratch.write_text(uuid.uuid4().hex[:12])
-        scratch.replace(path)  # atomic: readers see the old token or the new one
-
-
-def _answer_key(key_hash: str, fingerprint: str, prefix: str | None = None) -> str:
-    return f"{prefix or _prefix()}{key_hash}:{_fingerprint_hash(fingerprint)}"
-
-
-def _group_key(key_hash: str, prefix: str | None = None) -> str:
-    return f"{prefix or _prefix()}{key_hash}:answers"
+def _group_key(key_hash: str) -> str:
+    return f"license:{key_hash}:answers"
 
 
 def _remember(key_hash: str, fingerprint: str, answer: Validation, signed: SignedAnswer) -> None:
     # Answers about a license are kept in its group, forgotten together when it changes. The
     # caller holds the license's row lock, so no change is forgetting them at the same time.
-    get_cache().set_in_group(**_cache_entry(key_hash, fingerprint, answer, signed))
+    if caches_answers():
+        get_cache().set_in_group(**_cache_entry(key_hash, fingerprint, answer, signed))
 
 
-def _cache_entry(key_hash: str, fingerprint: str, answer: Validation, signed: SignedAnswer, *, prefix: str | None = None) -> dict[str, Any]:
+def _cache_entry(key_hash: str, fingerprint: str, answer: Validation, signed: SignedAnswer) -> dict[str, Any]:
     # A NOT_FOUND answer has no license to forget it with, so it goes in a group of its own
     # (one per key hash, like a license's): nothing deletes it before it expires.
     return {
-        "key": _answer_key(key_hash, fingerprint, prefix),
+        "key": _answer_key(key_hash, fingerprint),
         "value": {**answer._to_cache(), "body": signed.body.decode(), "signature": signed.signature},
         "ttl_s": VALID_TTL_S if answer.valid else INVALID_TTL_S,
-        "group": _group_key(key_hash, prefix),
+        "group": _group_key(key_hash),
         "group_ttl_s": VALID_TTL_S,
         "max_entries": MAX_CACHED_FINGERPRINTS,
     }
 
 
 def _forget_answers(key_hash: str) -> None:
-    get_cache().delete_group(_group_key(key_hash))
-    _note_a_change()
+    if caches_answers():
+        get_cache().delete_group(_group_key(key_hash))
 
 
 # --- issuing and managing -----------------------------------------------------------
@@ -527,6 +507,8 @@ def issue_license(
     rules = _rules(license_type)
     if days is not None and expires_at is not None:
         raise LicenseError("Give days or expires_at, not both.")
+    if days is not None and not 1 <= days <= MAX_DAYS:
+        raise LicenseError(f"A license lasts 1 to {MAX_DAYS} days (or leave it perpetual).")
     if max_machines is not None and max_machines < 1:
         raise LicenseError("A license needs at least one machine.")
     if external_ref is not None and (earlier := _by_external_ref(session, external_ref)) is not None:
@@ -589,8 +571,8 @@ def extend_license(
     """
     if (days is None) == (until is None):
         raise LicenseError("Give days or until, one of them.")
-    if days is not None and days < 1:
-        raise LicenseError("Extend by at least one day.")
+    if days is not None and not 1 <= days <= MAX_DAYS:
+        raise LicenseError(f"Extend by 1 to {MAX_DAYS} days.")
     license = _locked(session, license_id)
     if license.expires_at is None:
         return license
@@ -670,6 +652,17 @@ def deactivate_machine(
 
 
 # --- reading ------------------------------------------------------------------------
+
+
+def claim_pending(*, session: Session, user_id: uuid.UUID, email: str) -> int:
+    """Give a user the licenses issued to their address before they had an account; how many.
+
+    Call it only once the address is proven (confirmed, or vouched for by an operator)."""
+    waiting = session.exec(select(License).where(col(License.user_id).is_(None), License.pending_email == email.strip().lower())).all()
+    for license in waiting:
+        license.user_id, license.pending_email = user_id, None
+        session.add(license)
+    return len(waiting)
 
 
 def licenses_for_user(*, session: Session, user_id: uuid.UUID) -> list[LicensePublic]:

@@ -31,7 +31,7 @@ from sqlalchemy import make_url
 from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
 
 from jobspy_web.db import write_session
-from jobspy_web.infra import rate_limits
+from jobspy_web.infra import metrics, rate_limits
 from jobspy_web.licensing import keys, licenses, store
 from jobspy_web.licensing.licenses import APP_VERSION_PATTERN, LicenseError, SignedAnswer
 from jobspy_web.models.base import utcnow
@@ -70,28 +70,34 @@ Result = TypeVar("Result")
 
 async def validate(raw: bytes, *, ip: str, body_limit: int, now: datetime | None = None) -> SignedAnswer:
     """The signed answer to the validate request `raw` from `ip` (see the module's docstring)."""
-    body, key_hash, read, cached, generation = await parse_within_limits(raw, ip, ValidateRequest, body_limit=body_limit, read_answer=True)
+    body, key_hash, cached, generation = await parse_within_limits(raw, ip, ValidateRequest, body_limit=body_limit, read_answer=True)
     if cached is not None:
         answer = licenses.answer_from_cache(cached, fingerprint=body.hardware_fp, app_version=body.app_version, now=now)
         if answer is not None:
+            metrics.count_validation(cached["code"] or "VALID", cache_hit=True)
             return answer
     counted = False
-    if _on_postgresql() and read is not None:
+    if _on_postgresql():
         now = now or utcnow()
-        answer, counted = await _miss(body, key_hash, read, generation, now)
+        answer, counted = await _miss(body, key_hash, generation, now)
         if answer is not None:
-            return answer
+            return _counted_miss(answer)
     # A machine to bind (already counted), or SQLite: the full path, in a thread.
-    return await in_thread(lambda: _from_database(body, now, counted))
+    return _counted_miss(await in_thread(lambda: _from_database(body, now, counted)))
+
+
+def _counted_miss(answer: SignedAnswer) -> SignedAnswer:
+    metrics.count_validation(orjson.loads(answer.body).get("code") or "VALID", cache_hit=False)
+    return answer
 
 
 async def parse_within_limits(
     raw: bytes, ip: str, model: type[Body], *, body_limit: int, read_answer: bool = False
-) -> tuple[Body, str, licenses.CacheKeys | None, Any | None, int]:
+) -> tuple[Body, str, Any | None, int]:
     """`raw` as `model`, counted against the limits of `ip` and of its key: the body, its
-    key's hash, and with `read_answer` the cache keys read, the cached answer and its
-    license's generation, read in the same round trip. A body that can't be parsed still counts against its IP, and
-    a 429 wins over its 400, 413 or 422."""
+    key's hash, and with `read_answer` (and Redis) the cached answer and its license's
+    generation, read in the same round trip. A body that can't be parsed still counts
+    against its IP, and a 429 wins over its 400, 413 or 422."""
     settings = get_settings()
     per_ip = rate_limits.Check(settings.license_limit_per_ip, ("license-ip", ip))
     try:
@@ -101,12 +107,12 @@ async def parse_within_limits(
         raise
     key_hash = keys.hash_key(body.license_key)
     checks = [per_ip, rate_limits.Check(settings.license_limit_per_key, ("license-key", key_hash))]
-    # Without Redis the keys carry a token a change elsewhere renews (licenses._prefix): a
-    # miss must write under the keys read here, so they go back to the caller.
-    read = licenses.answer_cache_keys(key_hash=key_hash, fingerprint=body.hardware_fp) if read_answer else None
-    verdict, found = await rate_limits.hit_each(checks, then_get=(read.answer, read.generation) if read else ())
+    then_get: tuple[str, ...] = ()
+    if read_answer and licenses.caches_answers():
+        then_get = licenses.answer_cache_keys(key_hash=key_hash, fingerprint=body.hardware_fp)
+    verdict, found = await rate_limits.hit_each(checks, then_get=then_get)
     _raise_if_refused(verdict)
-    return body, key_hash, read, found[0] if found else None, (found[1] if found else None) or 0
+    return body, key_hash, found[0] if found else None, (found[1] if found else None) or 0
 
 
 def _parsed(raw: bytes, model: type[Body], body_limit: int) -> Body:
@@ -139,9 +145,7 @@ def _busy() -> LicenseError:
 # --- a miss on PostgreSQL: one statement on the event loop ----------------------------------
 
 
-async def _miss(
-    body: ValidateRequest, key_hash: str, read: licenses.CacheKeys, generation: int, now: datetime
-) -> tuple[SignedAnswer | None, bool]:
+async def _miss(body: ValidateRequest, key_hash: str, generation: int, now: datetime) -> tuple[SignedAnswer | None, bool]:
     """The signed answer decided from store.MISS, cached; (None, counted) when a machine is
     to be bound (licensing.licenses must decide) or no license has the key hash."""
     supported = licenses.version_supported(body.app_version)
@@ -159,7 +163,7 @@ async def _miss(
     signed = licenses.sign_answer(decided.answer.as_json(), fingerprint=body.hardware_fp, checked_at=now)
     if decided.cacheable:
         await licenses.remember_answer(
-            key_hash=key_hash, fingerprint=body.hardware_fp, answer=decided.answer, signed=signed, read=read, generation=generation
+            key_hash=key_hash, fingerprint=body.hardware_fp, answer=decided.answer, signed=signed, generation=generation
         )
     return signed, True
 

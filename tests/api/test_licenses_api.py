@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 import httpx
 import pytest
+import redis
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from db_helpers import close_loop_connections, counting_statements
@@ -31,7 +32,9 @@ REDIS_TEST_URL = "redis://127.0.0.1:6379/11"
 
 @pytest.fixture
 async def api(db, monkeypatch):
-    monkeypatch.setenv("REDIS_URL", "")
+    """The API with its answer cache and limits in Redis (without Redis no answer is cached)."""
+    monkeypatch.setenv("REDIS_URL", REDIS_TEST_URL)
+    redis.Redis.from_url(REDIS_TEST_URL).flushdb()
     monkeypatch.setenv("LICENSE_MIN_APP_VERSION", "1.0")
     get_settings.cache_clear()
     get_cache.cache_clear()
@@ -50,8 +53,8 @@ def issue(**arguments) -> str:
 
 
 def edit(key: str, **values) -> None:
-    """Change the row behind the services' back (so forget the cache, as they would)."""
-    get_cache.cache_clear()
+    """Change the row behind the services' back (so forget the cached answers, as they would)."""
+    get_cache().delete_group(f"license:{keys.hash_key(key)}:answers")
     with write_session() as session:
         license = licenses.find_license(session=session, reference=key)
         for name, value in values.items():

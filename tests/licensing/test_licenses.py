@@ -43,8 +43,11 @@ def _fresh_state() -> None:
 
 
 @pytest.fixture(autouse=True)
-def memory_cache(monkeypatch):
-    monkeypatch.setenv("REDIS_URL", "")
+def answer_cache(monkeypatch):
+    """Answers are cached in Redis only (without it nothing is: see
+    test_without_redis_no_answer_is_cached_and_every_validation_is_counted)."""
+    monkeypatch.setenv("REDIS_URL", REDIS_TEST_URL)
+    redis.Redis.from_url(REDIS_TEST_URL).flushdb()
     monkeypatch.setenv("LICENSE_MIN_APP_VERSION", "1.0.0")
     # The limits are the API's business (tests/api); here they only must not refuse.
     monkeypatch.setenv("LICENSE_LIMIT_PER_IP", "1000000/minute")
@@ -60,7 +63,7 @@ _server: list[BlockingPortal] = []
 
 
 @pytest.fixture(autouse=True)
-def server_loop(memory_cache) -> Iterator[None]:
+def server_loop(answer_cache) -> Iterator[None]:
     with start_blocking_portal() as portal:
         _server.append(portal)
         try:
@@ -71,12 +74,17 @@ def server_loop(memory_cache) -> Iterator[None]:
 
 
 @pytest.fixture
-def redis_cache(monkeypatch):
-    monkeypatch.setenv("REDIS_URL", REDIS_TEST_URL)
-    redis.Redis.from_url(REDIS_TEST_URL).flushdb()
-    _fresh_state()
+def redis_cache():
+    """Named by the tests that read Redis's keys themselves."""
     yield
     redis.Redis.from_url(REDIS_TEST_URL).flushdb()
+
+
+@pytest.fixture
+def no_redis(monkeypatch):
+    """The embedded default: no Redis, so no answer cache."""
+    monkeypatch.setenv("REDIS_URL", "")
+    _fresh_state()
 
 
 def issue(**overrides) -> licenses.IssuedLicense:
@@ -227,6 +235,15 @@ def test_after_a_downgrade_the_first_machines_keep_working(db):
 # --- the cache ------------------------------------------------------------------------
 
 
+def test_without_redis_no_answer_is_cached_and_every_validation_is_counted(db, no_redis):
+    issued = issue()
+    for _ in range(3):
+        assert validate(issued.key).valid
+    assert stored(issued).validation_count == 3
+    manage(licenses.revoke_license, issued)  # as the CLI would, from another process
+    assert validate(issued.key).code is LicenseCode.REVOKED
+
+
 def test_a_miss_counts_the_validation_and_a_hit_does_not_touch_the_database(db):
     issued = issue()
     assert validate(issued.key).valid  # miss: the database decides, the answer is cached
@@ -244,10 +261,10 @@ def test_invalid_answers_are_cached_for_five_minutes_and_valid_ones_for_an_hour(
     validate(issued.key, HERE)
     validate(issued.key, THERE)
     validate(keys.generate_key())
-    entries = get_cache()._entries  # type: ignore[attr-defined]
-    ttls = sorted(round(expires - __import__("time").monotonic()) for key, (expires, _) in entries.items() if not key.endswith(":fps"))
-    assert ttls == [300, 300, 3600]
-    assert all(issued.key not in key for key in entries)
+    client = redis.Redis.from_url(REDIS_TEST_URL)
+    answers = [key for key in client.keys("jobspy:license:*") if not key.endswith((b":answers", b":generation"))]
+    assert sorted(round(client.pttl(key) / 1000) for key in answers) == [300, 300, 3600]
+    assert all(issued.key.encode() not in key for key in answers)
 
 
 def test_a_cached_answer_expires_with_the_license(db):
