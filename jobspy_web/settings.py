@@ -70,6 +70,16 @@ DEFAULT_PLANS = [
 ]
 
 
+class SalaryProviderSetting(BaseModel):
+    """One external salary API (Glassdoor, PayScale, Salary.com...): see insights.providers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
+    url: Annotated[str, Field(min_length=1)]
+    api_key: SecretStr = SecretStr("")
+
+
 def _url_of(url_type: Any, *, keep: Callable[[str], str] = lambda text: text) -> AfterValidator:
     """Validate text as one of pydantic's URL types, keep it as the text given (empty: unset)."""
     adapter = TypeAdapter(url_type)
@@ -165,6 +175,15 @@ class Settings(BaseSettings):
     # BILLING_PLANS: a JSON list of PlanSetting objects; ids are what the API and pages use.
     billing_plans: Annotated[list[PlanSetting], NoDecode] = Field(default_factory=lambda: list(DEFAULT_PLANS), min_length=1)
 
+    # Analytics (issue 14). Empty: usage events and insights' facts stay in the primary
+    # database. http(s)://user:password@host:8123/db for a server, chdb:///folder embedded.
+    clickhouse_url: SecretStr = SecretStr("")  # it may carry a password
+    # SALARY_PROVIDERS: a JSON list of external salary APIs, {"name", "url", "api_key"};
+    # none: no provider is called.
+    salary_providers: Annotated[list[SalaryProviderSetting], NoDecode] = []
+    # How long one salary source may take before the answer goes on without it.
+    insights_source_timeout_seconds: float = Field(2.0, gt=0, le=30)
+
     @field_validator("jobspy_proxies", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
@@ -198,6 +217,18 @@ class Settings(BaseSettings):
         paying = info.data.get("stripe_secret_key", SecretStr("")).get_secret_value()
         if not secret and paying and info.data.get("environment") == "production":
             raise ValueError("must be set when STRIPE_SECRET_KEY is")
+        return value
+
+    @field_validator("salary_providers", mode="before")
+    @classmethod
+    def _providers_json(cls, value: object) -> object:
+        if isinstance(value, str):
+            if not value.strip():
+                return []
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError:
+                raise ValueError('not valid JSON: give a list of {"name", "url", "api_key"} objects') from None
         return value
 
     @field_validator("billing_plans", mode="before")

@@ -113,6 +113,7 @@ class AccessClaims:
     issued_at: datetime
     expires_at: datetime
     api_token_id: uuid.UUID | None  # set when minted from a personal API token
+    license_id: uuid.UUID | None = None  # set when minted from a license key (grant_type=license_key)
 
 
 # --- the signing key ---------------------------------------------------------------------
@@ -178,33 +179,43 @@ def public_jwks() -> dict[str, Any]:
 # --- issue -------------------------------------------------------------------------------
 
 
-def issue_access_token(*, user: User, tier: Tier, api_token_id: uuid.UUID | None = None) -> IssuedToken:
-    """Sign a short-lived access token for `user` at `tier`."""
+def issue_access_token(
+    *,
+    user: User,
+    tier: Tier,
+    api_token_id: uuid.UUID | None = None,
+    license_id: uuid.UUID | None = None,
+    ttl_seconds: int | None = None,
+) -> IssuedToken:
+    """Sign a short-lived access token for `user` at `tier` (JWT_TTL_SECONDS, or less)."""
     settings = get_settings()
     key = signing_key()
     now = int(time.time())
     jti = uuid.uuid4().hex
+    ttl = min(ttl_seconds or settings.jwt_ttl_seconds, settings.jwt_ttl_seconds)
     claims: dict[str, Any] = {
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,
         "sub": str(user.id),
         "tier": Tier(tier).value,
         "iat": now,
-        "exp": now + settings.jwt_ttl_seconds,
+        "exp": now + ttl,
         "jti": jti,
     }
     if api_token_id is not None:
         claims["tid"] = str(api_token_id)
+    if license_id is not None:
+        claims["lid"] = str(license_id)
     header = {"alg": ALGORITHM, "kid": key.kid}
     token = jwt.encode(header, claims, key, algorithms=[ALGORITHM])
-    return IssuedToken(token=token, expires_in=settings.jwt_ttl_seconds, jti=jti, tier=Tier(tier))
+    return IssuedToken(token=token, expires_in=ttl, jti=jti, tier=Tier(tier))
 
 
 # --- verify ------------------------------------------------------------------------------
 
 # Checked in this order, so a token that is both expired and for another audience is
 # reported the same way every time.
-_CLAIM_ORDER = ("exp", "aud", "iss", "iat", "nbf", "sub", "jti", "tier", "tid")
+_CLAIM_ORDER = ("exp", "aud", "iss", "iat", "nbf", "sub", "jti", "tier", "tid", "lid")
 
 
 def verify_access_token(token: str) -> AccessClaims:
@@ -292,7 +303,7 @@ def _access_claims(claims: dict[str, Any]) -> AccessClaims:
         jti = claims["jti"]
         if not isinstance(jti, str) or len(jti) > 64:
             raise ValueError("jti")
-        tid = claims.get("tid")
+        tid, lid = claims.get("tid"), claims.get("lid")
         return AccessClaims(
             user_id=uuid.UUID(claims["sub"]),
             tier=Tier(claims["tier"]),
@@ -300,6 +311,7 @@ def _access_claims(claims: dict[str, Any]) -> AccessClaims:
             issued_at=datetime.fromtimestamp(claims["iat"], UTC),
             expires_at=datetime.fromtimestamp(claims["exp"], UTC),
             api_token_id=uuid.UUID(tid) if tid is not None else None,
+            license_id=uuid.UUID(lid) if lid is not None else None,
         )
     except (ValueError, TypeError, AttributeError, OverflowError, OSError):
         raise TokenError(TokenErrorCode.MALFORMED) from None

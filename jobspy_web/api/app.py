@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from jobspy_web.api import auth_tokens, auth_web, billing, boards, licenses, oauth, searches
+from jobspy_web.api import auth_tokens, auth_web, billing, boards, licenses, oauth, premium, searches
 from jobspy_web.api.errors import EXCEPTION_HANDLERS
 from jobspy_web.db import read_session
 
@@ -39,6 +39,7 @@ def all_routes() -> list[BaseRoute]:
         *oauth.routes,
         *auth_tokens.routes,
         *searches.routes,
+        *premium.routes,
         *boards.routes,
         *billing.routes,
     ]

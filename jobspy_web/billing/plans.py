@@ -77,6 +77,9 @@ class Plan:
         if "license_machines" in limits:
             machines = limits["license_machines"]
             promises.append(f"Desktop app on {machines} machine{'s' if machines != 1 else ''}")
+        if limits["premium_views"]:
+            per_minute, per_day = limits["api_calls_per_minute"], limits["api_calls_per_day"]
+            promises.append(f"Salary insights: {per_minute:,} API calls a minute, {per_day:,} a day")
         return promises
 
 

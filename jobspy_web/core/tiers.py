@@ -24,8 +24,9 @@ class TierRules:
     license_machines: int  # desktop installs one license key may run on
     features: tuple[str, ...]  # what a license of this tier unlocks, by name
     # Not enforced yet, so not published (see PUBLISHED_LIMITS): saved searches come with
-    # issue 13, the Premium API's calls and views with issue 14.
+    # issue 13.
     saved_searches: int
+    # The Premium API (api/premium.py): calls counted per person, views allowed or not.
     api_calls_per_minute: int
     api_calls_per_day: int
     premium_views: bool
@@ -43,11 +44,21 @@ class TierRules:
 # (exports per day, counted in search.exports) and licensing (machines per license key).
 # A limit joins this list in the change that enforces it, with a test that a free account
 # hits it.
-PUBLISHED_LIMITS = ("sites", "results_per_search", "exports_per_day", "license_machines")
-# Licenses carry features still to be built (scheduled searches: issue 13; salary insights:
-# issue 14; team seats, priority support): the desktop app may look for them, the Pricing
+PUBLISHED_LIMITS = (
+    "sites",
+    "results_per_search",
+    "exports_per_day",
+    "license_machines",
+    # api.premium: a tier without premium views is refused (403), the others counted per
+    # minute and per day (429).
+    "premium_views",
+    "api_calls_per_minute",
+    "api_calls_per_day",
+)
+# Licenses carry features still to be built (scheduled searches: issue 13; team seats,
+# priority support): the desktop app may look for them, the Pricing
 # page doesn't promise them.
-PUBLISHED_FEATURES = ("search", "all_sites")
+PUBLISHED_FEATURES = ("search", "all_sites", "salary_insights")
 
 
 _ALL_SITES = tuple(SITES)

@@ -25,9 +25,11 @@ __all__ = [
     "TOKEN_EXCHANGE_PER_IP",
     "Check",
     "Verdict",
+    "Window",
     "aclose",
     "hit",
     "hit_each",
+    "hit_windows",
     "login_account_bucket",
     "reset_limiter",
 ]
@@ -111,6 +113,31 @@ async def hit_each(checks: Sequence[Check], *, then_get: Sequence[str] = ()) -> 
         check = checks[refused - 1]
         return await _refused(limiter, _parsed(check.limit), check.identifiers), unread
     return ALLOWED, [cache.decode(payload) if payload is not None else None for payload in payloads or ()]
+
+
+class Window(NamedTuple):
+    """One limit's state after a hit, for RateLimit-* headers: `reset_s` until it has room again."""
+
+    limit: int
+    remaining: int
+    reset_s: int
+    allowed: bool
+
+
+async def hit_windows(checks: Sequence[Check]) -> list[Window]:
+    """Count one request against each check in turn, stopping at the first that refuses,
+    and say where each counted window stands (the Premium API's RateLimit-* headers)."""
+    limiter = _limiter()
+    windows = []
+    for check in checks:
+        item = _parsed(check.limit)
+        allowed = await limiter.hit(item, *check.identifiers)
+        stats = await limiter.get_window_stats(item, *check.identifiers)
+        reset_s = max(1, math.ceil(stats.reset_time - time.time()))
+        windows.append(Window(item.amount, stats.remaining, reset_s, allowed))
+        if not allowed:
+            break
+    return windows
 
 
 @lru_cache(maxsize=64)

@@ -4,6 +4,7 @@ from jobspy_web.models.account import ApiToken, LoginSession, OAuthIdentity, Out
 from jobspy_web.models.alert import Alert, AlertDelivery, DeliveryStatus, PushSubscription
 from jobspy_web.models.audit import AuditEvent
 from jobspy_web.models.billing import Payment, StripeEvent, Subscription
+from jobspy_web.models.insights import JobSalaryFact, OewsArea, OewsOccupation, OewsRelease, OewsWage
 from jobspy_web.models.license import License, LicenseMachine, LicenseStatus
 from jobspy_web.models.search import Job, Search, SearchJob, SearchStatus
 from jobspy_web.models.saved_search import RunStatus, SavedSearch, SavedSearchRun, ScheduleKind, SeenJob
@@ -18,12 +19,17 @@ __all__ = [
     "ApiUsage",
     "AuditEvent",
     "Job",
+    "JobSalaryFact",
     "DeliveryStatus",
     "License",
     "LicenseMachine",
     "LicenseStatus",
     "LoginSession",
     "OAuthIdentity",
+    "OewsArea",
+    "OewsOccupation",
+    "OewsRelease",
+    "OewsWage",
     "OutboxMessage",
     "Payment",
     "RevokedJwt",

@@ -64,9 +64,10 @@ def test_a_plan_publishes_only_limits_something_enforces(data_dir):
     # Saved searches (issue 13), API calls and premium views (issue 14) join the page with
     # the change that enforces them; features still to be built aren't promised either.
     team, free = find_plan("team_monthly").as_json(), find_plan("free").as_json()
-    assert set(team["limits"]) == {"sites", "results_per_search", "exports_per_day", "license_machines"}
-    assert set(free["limits"]) == {"sites", "results_per_search", "exports_per_day"}  # no license key comes with it
-    assert team["features"] == ["search", "all_sites"] and free["features"] == ["search"]
+    premium = {"premium_views", "api_calls_per_minute", "api_calls_per_day"}  # enforced by api.premium
+    assert set(team["limits"]) == {"sites", "results_per_search", "exports_per_day", "license_machines", *premium}
+    assert set(free["limits"]) == {"sites", "results_per_search", "exports_per_day", *premium}  # no license key comes with it
+    assert team["features"] == ["search", "all_sites", "salary_insights"] and free["features"] == ["search"]
     assert find_plan("free").promises() == [
         "Indeed, LinkedIn, ZipRecruiter, Glassdoor",
         "Up to 50 results per site",
@@ -77,6 +78,7 @@ def test_a_plan_publishes_only_limits_something_enforces(data_dir):
         "Up to 500 results per site",
         "100 exports a day (CSV, Excel, JSON)",
         "Desktop app on 3 machines",
+        "Salary insights: 60 API calls a minute, 5,000 a day",
     ]
 
 

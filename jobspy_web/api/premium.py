@@ -1,0 +1,105 @@
+"""The Premium API: GET /premium/salary-insights (Bearer JWT, tiers with premium views).
+
+In order: the token (401), the tier (403 PREMIUM_REQUIRED with the upgrade URL), the tier's
+per-minute and per-day budgets shared in Redis (429 with Retry-After; RateLimit-* headers on
+every answer past this point), the query (422 naming unknown or invalid parameters), the
+24-hour cache under the normalised query, then insights.service on a miss. Answers carry an
+ETag; `If-None-Match` with it gets a 304.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import orjson
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from jobspy_web.accounts.jwt_tokens import AccessClaims
+from jobspy_web.api.auth_guard import require_jwt
+from jobspy_web.api.errors import ApiError
+from jobspy_web.core import tiers
+from jobspy_web.core.errors import DomainError
+from jobspy_web.infra import rate_limits
+from jobspy_web.infra.cache import get_cache
+from jobspy_web.insights import service
+from jobspy_web.insights.query import parse_query
+from jobspy_web.settings import get_settings
+
+__all__ = ["CACHE_TTL_S", "rate_limit_checks", "routes"]
+
+CACHE_TTL_S = 24 * 3600
+CLIENT_MAX_AGE_S = 3600  # a client may reuse an answer this long, then revalidate with its ETag
+PRICING_PATH = "/pricing"  # ui.routes.PRICING (the api layer doesn't import the ui)
+
+
+def rate_limit_checks(claims: AccessClaims) -> list[rate_limits.Check]:
+    rules = tiers.rules_for(claims.tier)
+    who = str(claims.user_id)
+    return [
+        rate_limits.Check(f"{rules.api_calls_per_minute}/minute", ("premium-minute", who)),
+        rate_limits.Check(f"{rules.api_calls_per_day}/day", ("premium-day", who)),
+    ]
+
+
+def _rate_limit_headers(windows: list[rate_limits.Window]) -> dict[str, str]:
+    # The IETF draft's three fields for the window closest to refusing; the policy lists both.
+    tightest = min(windows, key=lambda window: (window.allowed, window.remaining))
+    return {
+        "RateLimit-Limit": str(tightest.limit),
+        "RateLimit-Remaining": str(max(0, tightest.remaining)),
+        "RateLimit-Reset": str(tightest.reset_s),
+        "RateLimit-Policy": ", ".join(f"{window.limit};w={60 if index == 0 else 86400}" for index, window in enumerate(windows)),
+    }
+
+
+def _premium_required() -> JSONResponse:
+    upgrade_url = get_settings().public_url + PRICING_PATH
+    message = f"Salary insights come with a Pro or Team plan; upgrade at {upgrade_url}."
+    return JSONResponse({"error": {"code": "PREMIUM_REQUIRED", "message": message, "upgrade_url": upgrade_url}}, status_code=403)
+
+
+async def _answer(request: Request) -> tuple[bytes, str]:
+    """The answer's JSON and its ETag, from the cache or worked out (then cached)."""
+    query = parse_query(request.query_params.multi_items())  # InsightsError: a 422 naming fields
+    normalised = await run_in_threadpool(service.normalised, query)
+    cache = get_cache()
+    key = normalised.cache_key()
+    cached = await run_in_threadpool(cache.get, key)
+    if cached is not None:
+        return cached["body"].encode(), cached["etag"]
+    answer: dict[str, Any] = await service.salary_insights(normalised)
+    body = orjson.dumps(answer)
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    if all(source["status"] not in ("timeout", "error") for source in answer["sources"]):
+        # A partial answer is not kept: the next request asks the late source again.
+        await run_in_threadpool(cache.set, key, {"body": body.decode(), "etag": etag}, ttl_s=CACHE_TTL_S)
+    return body, etag
+
+
+async def salary_insights(request: Request) -> Response:
+    claims = await require_jwt(request)
+    if not tiers.rules_for(claims.tier).premium_views:
+        return _premium_required()
+    windows = await rate_limits.hit_windows(rate_limit_checks(claims))
+    headers = _rate_limit_headers(windows)
+    if not windows[-1].allowed:
+        retry = str(windows[-1].reset_s)
+        message = (
+            f"Your plan allows {windows[-1].limit} calls per {'minute' if len(windows) == 1 else 'day'}; try again in {retry} seconds."
+        )
+        raise ApiError(429, "RATE_LIMITED", message, headers={**headers, "Retry-After": retry})
+    try:
+        body, etag = await _answer(request)
+    except DomainError as error:  # a 422 for the query: answered as api.errors would, with the headers
+        raise ApiError(error.status, error.code_text, error.message, fields=error.fields, headers=headers) from None
+    headers |= {"ETag": etag, "Cache-Control": f"private, max-age={CLIENT_MAX_AGE_S}", "Vary": "Authorization"}
+    if etag in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+routes = [Route("/premium/salary-insights", salary_insights, methods=["GET"])]
