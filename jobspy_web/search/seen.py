@@ -1,8 +1,10 @@
 """Which jobs each person has been shown, by dedupe identity: the basis of only-new alerts.
 
-A job is new for a user when its dedupe key is not in their `seen_jobs`: a cross-post merged
-by dedupe, or a repost under a new id that dedupe resolves to the stored job, is not new.
-One indexed anti-join per run, whatever the size of the history (bench/alerts.py: 100,000).
+A job is new for a user when neither of its identities is in their `seen_jobs`: its stored
+dedupe key (a cross-post merged by dedupe is one job) and its title-company-city identity
+(`jobs.dedupe_key` of the posting). The second catches a repost on the same board under a
+new id and URL, which storing keeps apart as a second opening alike. One indexed lookup per
+run, whatever the size of the history (bench/alerts.py: 100,000 seen jobs).
 """
 
 from __future__ import annotations
@@ -11,35 +13,56 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Uuid, exists, literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from jobspy_web.models import Job, SearchJob, SeenJob
-from jobspy_web.models.base import UTCDateTime, utcnow
+from jobspy_web.models.base import utcnow
+from jobspy_web.search import jobs
 
 
-def _found_by(search_ids: Sequence[uuid.UUID]) -> Any:
-    return select(Job.id, Job.dedupe_key).join(SearchJob, col(SearchJob.job_id) == Job.id).where(col(SearchJob.search_id).in_(search_ids))
+def _found(session: Session, search_ids: Sequence[uuid.UUID]) -> list[tuple[uuid.UUID, set[str]]]:
+    """Each distinct job the searches found, with both its identities."""
+    rows = session.exec(
+        select(Job.id, Job.dedupe_key, Job.title, Job.company, Job.location)
+        .join(SearchJob, col(SearchJob.job_id) == Job.id)
+        .where(col(SearchJob.search_id).in_(search_ids))
+        .distinct()
+    )
+    return [
+        (job_id, {key, jobs.dedupe_key({"title": title, "company": company, "location": location})})
+        for job_id, key, title, company, location in rows
+    ]
+
+
+def _seen_keys(session: Session, user_id: uuid.UUID, keys: set[str]) -> set[str]:
+    seen: set[str] = set()
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), 500):  # bounded IN lists
+        batch = ordered[start : start + 500]
+        seen.update(session.exec(select(SeenJob.dedupe_key).where(SeenJob.user_id == user_id, col(SeenJob.dedupe_key).in_(batch))))
+    return seen
 
 
 def unseen_jobs(*, session: Session, user_id: uuid.UUID, search_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
-    """The jobs these searches found that `user_id` has never been shown (distinct ids)."""
+    """The jobs these searches found that `user_id` has never been shown."""
     if not search_ids:
         return []
-    shown = exists().where(SeenJob.user_id == user_id, col(SeenJob.dedupe_key) == Job.dedupe_key)
-    rows = session.exec(_found_by(search_ids).where(~shown).distinct())
-    return [job_id for job_id, _key in rows]
+    found = _found(session, search_ids)
+    seen = _seen_keys(session, user_id, set().union(*(keys for _, keys in found)) if found else set())
+    return [job_id for job_id, keys in found if not keys & seen]
 
 
 def record_shown(*, session: Session, user_id: uuid.UUID, search_ids: Sequence[uuid.UUID]) -> None:
-    """Everything these searches found now counts as shown to `user_id` (one INSERT ... SELECT)."""
+    """Everything these searches found now counts as shown to `user_id`."""
     if not search_ids:
         return
-    keys = select(literal(user_id, Uuid()), Job.dedupe_key, literal(utcnow(), UTCDateTime())).join(
-        SearchJob, col(SearchJob.job_id) == Job.id
+    keys = set().union(*(keys for _, keys in _found(session, search_ids)))
+    if not keys:
+        return
+    now = utcnow()
+    insert: Any = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(
+        insert(SeenJob).on_conflict_do_nothing(),
+        [{"user_id": user_id, "dedupe_key": key, "first_seen_at": now} for key in sorted(keys)],
     )
-    keys = keys.where(col(SearchJob.search_id).in_(search_ids)).distinct()
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(SeenJob).from_select(["user_id", "dedupe_key", "first_seen_at"], keys).on_conflict_do_nothing()
-    session.execute(statement)
