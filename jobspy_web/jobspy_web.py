@@ -6,8 +6,10 @@ import asyncio
 
 import reflex as rx
 
-from jobspy_web.api import build_api
+from jobspy_web.api import build_api, http_hardening
 from jobspy_web.db import write_session
+from jobspy_web.infra import logging as app_logging
+from jobspy_web.infra import tracing as app_tracing
 from jobspy_web.infra import log_redaction
 from jobspy_web.search import runner, scraping
 from jobspy_web.settings import get_settings
@@ -29,6 +31,9 @@ from jobspy_web.ui.state.history import HistoryState
 from jobspy_web.ui.state.licenses import LicensesState
 
 get_settings()  # fail at start, naming the variable, when a setting is invalid
+app_logging.configure()  # JSON lines in production, every library's through structlog
+app_tracing.configure()  # OpenTelemetry when OTEL_* asks for it; before the first engine
+app_tracing.configure_sentry()  # when SENTRY_DSN is set
 log_redaction.install()  # no cookie, token or link in any log record, Reflex's included
 
 
@@ -38,6 +43,7 @@ async def _on_start() -> None:
     await asyncio.to_thread(scraping.warm_up)
 
 
+http_hardening.install(rx.App)  # security headers, CORS closed but for the extension, no Host in redirects
 app = rx.App(
     api_transformer=build_api(),
     head_components=PWA_HEAD,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections.abc import Callable
 from functools import lru_cache
@@ -135,6 +136,11 @@ class Settings(BaseSettings):
     # Signs email links and cookies. Empty: a random key kept in DATA_DIR (development only).
     secret_key: SecretStr = SecretStr("")
     session_days: int = Field(30, ge=1, le=365)
+    # A sign-in unused this long ends (ASVS 3.3); SESSION_DAYS still bounds it absolutely.
+    session_idle_minutes: int = Field(720, ge=5, le=525_600)
+    # Proxies whose X-Forwarded-For we believe (FORWARDED_ALLOW_IPS-style: IPs or CIDRs,
+    # comma-separated, "*" for any). Empty: the peer's address is the client's.
+    forwarded_allow_ips: Annotated[list[str], NoDecode] = []
     # smtp://user:password@host:587 or smtps://...; empty: mail goes to the log and the outbox.
     smtp_url: SecretStr = SecretStr("")  # it may carry a password
     mail_from: str = "JobSpy Web <no-reply@localhost>"
@@ -184,7 +190,7 @@ class Settings(BaseSettings):
     # How long one salary source may take before the answer goes on without it.
     insights_source_timeout_seconds: float = Field(2.0, gt=0, le=30)
 
-    @field_validator("jobspy_proxies", mode="before")
+    @field_validator("jobspy_proxies", "forwarded_allow_ips", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
@@ -198,6 +204,17 @@ class Settings(BaseSettings):
         if isinstance(value, str) and "\n" not in value and "\\n" in value:
             return value.replace("\\n", "\n")
         return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxy_addresses(cls, entries: list[str]) -> list[str]:
+        for entry in entries:
+            if entry != "*":
+                try:
+                    ipaddress.ip_network(entry, strict=False)
+                except ValueError:
+                    raise ValueError(f"{entry!r} is not an IP address or network (or *)") from None
+        return entries
 
     @field_validator("stripe_secret_key")
     @classmethod

@@ -5,11 +5,12 @@ from __future__ import annotations
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from jobspy_web.api import auth_tokens, auth_web, billing, boards, licenses, oauth, premium, searches
+from jobspy_web.api import auth_tokens, auth_web, billing, boards, licenses, oauth, observability, premium, searches
 from jobspy_web.api.errors import EXCEPTION_HANDLERS
 from jobspy_web.db import read_session
 
@@ -42,9 +43,18 @@ def all_routes() -> list[BaseRoute]:
         *premium.routes,
         *boards.routes,
         *billing.routes,
+        *observability.routes,
     ]
 
 
 def build_api() -> Starlette:
     # api.errors answers every DomainError (its status, code and sentence) and ApiError.
-    return Starlette(routes=all_routes(), exception_handlers=EXCEPTION_HANDLERS)  # type: ignore[arg-type]
+    # ObservabilityMiddleware: a request id on every log line, and each request timed by
+    # route template (the Reflex app mounted under this one included); then the trace's
+    # server span when tracing is on.
+    observability.register_sources()
+    return Starlette(
+        routes=all_routes(),
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        middleware=[Middleware(observability.ObservabilityMiddleware), *observability.tracing_middlewares()],
+    )

@@ -21,13 +21,16 @@ from jobspy_web.accounts.users import AccountError
 from jobspy_web.api.errors import read_form
 from jobspy_web.db import write_session
 from jobspy_web.infra import rate_limits
+from jobspy_web.infra.origins import client_address, origin_of, page_origins
 from jobspy_web.settings import get_settings
 
 MAX_FIELD = 1000
 
 
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client's address; behind FORWARDED_ALLOW_IPS proxies, the forwarded one."""
+    peer = request.client.host if request.client else None
+    return client_address(peer, request.headers.get("x-forwarded-for", ""), get_settings().forwarded_allow_ips)
 
 
 def _redirect(path: str, **query: str) -> RedirectResponse:
@@ -45,7 +48,13 @@ def same_origin(request: Request) -> bool:
     origin = request.headers.get("origin") or request.headers.get("referer")
     if not origin:
         return True  # non-browser clients send neither; the cookie is SameSite=Lax anyway
-    return urlsplit(origin).netloc == request.headers.get("host", "")
+    # The whole origin, scheme included: http://ours posting to https://ours is not us.
+    # In production only PUBLIC_URL's origin counts; in development also the address the
+    # request came to (tests, a laptop's LAN address).
+    claimed, settings = origin_of(origin), get_settings()
+    if claimed in page_origins(settings):
+        return True
+    return settings.environment == "development" and bool(claimed) and claimed == origin_of(str(request.base_url))
 
 
 async def _form(request: Request) -> dict[str, str]:
