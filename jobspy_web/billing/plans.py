@@ -74,6 +74,8 @@ class Plan:
             f"Up to {limits['results_per_search']:,} results per site",
             f"{limits['exports_per_day']:,} exports a day (CSV, Excel, JSON)",
         ]
+        saved, scheduled = limits["saved_searches"], "scheduled_searches" in self.as_json()["features"]
+        promises.append(f"{saved:,} saved searches" + (", run on a schedule with alerts" if scheduled else ""))
         if "license_machines" in limits:
             machines = limits["license_machines"]
             promises.append(f"Desktop app on {machines} machine{'s' if machines != 1 else ''}")

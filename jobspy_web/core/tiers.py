@@ -23,9 +23,7 @@ class TierRules:
     exports_per_day: int  # search results downloaded as CSV, XLSX or JSON
     license_machines: int  # desktop installs one license key may run on
     features: tuple[str, ...]  # what a license of this tier unlocks, by name
-    # Not enforced yet, so not published (see PUBLISHED_LIMITS): saved searches come with
-    # issue 13.
-    saved_searches: int
+    saved_searches: int  # enforced by saved_searches.store
     # The Premium API (api/premium.py): calls counted per person, views allowed or not.
     api_calls_per_minute: int
     api_calls_per_day: int
@@ -54,11 +52,13 @@ PUBLISHED_LIMITS = (
     "premium_views",
     "api_calls_per_minute",
     "api_calls_per_day",
+    # saved_searches.store refuses one more past the tier's number (403, a sentence).
+    "saved_searches",
 )
-# Licenses carry features still to be built (scheduled searches: issue 13; team seats,
-# priority support): the desktop app may look for them, the Pricing
-# page doesn't promise them.
-PUBLISHED_FEATURES = ("search", "all_sites", "salary_insights")
+# Licenses carry features still to be built (team seats, priority support): the desktop
+# app may look for them, the Pricing page doesn't promise them. scheduled_searches: only
+# tiers with it may give a saved search a schedule (saved_searches.store, runs.claim_due).
+PUBLISHED_FEATURES = ("search", "all_sites", "salary_insights", "scheduled_searches")
 
 
 _ALL_SITES = tuple(SITES)

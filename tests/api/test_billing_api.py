@@ -103,7 +103,7 @@ async def test_pricing_plans_are_public_and_say_payments_are_off_without_keys(ap
     pro = body["plans"][1]
     assert pro["price"] == {"amount_cents": 1200, "currency": "usd"} and pro["interval"] == "month"
     assert "all_sites" in pro["features"] and pro["limits"]["license_machines"] == 3
-    assert pro["limits"]["exports_per_day"] == 100 and "saved_searches" not in pro["limits"]
+    assert pro["limits"]["exports_per_day"] == 100 and pro["limits"]["saved_searches"] == 50
     assert "sk_" not in response.text and "whsec" not in response.text
 
 

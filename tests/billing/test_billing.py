@@ -65,18 +65,21 @@ def test_a_plan_publishes_only_limits_something_enforces(data_dir):
     # the change that enforces them; features still to be built aren't promised either.
     team, free = find_plan("team_monthly").as_json(), find_plan("free").as_json()
     premium = {"premium_views", "api_calls_per_minute", "api_calls_per_day"}  # enforced by api.premium
-    assert set(team["limits"]) == {"sites", "results_per_search", "exports_per_day", "license_machines", *premium}
-    assert set(free["limits"]) == {"sites", "results_per_search", "exports_per_day", *premium}  # no license key comes with it
-    assert team["features"] == ["search", "all_sites", "salary_insights"] and free["features"] == ["search"]
+    saved = {"saved_searches"}  # enforced by saved_searches.store
+    assert set(team["limits"]) == {"sites", "results_per_search", "exports_per_day", "license_machines", *premium, *saved}
+    assert set(free["limits"]) == {"sites", "results_per_search", "exports_per_day", *premium, *saved}  # no license key comes with it
+    assert team["features"] == ["search", "all_sites", "scheduled_searches", "salary_insights"] and free["features"] == ["search"]
     assert find_plan("free").promises() == [
         "Indeed, LinkedIn, ZipRecruiter, Glassdoor",
         "Up to 50 results per site",
         "5 exports a day (CSV, Excel, JSON)",
+        "3 saved searches",
     ]
     assert find_plan("pro_monthly").promises() == [
         "All 8 job sites",
         "Up to 500 results per site",
         "100 exports a day (CSV, Excel, JSON)",
+        "50 saved searches, run on a schedule with alerts",
         "Desktop app on 3 machines",
         "Salary insights: 60 API calls a minute, 5,000 a day",
     ]
