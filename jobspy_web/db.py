@@ -1,24 +1,52 @@
-"""Engines and sessions: the primary database, and an optional read replica."""
+"""Engines and sessions: the primary database, and an optional read replica.
+
+Every write goes to the primary (`write_session`). Reads that may lag (`read_session`:
+history, analytics, a license validation that missed the cache) go to the replica while
+it answers and trails the primary by at most DATABASE_REPLICA_MAX_LAG_SECONDS; otherwise
+to the primary, counted in jobspy_replica_fallbacks_total{reason="lag"|"down"}. The
+replica's health is asked at most once a second per process (a down one is left alone for
+a few seconds), so routing adds no round trip to a read. A read that must see the caller's
+own write (the license page right after a key is revealed, the checkout success page)
+asks `read_session(fresh=True)`: the primary, always.
+"""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, event
+from prometheus_client import Counter
+from sqlalchemy import Engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
 from jobspy_web.settings import get_settings
 
+REPLICA_FALLBACKS = Counter(
+    "jobspy_replica_fallbacks", "Reads meant for the replica that went to the primary, by reason (lag, down).", ["reason"]
+)
+DATABASE_READS = Counter("jobspy_database_reads", "Read sessions opened, by the database that served them.", ["target"])
+REPLICA_CHECK_EVERY_S = 1.0
+REPLICA_DOWN_RETRY_S = 5.0
+# Seconds the replica trails: 0 when it has replayed all it received, else since the last
+# transaction it replayed. An idle, caught-up replica is not "behind".
+_LAG = text(
+    "SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
+    "ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END"
+)
 
-def make_engine(url: str) -> Engine:
+
+def make_engine(url: str, *, connect_timeout_s: int | None = None) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    connect_args = {"connect_timeout": connect_timeout_s} if connect_timeout_s else {}
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=connect_args)
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -41,7 +69,66 @@ def primary_engine() -> Engine:
 @lru_cache
 def replica_engine() -> Engine:
     url = get_settings().sqlalchemy_replica_url
-    return make_engine(url) if url else primary_engine()
+    # A short connect timeout: a replica that is down must cost a read little before it
+    # falls back to the primary.
+    return make_engine(url, connect_timeout_s=2) if url else primary_engine()
+
+
+def replica_configured() -> bool:
+    return bool(get_settings().sqlalchemy_replica_url)
+
+
+class _ReplicaHealth:
+    """Whether reads may go to the replica now: asked at most once a second."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._next_check = 0.0
+        self._verdict: str | None = None  # None: use it; "lag" or "down": use the primary
+
+    def verdict(self) -> str | None:
+        now = time.monotonic()
+        if now < self._next_check:
+            return self._verdict
+        with self._lock:
+            if now < self._next_check:
+                return self._verdict
+            self._verdict, wait = self._check()
+            self._next_check = time.monotonic() + wait
+            return self._verdict
+
+    def mark_down(self) -> None:
+        with self._lock:
+            self._verdict, self._next_check = "down", time.monotonic() + REPLICA_DOWN_RETRY_S
+
+    def forget(self) -> None:
+        self._next_check, self._verdict = 0.0, None
+
+    @staticmethod
+    def _check() -> tuple[str | None, float]:
+        try:
+            with replica_engine().connect() as connection:
+                lag = float(connection.execute(_LAG).scalar_one() or 0)
+        except Exception:
+            return "down", REPLICA_DOWN_RETRY_S
+        return ("lag" if lag > get_settings().database_replica_max_lag_seconds else None), REPLICA_CHECK_EVERY_S
+
+
+replica_health = _ReplicaHealth()
+
+
+def read_engine(*, fresh: bool = False) -> Engine:
+    """The engine a read should use now (see the module's docstring)."""
+    if fresh or not replica_configured():
+        DATABASE_READS.labels("primary").inc()
+        return primary_engine()
+    problem = replica_health.verdict()
+    if problem is not None:
+        REPLICA_FALLBACKS.labels(problem).inc()
+        DATABASE_READS.labels("primary").inc()
+        return primary_engine()
+    DATABASE_READS.labels("replica").inc()
+    return replica_engine()
 
 
 @contextmanager
@@ -57,9 +144,20 @@ def write_session() -> Iterator[Session]:
 
 
 @contextmanager
-def read_session() -> Iterator[Session]:
-    """A session on the read replica when one is configured (may lag the primary)."""
-    with Session(replica_engine(), expire_on_commit=False) as session:
+def read_session(*, fresh: bool = False) -> Iterator[Session]:
+    """A session for reading: on the replica when one is configured and healthy (it may
+    lag the primary by a little); `fresh`: on the primary, to read your own writes."""
+    engine = read_engine(fresh=fresh)
+    session = Session(engine, expire_on_commit=False)
+    if engine is not primary_engine():
+        try:
+            session.connection()  # the pool's pre-ping: a replica gone since the last check shows here
+        except OperationalError:
+            session.close()
+            replica_health.mark_down()
+            REPLICA_FALLBACKS.labels("down").inc()
+            session = Session(primary_engine(), expire_on_commit=False)
+    with session:
         yield session
 
 
@@ -69,3 +167,4 @@ def reset_engines() -> None:
         if cached.cache_info().currsize:
             cached().dispose()
         cached.cache_clear()
+    replica_health.forget()

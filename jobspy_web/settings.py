@@ -121,8 +121,17 @@ class Settings(BaseSettings):
     # Empty means a SQLite file under data_dir: the embedded default.
     database_url: DatabaseUrl = ""
     database_replica_url: DatabaseUrl = ""
+    # A replica further behind than this serves no reads: the primary does (db.read_session).
+    database_replica_max_lag_seconds: float = Field(5.0, gt=0, le=3600)
     # Empty means in-process cache and rate limits.
     redis_url: RedisUrl = ""
+    # Redis by role, each defaulting to REDIS_URL: the cache (license answers, sessions'
+    # lookups), the rate limits, and shared state (Reflex's page state, the queue).
+    redis_cache_url: RedisUrl = ""
+    redis_limits_url: RedisUrl = ""
+    redis_state_url: RedisUrl = ""
+    # GET /metrics wants `Authorization: Bearer <this>`; empty: loopback clients only.
+    metrics_token: SecretStr = SecretStr("")
 
     jobspy_proxies: Annotated[list[str], NoDecode] = []
     jobspy_ca_cert: OptionalFile = None
@@ -283,6 +292,18 @@ class Settings(BaseSettings):
         if self.database_url:
             return _with_driver(self.database_url)
         return f"sqlite:///{(self.data_dir / 'jobspy_web.db').resolve()}"
+
+    @property
+    def cache_redis_url(self) -> str:
+        return self.redis_cache_url or self.redis_url
+
+    @property
+    def limits_redis_url(self) -> str:
+        return self.redis_limits_url or self.redis_url
+
+    @property
+    def state_redis_url(self) -> str:
+        return self.redis_state_url or self.redis_url
 
     @property
     def sqlalchemy_replica_url(self) -> str:

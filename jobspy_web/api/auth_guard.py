@@ -7,6 +7,7 @@ from starlette.requests import Request
 
 from jobspy_web.accounts.jwt_tokens import AccessClaims, verify_access_token
 from jobspy_web.api.errors import REALM, ApiError, bearer_challenge
+from jobspy_web.infra import logging as app_logging
 
 __all__ = ["REALM", "require_jwt"]
 
@@ -27,4 +28,6 @@ async def require_jwt(request: Request) -> AccessClaims:
             headers={"WWW-Authenticate": bearer_challenge()},
         )
     # Off the event loop: a cache miss asks the database about revocation.
-    return await run_in_threadpool(verify_access_token, token.strip())
+    claims = await run_in_threadpool(verify_access_token, token.strip())
+    app_logging.bind_user(claims.user_id)  # the request's later log lines say whose it is
+    return claims

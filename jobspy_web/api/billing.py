@@ -36,6 +36,7 @@ from jobspy_web.billing.checkout import BillingError
 from jobspy_web.billing.plans import all_plans
 from jobspy_web.billing.stripe_client import payments_configured
 from jobspy_web.db import write_session
+from jobspy_web.infra import metrics
 from jobspy_web.models import User
 from jobspy_web.settings import get_settings
 
@@ -202,12 +203,21 @@ async def stripe_webhook(request: Request) -> JSONResponse:
     try:
         outcome = await run_in_threadpool(webhooks.handle_event, body)
     except stripe.StripeError as error:
+        metrics.count_webhook(_event_type(body), "failed")
         log.warning("stripe event %s: Stripe unreachable (%s); it will be retried", body["id"], type(error).__name__)
         raise ApiError(503, "STRIPE_UNAVAILABLE", "Could not reach Stripe; deliver this event again.") from None
     except SQLAlchemyError as error:
+        metrics.count_webhook(_event_type(body), "failed")
         log.warning("stripe event %s: database busy (%s); it will be retried", body["id"], type(error).__name__)
         raise ApiError(503, "TRY_AGAIN", "The event could not be stored now; deliver it again.") from None
+    metrics.count_webhook(_event_type(body), outcome)
     return JSONResponse({"received": True, "outcome": outcome})
+
+
+def _event_type(body: dict[str, Any]) -> str:
+    # Types we don't handle share one series: the label stays a short, known list.
+    event_type = body.get("type")
+    return event_type if event_type in webhooks.HANDLED_TYPES else "other"
 
 
 routes = [

@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 from sqlmodel import Session, col, select
 
+from jobspy_web.infra import metrics
 from jobspy_web.models import OutboxMessage, Role, User
 from jobspy_web.models.base import utcnow
 from jobspy_web.settings import get_settings
@@ -37,7 +38,9 @@ def send_mail(*, session: Session, to: str, subject: str, body: str) -> OutboxMe
     try:
         _deliver(settings.smtp_url.get_secret_value(), settings.mail_from, to, subject, body)
         message.sent_at = utcnow()
+        metrics.count_mail("sent")
     except (OSError, smtplib.SMTPException) as error:
+        metrics.count_mail("failed")
         log.error("mail to %s failed: %s", to, type(error).__name__)  # it stays unsent in the outbox
     return message
 

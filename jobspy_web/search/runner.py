@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from opentelemetry import trace
 from sqlmodel import Session, col, select
 
 from jobspy_web.db import read_session, write_session
+from jobspy_web.infra import metrics, tracing
 from jobspy_web.models import Search, SearchJob, SearchStatus
 from jobspy_web.models.base import utcnow
 from jobspy_web.search import board_health, jobs, proxy_pool, scraping
@@ -123,17 +126,26 @@ async def run_search(search_id: uuid.UUID, *, site_timeout_s: float | None = Non
         events.put_nowait(SearchEvent(search_id, site, outcome, jobs_added=jobs_added))
 
     async def run_site(site: str) -> None:
-        try:
-            async with slots:
-                publish(site, await scrape_and_store(site), jobs_added=True)
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:  # a bug of ours: this site fails visibly, the others go on
-            log.exception("search %s: the %s runner failed", search_id, site)
-            outcome = runner_failure(error)
-            async with write_lock:
-                await asyncio.to_thread(_save_outcome, search_id, site, outcome)
-            publish(site, outcome)
+        # Each site a child of the search's span, current in this task so the database and
+        # HTTP spans made meanwhile nest under it.
+        site_span = tracing.tracer().start_span("search.site", context=search_context, attributes={"search.site": site})
+        started = time.monotonic()
+        with trace.use_span(site_span, end_on_exit=True):
+            try:
+                async with slots:
+                    outcome = await scrape_and_store(site)
+                publish(site, outcome, jobs_added=True)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # a bug of ours: this site fails visibly, the others go on
+                log.exception("search %s: the %s runner failed", search_id, site)
+                outcome = runner_failure(error)
+                async with write_lock:
+                    await asyncio.to_thread(_save_outcome, search_id, site, outcome)
+                publish(site, outcome)
+            reason = outcome.reason.value if outcome.reason else outcome.state.value
+            site_span.set_attribute("search.site.outcome", reason)
+            metrics.count_site_outcome(site, reason, None if outcome.state == SiteState.SKIPPED else time.monotonic() - started)
 
     async def scrape_and_store(site: str) -> SiteOutcome:
         if site in refusing and (notice := await asyncio.to_thread(_back_off, site)):
@@ -167,6 +179,10 @@ async def run_search(search_id: uuid.UUID, *, site_timeout_s: float | None = Non
             return await asyncio.to_thread(_store_and_record, search_id, site, scrape, timeout_s)
 
     refusing = await asyncio.to_thread(_refusing_sites)  # one query; usually empty
+    # Not made current: this generator yields, and a context attached here would be
+    # detached in another. The site tasks name it as their parent instead.
+    search_span = tracing.tracer().start_span("search", attributes={"search.id": str(search_id), "search.sites": len(params.site_name)})
+    search_context = trace.set_span_in_context(search_span)
     tasks = [asyncio.create_task(run_site(site)) for site in params.site_name]
     final_status: SearchStatus | None = None
     settled = 0  # sites done, failed or skipped
@@ -192,7 +208,11 @@ async def run_search(search_id: uuid.UUID, *, site_timeout_s: float | None = Non
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         if final_status is None:  # the consumer went away: don't leave it "running"
+            final_status = SearchStatus.CANCELLED
             await asyncio.to_thread(_finish, search_id, SearchStatus.CANCELLED)
+        search_span.set_attribute("search.status", final_status.value)
+        search_span.end()
+        metrics.count_search(final_status.value)
 
 
 def _refusing_sites() -> set[str]:
