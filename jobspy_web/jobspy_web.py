@@ -64,3 +64,13 @@ app.add_page(billing_page, route=routes.BILLING, title="Billing · JobSpy Web", 
 app.add_page(checkout_success_page, route=routes.BILLING_SUCCESS, title="Thank you · JobSpy Web", on_load=CheckoutSuccessState.load)
 app.add_page(pay_page, route=routes.BILLING_PAY, title="Buy · JobSpy Web", on_load=PayState.load)
 app.add_page(licenses_page, route=routes.LICENSES, title="Your licenses · JobSpy Web", on_load=LicensesState.load)
+
+if get_settings().desktop_mode:
+    # The desktop app (jobspy_web.desktop): its Settings page and the license's background
+    # check. Imported only then, so the web app's state tree doesn't carry the page's state.
+    from jobspy_web.accounts import local_mode
+    from jobspy_web.ui.pages.desktop_settings import settings_page
+    from jobspy_web.ui.state.desktop_settings import DesktopSettingsState
+
+    app.add_page(settings_page, route=routes.SETTINGS, title="Settings · JobSpy Web", on_load=DesktopSettingsState.load)
+    app.register_lifespan_task(local_mode.keep_license_checked)

@@ -177,6 +177,15 @@ class Settings(BaseSettings):
     license_limit_per_ip: str = Field("300/minute", pattern=r"^\d+/(second|minute|hour|day)$")
     license_limit_per_key: str = Field("60/minute", pattern=r"^\d+/(second|minute|hour|day)$")
 
+    # The desktop app (`python -m jobspy_web.desktop`) runs this app for one person on their
+    # own machine: DESKTOP_MODE signs in its local user (the launcher's one-time
+    # DESKTOP_LAUNCH_SECRET opens the session), LICENSE_SERVER_URL checks its license every
+    # DESKTOP_LICENSE_CHECK_SECONDS (a kept, signed answer counts offline: jobspy_web.client).
+    desktop_mode: bool = False
+    desktop_launch_secret: SecretStr = SecretStr("")
+    license_server_url: HttpUrl = ""
+    desktop_license_check_seconds: float = Field(6 * 3600.0, ge=1, le=7 * 86400)
+
     # Web Push (alerts): the VAPID key as PEM; empty: one generated into DATA_DIR/vapid_private.pem.
     vapid_private_key: SecretStr = SecretStr("")
     vapid_subject: str = Field("mailto:admin@localhost", pattern=r"^(mailto:|https://).+")

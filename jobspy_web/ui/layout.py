@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import reflex as rx
 
+from jobspy_web.settings import get_settings
 from jobspy_web.ui import routes
 from jobspy_web.ui.components.forms import NativeForm
 from jobspy_web.ui.state.auth import AuthState
@@ -20,6 +21,7 @@ def _signed_in_nav() -> rx.Component:
         _nav_link("Search", routes.SEARCH),
         rx.box(_nav_link("History", routes.HISTORY), display=["none", "block"]),
         rx.box(_nav_link("Plans", routes.PRICING), display=["none", "block"]),
+        *([_nav_link("Settings", routes.SETTINGS)] if get_settings().desktop_mode else []),  # the desktop app's page
         rx.menu.root(
             rx.menu.trigger(rx.button(rx.icon("circle_user", size=18), variant="ghost", aria_label="Account menu", id="account-menu")),
             rx.menu.content(

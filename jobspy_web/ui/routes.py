@@ -13,3 +13,4 @@ BILLING = "/billing"
 BILLING_SUCCESS = "/billing/success"
 BILLING_PAY = "/billing/pay"
 LICENSES = "/licenses"
+SETTINGS = "/settings"  # the desktop app only (DESKTOP_MODE)
