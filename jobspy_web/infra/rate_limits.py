@@ -102,16 +102,15 @@ async def hit_each(checks: Sequence[Check], *, then_get: Sequence[str] = ()) -> 
             if not await limiter.hit(item, *check.identifiers):
                 return await _refused(limiter, item, check.identifiers), unread
         return ALLOWED, [cache.get_cache().get(key) for key in then_get]
-    keys, arguments = [], []
+    keys, arguments = [], [int(time.time() * 1000)]
     for check in checks:
-        head, tail, amount, expiry = _window_key_parts(storage, check.limit)
-        keys.append(head + "/".join(check.identifiers) + tail)
-        arguments += [amount, expiry]
+        item = _parsed(check.limit)
+        keys.append(_EACH_PREFIX + check.limit + ":" + "/".join(check.identifiers))
+        arguments += [item.amount, item.get_expiry()]
     keys += [cache.redis_key(key) for key in then_get]
-    refused, payloads = await _each_script().future(keys, arguments)
+    refused, retry_after_ms, payloads = await _each_script().future(keys, arguments)
     if refused:
-        check = checks[refused - 1]
-        return await _refused(limiter, _parsed(check.limit), check.identifiers), unread
+        return Verdict(False, retry_after_s=max(1, math.ceil(retry_after_ms / 1000))), unread
     return ALLOWED, [cache.decode(payload) if payload is not None else None for payload in payloads or ()]
 
 
@@ -140,53 +139,51 @@ async def hit_windows(checks: Sequence[Check]) -> list[Window]:
     return windows
 
 
-@lru_cache(maxsize=64)
-def _window_key_parts(storage: RedisStorage, limit: str) -> tuple[str, str, int, int]:
-    """How the storage names a limit's current window, as the text before and after the
-    identifiers (so hit() and get_window_stats see the same counters; a test holds this to
-    the pinned `limits` version), and the limit's amount and expiry."""
-    item = _parsed(limit)
-    marker = "\x00"
-    name = storage.bridge.prefixed_key(storage._current_window_key(item.key_for(marker)))
-    head, tail = name.split(marker)
-    return head, tail, item.amount, item.get_expiry()
-
-
 async def _refused(limiter: SlidingWindowCounterRateLimiter, item: RateLimitItem, identifiers: Sequence[str]) -> Verdict:
     stats = await limiter.get_window_stats(item, *identifiers)
     return Verdict(False, retry_after_s=max(1, math.ceil(stats.reset_time - time.time())))
 
 
-# The library's own sliding-window script, once per check, then an MGET: redis-py would
-# spend a round trip per script (or, pipelined, one more to check the scripts are loaded).
-# KEYS: each check's current window (the previous one is named after it), then the keys
-# to read; ARGV: each check's amount and expiry.
+# hit_each's buckets in Redis: a sliding-window counter like `limits`' (a count per window,
+# the previous window's weighted by how much of it still overlaps), written here because
+# `limits` runs one script per check and reads its cache in another round trip; this is all
+# of it in one: the License Server's cache hit pays one round trip in all (bench figures in
+# infra/redis_scripts.py's docstring). Its own keys: these buckets are never hit() as well.
+# KEYS: each check's bucket, then the keys to read; ARGV: now (ms), then each check's
+# amount and window (s). Answers {refused check or 0, retry after (ms), values read}.
 # Multi-key: fine on one Redis server, not on a cluster (the keys live in different slots).
+_EACH_PREFIX = "jobspy-limits:each:"
 _EACH_SCRIPT = """
-local function acquire(KEYS, ARGV)
-%s
-end
-local checks = #ARGV / 2
+local now_ms = tonumber(ARGV[1])
+local checks = (#ARGV - 1) / 2
 for check = 1, checks do
-    local current = KEYS[check]
-    if not acquire({current .. '/-1', current}, {ARGV[2 * check - 1], ARGV[2 * check], 1}) then
-        return {check, false}
+    local amount = tonumber(ARGV[2 * check])
+    local window_ms = tonumber(ARGV[2 * check + 1]) * 1000
+    local index = math.floor(now_ms / window_ms)
+    local current_key = KEYS[check] .. ':' .. index
+    local current = tonumber(redis.call('get', current_key) or '0')
+    local previous = tonumber(redis.call('get', KEYS[check] .. ':' .. (index - 1)) or '0')
+    local elapsed = now_ms - index * window_ms
+    if previous * (window_ms - elapsed) / window_ms + current + 1 > amount then
+        local wait = window_ms - elapsed  -- this window's count becomes the one that decays
+        if current + 1 <= amount then  -- only the previous window's weight is in the way
+            wait = math.ceil(window_ms - (amount - current - 1) * window_ms / previous) - elapsed
+        end
+        return {check, math.max(wait, 1), false}
     end
+    redis.call('incr', current_key)
+    redis.call('pexpire', current_key, 2 * window_ms)
 end
 if #KEYS > checks then
-    return {0, redis.call('mget', unpack(KEYS, checks + 1))}
+    return {0, 0, redis.call('mget', unpack(KEYS, checks + 1))}
 end
-return {0, false}
+return {0, 0, false}
 """
 
 
 @lru_cache
 def _each_script() -> HotScript:
-    from limits.aio.storage.redis.bridge import RedisBridge
-
-    acquire: Any = RedisBridge.SCRIPT_ACQUIRE_SLIDING_WINDOW
-    source = _EACH_SCRIPT % (acquire.decode() if isinstance(acquire, bytes) else acquire)
-    return HotScript(str(get_settings().redis_url), source)
+    return HotScript(str(get_settings().redis_url), _EACH_SCRIPT)
 
 
 _parsed = lru_cache(maxsize=64)(parse)
@@ -204,4 +201,3 @@ def reset_limiter() -> None:
     """Forget the limiter (tests switch between memory and Redis)."""
     _limiter.cache_clear()
     _each_script.cache_clear()
-    _window_key_parts.cache_clear()

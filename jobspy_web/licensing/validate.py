@@ -133,9 +133,7 @@ def _parsed(raw: bytes, model: type[Body], body_limit: int) -> Body:
 def _raise_if_refused(verdict: rate_limits.Verdict) -> None:
     if not verdict.allowed:
         seconds = verdict.retry_after_s
-        raise LicenseError(
-            f"Too many license requests; try again in {seconds} seconds.", "RATE_LIMITED", status=429, retry_after_s=seconds
-        )
+        raise LicenseError(f"Too many license requests; try again in {seconds} seconds.", "RATE_LIMITED", status=429, retry_after_s=seconds)
 
 
 def _busy() -> LicenseError:

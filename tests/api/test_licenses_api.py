@@ -357,18 +357,3 @@ async def test_with_redis_a_request_refused_for_its_ip_does_not_count_against_it
     limited = await post(second, "/licenses/validate", key)
     assert limited.json()["error"]["code"] == "RATE_LIMITED" and 0 < int(limited.headers["Retry-After"]) <= 60
     assert (await first.post("/licenses/validate", content=b"not json")).status_code == 429  # a 429 wins over a 400
-
-
-async def test_with_redis_hit_each_counts_in_the_same_buckets_as_hit(redis_api):
-    # hit_each runs the `limits` library's own script on the library's own keys: a
-    # `limits` upgrade that renames them fails here, not silently in production.
-    async def each(bucket: str) -> rate_limits.Verdict:
-        return (await rate_limits.hit_each([rate_limits.Check("2/minute", ("test", bucket))]))[0]
-
-    first, second = new_ip(), new_ip()
-    assert (await rate_limits.hit("2/minute", "test", first)).allowed and (await rate_limits.hit("2/minute", "test", first)).allowed
-    refused = await each(first)
-    assert not refused.allowed and 0 < refused.retry_after_s <= 60
-    assert (await each(second)).allowed and (await each(second)).allowed
-    refused = await rate_limits.hit("2/minute", "test", second)
-    assert not refused.allowed and 0 < refused.retry_after_s <= 60
