@@ -7,7 +7,8 @@
   HSTS when PUBLIC_URL is https.
 - CORS closed by default: our own pages (infra.origins.page_origins) as before, with
   credentials, for Reflex's dev setup where the page and the backend are two ports; the
-  browser extension's routes (/api/tracker/*) open to chrome-extension:// and
+  browser extension's routes (/api/tracker/*, /auth/token, /auth/me,
+  /premium/salary-insights) open to chrome-extension:// and
   moz-extension:// origins with a Bearer token only: no cookies (no Allow-Credentials).
   Every other origin gets no CORS header at all, and its preflights a 403.
 - No Host header in redirects: a Location pointing at the request's own Host (Starlette's
@@ -33,7 +34,9 @@ from jobspy_web.settings import Settings, get_settings
 
 __all__ = ["EXTENSION_ORIGIN_SCHEMES", "EXTENSION_ROUTES", "HttpHardening", "content_security_policy", "install"]
 
-EXTENSION_ROUTES = "/api/tracker/"
+# The extension's routes: the tracker, the token exchange it signs in with (an API token or a
+# license key, in the body: no cookie), who the token is (its options page) and the salary band.
+EXTENSION_ROUTES = ("/api/tracker/", "/auth/token", "/auth/me", "/premium/salary-insights")
 EXTENSION_ORIGIN_SCHEMES = ("chrome-extension://", "moz-extension://")
 _EXTENSION_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
 _EXTENSION_HEADERS = "Authorization, Content-Type"
