@@ -1,4 +1,4 @@
-"""The app's HTTP API (`jobspy_web.api:build_api`) served by granian in a child process on
+"""The app's HTTP API (`jobspy_web.api:build_api`, behind its HttpHardening) served by granian in a child process on
 loopback, for tests of clients that talk to it over the network: the browser extension, the
 desktop app. Embedded mode unless the caller passes more: SQLite under its DATA_DIR,
 in-process cache and rate limits (so one worker).
@@ -43,7 +43,7 @@ class ApiServer:
     def start(self) -> ApiServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         upgrade_to_head(self.database_url)
-        command = [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "jobspy_web.api:build_api"]
+        command = [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "tests.api_server_app:build"]
         command += ["--host", "127.0.0.1", "--port", str(self.port), "--workers", "1", "--log-level", "warning"]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(command, cwd=REPO_ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
