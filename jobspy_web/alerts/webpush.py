@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
-from py_vapid import Vapid01
+from py_vapid import Vapid02
 from pywebpush import WebPushException, webpush
 from sqlmodel import Session, select
 
@@ -32,17 +32,17 @@ class PushFailed(RuntimeError):
 
 
 @lru_cache
-def vapid_key() -> Vapid01:
+def vapid_key() -> Vapid02:
     settings = get_settings()
     pem = settings.vapid_private_key.get_secret_value()
     if not pem:
         path = Path(settings.data_dir) / KEY_FILE
         if not path.exists():
-            fresh = Vapid01()
+            fresh = Vapid02()
             fresh.generate_keys()
             write_private_file(path, fresh.private_pem())
         pem = path.read_text()
-    return Vapid01.from_pem(pem.encode())
+    return Vapid02.from_pem(pem.encode())
 
 
 def application_server_key() -> str:
