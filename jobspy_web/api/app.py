@@ -10,7 +10,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from jobspy_web.api import alerts, auth_tokens, auth_web, billing, boards, desktop, licenses, oauth, observability, premium, searches
+from jobspy_web.api import (
+    alerts,
+    auth_tokens,
+    auth_web,
+    billing,
+    boards,
+    desktop,
+    licenses,
+    oauth,
+    observability,
+    premium,
+    searches,
+    tracker,
+)
 from jobspy_web.api.errors import EXCEPTION_HANDLERS
 from jobspy_web.db import read_session
 
@@ -40,6 +53,7 @@ def all_routes() -> list[BaseRoute]:
         *oauth.routes,
         *auth_tokens.routes,
         *searches.routes,
+        *tracker.routes,
         *alerts.routes,
         *premium.routes,
         *boards.routes,

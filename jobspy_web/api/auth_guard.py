@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
+from jobspy_web.accounts import api_tokens
+from jobspy_web.accounts.entitlements import tier_for_user
 from jobspy_web.accounts.jwt_tokens import AccessClaims, verify_access_token
 from jobspy_web.api.errors import REALM, ApiError, bearer_challenge
+from jobspy_web.core.tiers import Tier
+from jobspy_web.db import write_session
 from jobspy_web.infra import logging as app_logging
 
-__all__ = ["REALM", "require_jwt"]
+__all__ = ["REALM", "Caller", "require_bearer", "require_jwt"]
 
 
 async def require_jwt(request: Request) -> AccessClaims:
@@ -29,5 +36,42 @@ async def require_jwt(request: Request) -> AccessClaims:
         )
     # Off the event loop: a cache miss asks the database about revocation.
     claims = await run_in_threadpool(verify_access_token, token.strip())
+    request.state.access_claims = claims  # whose call it was, for api.usage_logging
     app_logging.bind_user(claims.user_id)  # the request's later log lines say whose it is
     return claims
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Whom a request speaks for, and the tier they act with."""
+
+    user_id: uuid.UUID
+    tier: Tier
+
+
+async def require_bearer(request: Request) -> Caller:
+    """Like require_jwt, and a personal API token (`jsw_…`) is taken as the bearer itself:
+    clients that keep one (the browser extension, scripts) need no exchange first."""
+    token = request.headers.get("authorization", "").strip().partition(" ")[2].strip()
+    if not token.startswith(api_tokens.SECRET_PREFIX):
+        claims = await require_jwt(request)
+        return Caller(user_id=claims.user_id, tier=claims.tier)
+    caller = await run_in_threadpool(_api_token_caller, token)  # off the loop: a lookup and a write
+    if caller is None:
+        raise ApiError(
+            401,
+            "INVALID_TOKEN",
+            "That API token is not valid: it may be revoked or mistyped.",
+            headers={"WWW-Authenticate": bearer_challenge("That API token is not valid.")},
+        )
+    app_logging.bind_user(caller.user_id)
+    return caller
+
+
+def _api_token_caller(secret: str) -> Caller | None:
+    with write_session() as session:
+        found = api_tokens.authenticate_api_token(session=session, secret=secret)
+        if found is None:
+            return None
+        user, _token = found
+        return Caller(user_id=user.id, tier=tier_for_user(session=session, user=user))

@@ -189,10 +189,10 @@ def refuse_unstorable_text(document: Any) -> None:
             )
 
 
-async def read_json_object(request: Request) -> dict[str, Any]:
+async def read_json_object(request: Request, *, limit: int = MAX_BODY_BYTES) -> dict[str, Any]:
     """The request's JSON object body: 413 if huge, 400 if not JSON, 422 if not an
     object or its text can't be stored."""
-    raw = await read_body(request)
+    raw = await read_body(request, limit=limit)
     payload = decode_json(raw)
     if not isinstance(payload, dict):
         raise ApiError(422, "INVALID_REQUEST", "The request body must be a JSON object.")
@@ -203,9 +203,9 @@ async def read_json_object(request: Request) -> dict[str, Any]:
     return payload
 
 
-async def parse_body(request: Request, model: type[Model]) -> Model:
+async def parse_body(request: Request, model: type[Model], *, limit: int = MAX_BODY_BYTES) -> Model:
     """The request's JSON body as `model`; like read_json_object, plus 422 naming fields."""
-    payload = await read_json_object(request)
+    payload = await read_json_object(request, limit=limit)
     try:
         return model.model_validate(payload)
     except ValidationError as error:

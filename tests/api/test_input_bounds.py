@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from jobspy_web.accounts import jwt_tokens, login_sessions
 from jobspy_web.api import searches
+from jobspy_web.api import tracker as tracker_api
 from jobspy_web.api.app import build_api
 from jobspy_web.api.errors import MAX_BODY_BYTES
 from jobspy_web.billing.webhooks import HANDLED_TYPES
@@ -59,6 +60,7 @@ class JsonRoute:
     # The License Server parses with pydantic (one parse, on the hot path): it refuses a
     # lone surrogate as bad JSON (400) instead of naming the field.
     surrogate_status: int = 422
+    body_limit: int = MAX_BODY_BYTES  # the tracker takes long descriptions and sync batches
 
 
 KEY = keys.generate_key()
@@ -74,6 +76,14 @@ JSON_ROUTES = [
         "/licenses/activate", {"license_key": KEY, "hardware_fp": FP, "app_version": "1.0", "name": "pc"}, "name", surrogate_status=400
     ),
     JsonRoute("/licenses/deactivate", {"license_key": KEY, "hardware_fp": FP}, "hardware_fp", surrogate_status=400),
+    JsonRoute(
+        "/api/tracker/jobs",
+        {"url": "https://example.com/jobs/1", "title": "Engineer", "site": "other"},
+        "title",
+        auth="bearer",
+        body_limit=tracker_api.SAVE_BODY_BYTES,
+    ),
+    JsonRoute("/api/tracker/changes", {"items": []}, "items", auth="bearer", body_limit=tracker_api.PUSH_BODY_BYTES),
 ]
 
 
@@ -244,7 +254,7 @@ async def test_a_200_mb_stream_is_a_413_after_reading_only_up_to_the_limit(app, 
     sender = Sender()
     response = await app.post(route.path, route.auth, content=sender, headers={"content-type": "application/json"})
     assert_json_error(response, 413, "BODY_TOO_LARGE")
-    read_at_most(sender, MAX_BODY_BYTES)
+    read_at_most(sender, route.body_limit)
 
 
 @content_length_json_routes
@@ -268,6 +278,8 @@ async def test_valid_bodies_still_get_past_the_checks(app):
         "/licenses/validate": 200,  # {"valid": false, "code": "NOT_FOUND"}
         "/licenses/activate": 200,
         "/licenses/deactivate": 200,
+        "/api/tracker/jobs": 201,
+        "/api/tracker/changes": 200,
     }
 
 
