@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -342,3 +342,28 @@ def load_settings() -> Settings:
 @lru_cache
 def get_settings() -> Settings:
     return load_settings()
+
+
+# --- what the process builds from the settings ------------------------------------------
+# The cache, the rate limiter, the signer, the database engines and the like are made once
+# per process from the settings. Each is declared with @from_settings, so that
+# reset_process_state() forgets them all with the settings (tests switch settings; nothing
+# else should need to).
+
+Made = TypeVar("Made")
+_derived: list[Callable[[], None]] = []
+
+
+def from_settings(function: Callable[[], Made]) -> Callable[[], Made]:
+    """`function`'s result, made once per process and forgotten by reset_process_state()."""
+    cached = lru_cache(maxsize=None)(function)
+    _derived.append(cached.cache_clear)
+    return cached
+
+
+def reset_process_state() -> None:
+    """Forget the settings and everything made from them (connections owned by an event
+    loop are closed by their own aclose(); see tests/db_helpers.close_loop_connections)."""
+    get_settings.cache_clear()
+    for forget in _derived:
+        forget()

@@ -1,6 +1,6 @@
 import pytest
 
-from jobspy_web.settings import SettingsError, load_settings
+from jobspy_web.settings import SettingsError, get_settings, load_settings
 
 
 def test_embedded_default_is_a_sqlite_file_in_the_data_dir(data_dir):
@@ -62,3 +62,18 @@ def test_secrets_never_show_in_the_settings_repr_or_an_error(monkeypatch):
     with pytest.raises(SettingsError) as caught:
         load_settings()
     assert "SMTP_URL" in str(caught.value) and "hunter2" not in str(caught.value)
+
+
+def test_reset_process_state_forgets_the_settings_and_what_was_made_from_them(monkeypatch, tmp_path):
+    from jobspy_web.licensing.signing import get_signer
+    from jobspy_web.settings import reset_process_state
+
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "first"))
+    reset_process_state()
+    first = get_signer()
+    assert get_signer() is first  # made once per process
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "second"))
+    reset_process_state()
+    assert get_settings().data_dir == tmp_path / "second"
+    assert get_signer().public_key_raw != first.public_key_raw  # a new dev key in the new DATA_DIR
+    reset_process_state()

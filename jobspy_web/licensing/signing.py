@@ -19,13 +19,13 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from jobspy_web.infra.local_secrets import local_secret
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import from_settings, get_settings
 
 __all__ = ["ALGORITHM", "SIGNATURE_HEADER", "Signer", "get_signer", "reset_signer"]
 
@@ -80,7 +80,7 @@ def _new_private_pem() -> str:
     )
 
 
-@lru_cache
+@from_settings
 def get_signer() -> Signer:
     settings = get_settings()
     if settings.license_signing_key.get_secret_value():
