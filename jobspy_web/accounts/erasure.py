@@ -29,6 +29,7 @@ from jobspy_web.models import (
     Subscription,
     User,
 )
+from jobspy_web.tracker import items as tracker_items
 
 
 def _row(record: Any, *, without: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -45,6 +46,7 @@ def export_user_data(*, session: Session, user: User) -> dict[str, Any]:
         "api_tokens": [_row(t) for t in session.exec(select(ApiToken).where(ApiToken.user_id == user.id))],
         "oauth_identities": [_row(i) for i in session.exec(select(OAuthIdentity).where(OAuthIdentity.user_id == user.id))],
         "searches": [_row(s) for s in searches],
+        "tracked_jobs": tracker_items.export_owner(session=session, owner_id=user.id),
         "licenses": [_row(lic) for lic in session.exec(select(License).where(License.user_id == user.id))],
         "subscriptions": [_row(s) for s in session.exec(select(Subscription).where(Subscription.user_id == user.id))],
         "payments": [_row(p) for p in session.exec(select(Payment).where(Payment.user_id == user.id))],
@@ -69,6 +71,7 @@ def delete_account(*, session: Session, user: User, ip: str | None = None) -> No
         ) from None
     session.execute(update(Payment).where(col(Payment.user_id) == user_id).values(user_id=None, subscription_id=None, extra_metadata={}))
     session.execute(delete(Search).where(col(Search.owner_id) == user_id))
+    tracker_items.erase_owner(session=session, owner_id=user_id)
     for owned in (ApiToken.user_id, LoginSession.user_id, OAuthIdentity.user_id, Subscription.user_id):
         session.execute(delete(owned.class_).where(col(owned) == user_id))  # type: ignore[attr-defined]
     # Through the license service, so each key stops validating at once (cache included).

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -31,6 +32,8 @@ __all__ = [
     "Posting",
     "SaveOutcome",
     "delete_item",
+    "erase_owner",
+    "export_owner",
     "get_item",
     "item_for_keys",
     "link_postings",
@@ -342,3 +345,18 @@ def public_items(*, session: Session, items: Sequence[TrackedJob]) -> list[dict[
     """`public` for several, their postings read in one query."""
     postings = postings_of(session=session, item_ids=[item.id for item in items])
     return [public(item, postings.get(item.id, [])) for item in items]
+
+
+# --- a person's data (accounts.erasure) -----------------------------------------------
+
+
+def export_owner(*, session: Session, owner_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Every tracked job of the owner's, deleted ones included, in the public shape."""
+    found = list(session.exec(select(TrackedJob).where(TrackedJob.owner_id == owner_id).order_by(col(TrackedJob.created_at))))
+    return public_items(session=session, items=found)
+
+
+def erase_owner(*, session: Session, owner_id: uuid.UUID) -> None:
+    """Delete the owner's tracked jobs and their postings for good (not soft: the account goes)."""
+    session.execute(delete(TrackedJobLink).where(col(TrackedJobLink.owner_id) == owner_id))
+    session.execute(delete(TrackedJob).where(col(TrackedJob.owner_id) == owner_id))
