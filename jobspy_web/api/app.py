@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import text
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute
 
 from jobspy_web.api import (
     alerts,
@@ -17,6 +13,7 @@ from jobspy_web.api import (
     billing,
     boards,
     desktop,
+    health,
     licenses,
     oauth,
     observability,
@@ -25,21 +22,6 @@ from jobspy_web.api import (
     tracker,
 )
 from jobspy_web.api.errors import EXCEPTION_HANDLERS
-from jobspy_web.db import read_session
-
-
-def _database_answers() -> None:
-    with read_session() as session:
-        session.exec(text("SELECT 1"))  # type: ignore[call-overload]
-
-
-async def health(_request: Request) -> JSONResponse:
-    """Liveness plus a database round trip, for load balancers and the e2e fixture."""
-    try:
-        await run_in_threadpool(_database_answers)  # a slow database must not stall the loop
-    except Exception:
-        return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
-    return JSONResponse({"status": "ok", "database": "ok"})
 
 
 def all_routes() -> list[BaseRoute]:
@@ -48,7 +30,7 @@ def all_routes() -> list[BaseRoute]:
     # order (~3 µs each).
     return [
         *licenses.routes,
-        Route("/health", health, methods=["GET"]),
+        *health.routes,  # /health (liveness) and /ready (database, Redis, queue)
         *auth_web.routes,
         *oauth.routes,
         *auth_tokens.routes,

@@ -12,18 +12,23 @@ PostgreSQL and UTF-8 refuse: 422 naming the field).
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from typing import Any, TypeVar
 
 import orjson
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.types import Message
 
 from jobspy_web.core.errors import DomainError
+from jobspy_web.infra import redis_health
+
+log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_JSON_DEPTH = 32  # our own bodies nest 2 deep; orjson alone would allow 1024
@@ -263,9 +268,25 @@ async def _http_error(_request: Request, error: Exception) -> JSONResponse:
     return ApiError(error.status_code, code, str(error.detail), headers=dict(error.headers or {})).response()
 
 
-async def _unexpected(_request: Request, _error: Exception) -> JSONResponse:
+async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
+    if _unavailable(error):
+        # The documented 503: a database or Redis that is down or just dropped the
+        # connection (pooled ones are checked and retried once first). Retry shortly.
+        log.warning("answered 503: %s unavailable (%s)", _unavailable(error), type(error).__name__)
+        return ApiError(
+            503, "UNAVAILABLE", "A service this needs is briefly unavailable; try again shortly.", headers={"Retry-After": "2"}
+        ).response()
     # The traceback goes to the server log (Starlette logs it); never to the client.
     return ApiError(500, "INTERNAL_ERROR", "Something went wrong on our side.").response()
+
+
+def _unavailable(error: BaseException) -> str:
+    """The service `error` says is unreachable ("database" or "redis"), or ""."""
+    if isinstance(error, OperationalError) or (isinstance(error, DBAPIError) and error.connection_invalidated):
+        return "database"
+    if isinstance(error, redis_health.REDIS_ERRORS):
+        return "redis"
+    return ""
 
 
 EXCEPTION_HANDLERS = {ApiError: _api_error, DomainError: _domain_error, HTTPException: _http_error, Exception: _unexpected}

@@ -19,7 +19,11 @@ from typing import Any, Protocol
 
 import orjson
 import redis
+import redis.exceptions
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
+from jobspy_web.infra import redis_health
 from jobspy_web.infra.redis_scripts import HotScript
 from jobspy_web.settings import get_settings
 
@@ -166,18 +170,43 @@ return 1
 
 
 class RedisCache:
+    """Reads and writes degrade while Redis is unreachable (a read is a miss, a write is
+    skipped: infra.redis_health); deletes still fail loudly, since a forgotten delete would
+    leave a stale answer behind once Redis is back."""
+
     def __init__(self, url: str) -> None:
-        self._client = redis.Redis.from_url(url, socket_timeout=2, health_check_interval=30)
+        # One retry at once (a pooled connection a Redis restart left dead), then the
+        # caller's fallback: never seconds of backoff on a request.
+        self._client = redis.Redis.from_url(
+            url,
+            socket_timeout=2,
+            socket_connect_timeout=1,
+            health_check_interval=30,
+            retry=Retry(NoBackoff(), 1),
+            retry_on_error=[redis.exceptions.ConnectionError, redis.exceptions.TimeoutError],
+        )
         self._set_in_group = self._client.register_script(_SET_IN_GROUP)
         self._set_in_group_async = HotScript(url, _SET_IN_GROUP)
         self._delete_group = self._client.register_script(_DELETE_GROUP)
 
     def get(self, key: str) -> Any | None:
-        payload: bytes | None = self._client.get(redis_key(key))  # type: ignore[assignment]
+        if not redis_health.usable("cache"):
+            redis_health.used_fallback("cache")
+            return None
+        try:
+            payload: bytes | None = self._client.get(redis_key(key))  # type: ignore[assignment]
+        except redis_health.REDIS_ERRORS as error:
+            redis_health.failed("cache", error)
+            return None
         return None if payload is None else decode(payload)
 
     def set(self, key: str, value: Any, *, ttl_s: float) -> None:
-        self._client.set(redis_key(key), _encode(value), px=int(ttl_s * 1000))
+        if not redis_health.usable("cache"):
+            return
+        try:
+            self._client.set(redis_key(key), _encode(value), px=int(ttl_s * 1000))
+        except redis_health.REDIS_ERRORS as error:
+            redis_health.failed("cache", error)
 
     def delete(self, *keys: str) -> None:
         if keys:
@@ -188,13 +217,25 @@ class RedisCache:
     ) -> bool:
         # One script, one round trip: check the generation and the group's size, list the key, set it.
         keys, arguments = _set_in_group_call(key, value, ttl_s, group, group_ttl_s, max_entries, generation)
-        return bool(self._set_in_group(keys=keys, args=arguments))
+        if not redis_health.usable("cache"):
+            return False
+        try:
+            return bool(self._set_in_group(keys=keys, args=arguments))
+        except redis_health.REDIS_ERRORS as error:
+            redis_health.failed("cache", error)
+            return False
 
     async def set_in_group_async(
         self, key: str, value: Any, *, ttl_s: float, group: str, group_ttl_s: float, max_entries: int, generation: int | None = None
     ) -> bool:
         keys, arguments = _set_in_group_call(key, value, ttl_s, group, group_ttl_s, max_entries, generation)
-        return bool(await self._set_in_group_async.future(keys, arguments))
+        if not redis_health.usable("cache"):
+            return False
+        try:
+            return bool(await self._set_in_group_async.future(keys, arguments))
+        except redis_health.REDIS_ERRORS as error:
+            redis_health.failed("cache", error)
+            return False
 
     async def aclose(self) -> None:
         """Close the running event loop's connection and the blocking client's (tests)."""

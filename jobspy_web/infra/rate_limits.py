@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
-from functools import lru_cache
+from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
+from functools import lru_cache, wraps
 from typing import Any, NamedTuple
 
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
-from jobspy_web.infra import cache
+from jobspy_web.infra import cache, redis_health
 from jobspy_web.infra.redis_scripts import HotScript
 from jobspy_web.settings import get_settings
 
@@ -70,21 +73,70 @@ class Check(NamedTuple):
 @lru_cache
 def _limiter() -> SlidingWindowCounterRateLimiter:
     url = get_settings().redis_url
-    storage: Storage = RedisStorage("async+" + url, implementation="redispy", key_prefix="jobspy-limits") if url else MemoryStorage()
+    # One retry at once (a pooled connection a Redis restart left dead), then the memory
+    # fallback below: never seconds of backoff on a request.
+    options: dict[str, Any] = {"socket_timeout": 2, "socket_connect_timeout": 1, "retry": Retry(NoBackoff(), 1)}
+    storage: Storage = (
+        RedisStorage("async+" + url, implementation="redispy", key_prefix="jobspy-limits", **options) if url else MemoryStorage()
+    )
     # A sliding-window counter: two counters per key, one cheap script per hit, and no
     # burst at window edges; the moving window's exact log cost ~8x more per request.
     return SlidingWindowCounterRateLimiter(storage)
 
 
+# Without Redis (down, or just dropped) every limit counts in this process instead: a
+# budget per worker rather than none at all (infra.redis_health says why and counts it).
+_counting_in_memory: ContextVar[bool] = ContextVar("counting_in_memory", default=False)
+
+
+@lru_cache
+def _memory_limiter() -> SlidingWindowCounterRateLimiter:
+    return SlidingWindowCounterRateLimiter(MemoryStorage())
+
+
+def _active_limiter() -> SlidingWindowCounterRateLimiter:
+    limiter = _limiter()
+    if _counting_in_memory.get() or (not redis_health.usable("rate_limits") and isinstance(limiter.storage, RedisStorage)):
+        if not _counting_in_memory.get():
+            redis_health.used_fallback("rate_limits")
+        return _memory_limiter()
+    return limiter
+
+
+Result = Any
+
+
+def _falls_back_to_memory(function: Callable[..., Awaitable[Result]]) -> Callable[..., Awaitable[Result]]:
+    """Run `function`; when Redis fails under it, run it again counting in this process."""
+
+    @wraps(function)
+    async def counted(*args: Any, **kwargs: Any) -> Result:
+        try:
+            return await function(*args, **kwargs)
+        except redis_health.REDIS_ERRORS as error:
+            if _counting_in_memory.get():
+                raise
+            redis_health.failed("rate_limits", error)
+        token = _counting_in_memory.set(True)
+        try:
+            return await function(*args, **kwargs)
+        finally:
+            _counting_in_memory.reset(token)
+
+    return counted
+
+
+@_falls_back_to_memory
 async def hit(limit: str, *identifiers: str) -> Verdict:
     """Count one request against `limit` (e.g. "60/minute") for these identifiers."""
     item = _parsed(limit)
-    limiter = _limiter()
+    limiter = _active_limiter()
     if await limiter.hit(item, *identifiers):
         return ALLOWED  # the hot path: one round trip, no window statistics
     return await _refused(limiter, item, identifiers)
 
 
+@_falls_back_to_memory
 async def hit_each(checks: Sequence[Check], *, then_get: Sequence[str] = ()) -> tuple[Verdict, list[Any | None]]:
     """Count one request against each check in turn, stopping at the first that refuses
     (the later ones are then not counted), like calling hit() for each.
@@ -93,7 +145,7 @@ async def hit_each(checks: Sequence[Check], *, then_get: Sequence[str] = ()) -> 
     would read them; otherwise they are not read and Nones come back in their place. With
     Redis, all of it is one round trip: the License Server's cache hit pays one in all.
     """
-    limiter = _limiter()
+    limiter = _active_limiter()
     storage = limiter.storage
     unread: list[Any | None] = [None] * len(then_get)
     if not isinstance(storage, RedisStorage):
@@ -123,10 +175,11 @@ class Window(NamedTuple):
     allowed: bool
 
 
+@_falls_back_to_memory
 async def hit_windows(checks: Sequence[Check]) -> list[Window]:
     """Count one request against each check in turn, stopping at the first that refuses,
     and say where each counted window stands (the Premium API's RateLimit-* headers)."""
-    limiter = _limiter()
+    limiter = _active_limiter()
     windows = []
     for check in checks:
         item = _parsed(check.limit)
@@ -200,4 +253,5 @@ async def aclose() -> None:
 def reset_limiter() -> None:
     """Forget the limiter (tests switch between memory and Redis)."""
     _limiter.cache_clear()
+    _memory_limiter.cache_clear()
     _each_script.cache_clear()

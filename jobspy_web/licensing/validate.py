@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import make_url
 from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
 
+from sqlalchemy.exc import DBAPIError
 from jobspy_web.db import write_session
 from jobspy_web.infra import metrics, rate_limits
 from jobspy_web.licensing import keys, licenses, store
@@ -168,10 +169,29 @@ async def _miss(body: ValidateRequest, key_hash: str, generation: int, now: date
 
 async def _fetch_row(parameters: dict[str, Any]) -> asyncpg.Record | None:
     arguments = [parameters.get(name, default) for name, default in _MISS_ARGUMENTS]
-    try:
-        return await (await _pool()).fetchrow(_MISS_SQL, *arguments, timeout=TIMEOUT_S)
-    except (TimeoutError, asyncpg.QueryCanceledError):
-        raise _busy() from None
+    # A pooled connection PostgreSQL ended (a restart, pg_terminate_backend) fails its next
+    # statement; the pool drops it, so trying again gets another, or a new one. The
+    # statement commits alone: one that failed counted nothing.
+    for attempt in range(CONNECTIONS_PER_WORKER + 1):
+        try:
+            return await (await _pool()).fetchrow(_MISS_SQL, *arguments, timeout=TIMEOUT_S)
+        except (TimeoutError, asyncpg.QueryCanceledError):
+            raise _busy() from None
+        except _DROPPED:
+            if attempt == CONNECTIONS_PER_WORKER:
+                raise _busy() from None
+    raise AssertionError("unreachable")
+
+
+# What a connection that PostgreSQL ended (or never opened) raises.
+_DROPPED = (
+    asyncpg.AdminShutdownError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,  # a protocol left mid-operation by the termination
+    OSError,
+)
 
 
 def _decoded(row: Any) -> Any:
@@ -231,10 +251,23 @@ async def _pool() -> asyncpg.Pool:
 
 
 def _from_database(body: ValidateRequest, now: datetime | None, counted: bool) -> SignedAnswer:
-    with write_session() as session:
-        return licenses.answer_from_database(
-            session=session, key=body.license_key, fingerprint=body.hardware_fp, app_version=body.app_version, now=now, counted=counted
-        )
+    for attempt in (1, 2):
+        try:
+            with write_session() as session:
+                return licenses.answer_from_database(
+                    session=session,
+                    key=body.license_key,
+                    fingerprint=body.hardware_fp,
+                    app_version=body.app_version,
+                    now=now,
+                    counted=counted,
+                )
+        except DBAPIError as error:
+            # A connection that died mid-statement (pool_pre_ping catches the idle ones):
+            # the transaction rolled back, so once more on a fresh connection.
+            if attempt == 2 or not error.connection_invalidated:
+                raise
+    raise AssertionError("unreachable")
 
 
 @lru_cache
