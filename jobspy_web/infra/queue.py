@@ -213,7 +213,7 @@ def queue_worker(
         functions=list(functions.items()),
         cron_jobs=cron_jobs,
         concurrency=concurrency,
-        timers={"sweep": 10},
+        timers={"sweep": 10},  # type: ignore[arg-type]
         id=worker_id,
     )
 

@@ -23,11 +23,9 @@ from jobspy_web.search import jobs
 
 def _found(session: Session, search_ids: Sequence[uuid.UUID]) -> list[tuple[uuid.UUID, set[str]]]:
     """Each distinct job the searches found, with both its identities."""
-    rows = session.exec(
-        select(Job.id, Job.dedupe_key, Job.title, Job.company, Job.location)
-        .join(SearchJob, col(SearchJob.job_id) == Job.id)
-        .where(col(SearchJob.search_id).in_(search_ids))
-        .distinct()
+    columns: list[Any] = [Job.id, Job.dedupe_key, Job.title, Job.company, Job.location]
+    rows = session.execute(
+        select(*columns).join(SearchJob, col(SearchJob.job_id) == Job.id).where(col(SearchJob.search_id).in_(search_ids)).distinct()
     )
     return [
         (job_id, {key, jobs.dedupe_key({"title": title, "company": company, "location": location})})
