@@ -7,6 +7,7 @@ import asyncio
 import reflex as rx
 
 from jobspy_web.api import build_api, http_hardening
+from jobspy_web.api.usage_logging import usage_lifespan
 from jobspy_web.db import write_session
 from jobspy_web.infra import logging as app_logging
 from jobspy_web.infra import tracing as app_tracing
@@ -49,6 +50,7 @@ app = rx.App(
     head_components=PWA_HEAD,
 )
 app.register_lifespan_task(_on_start)
+app.register_lifespan_task(usage_lifespan)  # writes the usage events still queued on shutdown
 # Before any handler runs: a client's state belongs to the sign-in it was made under.
 app.add_middleware(SessionBinding(), index=0)
 app.add_page(search_page, route=routes.SEARCH, title="JobSpy Web: search every job board at once", on_load=AuthState.require_user)

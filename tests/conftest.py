@@ -58,6 +58,16 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     _forget_app_state()
 
 
+@pytest.fixture(autouse=True)
+def _usage_events_written(data_dir: Path) -> Iterator[None]:
+    """Write the usage events a test's API calls queued into the test's own database, and
+    stop the writer: the next test must not find them (or write them into its database)."""
+    yield
+    from jobspy_web.usage import stop_recorder
+
+    stop_recorder()
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A PostgreSQL database created for this session and dropped at its end.

@@ -21,6 +21,7 @@ from starlette.routing import Route
 from jobspy_web.accounts.jwt_tokens import AccessClaims
 from jobspy_web.api.auth_guard import require_jwt
 from jobspy_web.api.errors import ApiError
+from jobspy_web.api.usage_logging import logged
 from jobspy_web.core import tiers
 from jobspy_web.core.errors import DomainError
 from jobspy_web.infra import rate_limits
@@ -102,4 +103,4 @@ async def salary_insights(request: Request) -> Response:
     return Response(body, media_type="application/json", headers=headers)
 
 
-routes = [Route("/premium/salary-insights", salary_insights, methods=["GET"])]
+routes = [logged(Route("/premium/salary-insights", salary_insights, methods=["GET"]))]

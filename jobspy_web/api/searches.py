@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from jobspy_web.api.auth_guard import require_jwt
 from jobspy_web.api.errors import ApiError, read_json_object
+from jobspy_web.api.usage_logging import logged
 from jobspy_web.core import tiers
 from jobspy_web.db import read_session, write_session
 from jobspy_web.models import Search
@@ -121,6 +122,7 @@ async def cancel_search(request: Request) -> JSONResponse:
     return JSONResponse(await run_in_threadpool(_cancel, request, claims.user_id), status_code=202)
 
 
+# Each call is logged to api_usage (api.usage_logging).
 routes = [
     Route("/api/searches", start_search, methods=["POST"]),
     Route("/api/searches", list_searches, methods=["GET"]),
@@ -128,3 +130,4 @@ routes = [
     Route("/api/searches/{search_id}/jobs", search_jobs, methods=["GET"]),
     Route("/api/searches/{search_id}/cancel", cancel_search, methods=["POST"]),
 ]
+routes = [logged(route) for route in routes]
