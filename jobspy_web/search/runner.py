@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 # How often a running search proves it is alive and looks for a cancel request.
 HEARTBEAT_SECONDS = 1.0
+# How long a search may wait in the task queue for a free worker before it counts as lost.
+QUEUED_PATIENCE = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -64,13 +66,17 @@ def request_cancel(*, session: Session, search_id: uuid.UUID, owner_id: uuid.UUI
 
 
 def mark_interrupted(*, session: Session, stale_after_s: float | None = None) -> int:
-    """Searches whose runner went silent (server restart, crash) become 'interrupted'."""
+    """Searches whose runner went silent (server restart, crash) become 'interrupted'.
+
+    A search still waiting in the task queue has no runner yet: it is given QUEUED_PATIENCE
+    (busy queue workers) before it counts as lost.
+    """
     stale_after = timedelta(seconds=stale_after_s or get_settings().search_heartbeat_timeout_seconds)
     cutoff = utcnow() - stale_after
     stale = session.exec(
         select(Search).where(
-            col(Search.status).in_([SearchStatus.QUEUED, SearchStatus.RUNNING]),
-            (col(Search.heartbeat_at) < cutoff) | (col(Search.heartbeat_at).is_(None) & (col(Search.created_at) < cutoff)),
+            ((col(Search.status) == SearchStatus.RUNNING) & ((col(Search.heartbeat_at) < cutoff) | col(Search.heartbeat_at).is_(None)))
+            | ((col(Search.status) == SearchStatus.QUEUED) & (col(Search.created_at) < utcnow() - max(stale_after, QUEUED_PATIENCE)))
         )
     ).all()
     for search in stale:
