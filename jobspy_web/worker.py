@@ -34,11 +34,7 @@ from jobspy_web.models.base import utcnow
 from jobspy_web.saved_searches import runs
 from jobspy_web.search import runner
 from jobspy_web.settings import get_settings
-
-try:
-    from jobspy_web.tracker import reminders
-except ImportError:  # the tracker's reminders (issue 13, section 4) not in this tree yet
-    reminders = None  # type: ignore[assignment]
+from jobspy_web.tracker import reminders
 
 log = logging.getLogger(__name__)
 
@@ -83,8 +79,6 @@ def prune_anonymous_searches(session: Session) -> int:
 
 def send_reminders(session: Session) -> int:
     """Tracker follow-ups whose date has come: an in-app alert, by email, and pushed if a browser asked."""
-    if reminders is None:
-        return 0
     now = utcnow()
     due = reminders.due_reminders(session, now)
     alert_ids = []

@@ -67,3 +67,33 @@ def test_housekeeping_purges_settles_prunes_and_keeps_what_is_live(db, monkeypat
         assert session.get(Search, ids[1]) is None and session.get(Search, ids[2]) is not None
         assert session.exec(select(OutboxMessage)).one().sent_at is not None
     assert worker.housekeeping_once()["mail_resent"] == 0  # sent mail is not sent twice
+
+
+def test_a_tracker_follow_up_that_has_come_goes_out_once_through_the_alert_channels(db):
+    import asyncio
+
+    from jobspy_web.alerts import inbox
+    from jobspy_web.models import AlertDelivery, DeliveryStatus, TrackedJob
+
+    owner = make_user("tracker@example.com")
+    with write_session() as session:
+        session.add(
+            TrackedJob(
+                owner_id=owner,
+                url="https://indeed.example/jobs/1",
+                site="indeed",
+                title="Staff Engineer",
+                company="Initech",
+                follow_up_on=utcnow().date() - timedelta(days=1),
+            )
+        )
+
+    asyncio.run(worker.housekeeping_job())
+
+    with read_session() as session:
+        [alert] = inbox.list_alerts(session=session, user_id=owner)
+        [sent] = session.exec(select(AlertDelivery).where(AlertDelivery.alert_id == alert.id)).all()
+        [mail] = session.exec(select(OutboxMessage).where(OutboxMessage.to_address == "tracker@example.com")).all()
+    assert alert.title == "Follow up: Staff Engineer at Initech (saved)"
+    assert sent.channel == "email" and sent.status is DeliveryStatus.SENT and mail.subject == alert.title
+    assert worker.housekeeping_once()["reminders"] == 0  # once per follow-up date
