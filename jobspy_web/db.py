@@ -86,6 +86,12 @@ class _ReplicaHealth:
         self._next_check = 0.0
         self._verdict: str | None = None  # None: use it; "lag" or "down": use the primary
 
+    UNKNOWN = "unknown"  # cached_verdict(): due for a check
+
+    def cached_verdict(self) -> str | None:
+        """The last verdict while it is fresh, else UNKNOWN (without asking: for the event loop)."""
+        return self._verdict if time.monotonic() < self._next_check else self.UNKNOWN
+
     def verdict(self) -> str | None:
         now = time.monotonic()
         if now < self._next_check:

@@ -7,6 +7,8 @@ several times what the database takes to answer them. Both paths use these:
     the event loop. It counts the validation on the license's row (which locks it, as every
     change does) and touches the machine if it is already activated and among the first
     max_machines; licensing.licenses decides from what it returns.
+  - `REPLICA_DECISION` (a PostgreSQL read replica): what MISS decides from, read-only; the
+    count it would have made goes to the primary as MISS, after the answer is sent.
   - `COUNT` / `LOCK`, then `SEEN_AGAIN`, `MACHINE_COUNT` (any database): the same work in
     steps, in a session, for SQLite and for binding a new machine (licensing.licenses).
 
@@ -18,11 +20,21 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, exists, func, or_, select, true, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, exists, false, func, or_, select, true, update
 
 from jobspy_web.models.license import License, LicenseMachine, LicenseStatus
 
-__all__ = ["COUNT", "COUNT_ASYNCHRONOUSLY", "DECIDING", "LOCK", "MACHINE_COUNT", "MISS", "SEEN_AGAIN", "seen_again_condition"]
+__all__ = [
+    "COUNT",
+    "COUNT_ASYNCHRONOUSLY",
+    "DECIDING",
+    "LOCK",
+    "MACHINE_COUNT",
+    "MISS",
+    "REPLICA_DECISION",
+    "SEEN_AGAIN",
+    "seen_again_condition",
+]
 
 LICENSES = cast(Table, License.__table__)  # type: ignore[attr-defined]
 MACHINES = cast(Table, LicenseMachine.__table__)  # type: ignore[attr-defined]
@@ -115,3 +127,24 @@ def _miss() -> Any:
 
 
 MISS = _miss()
+
+
+def _replica_decision() -> Any:
+    # What MISS decides from, read-only, for a read replica: the license's facts, whether the
+    # machine is already among its first max_machines, and whether the replica has replayed
+    # all the WAL it received (only then is an answer read here cached: licensing.validate).
+    seen_again = exists(
+        select(MACHINES.c.id).where(
+            MACHINES.c.license_id == LICENSES.c.id,
+            MACHINES.c.fingerprint == bindparam("for_fingerprint"),
+            seen_again_condition(LICENSES.c.max_machines),
+        )
+    )
+    caught_up = func.coalesce(func.pg_last_wal_receive_lsn() == func.pg_last_wal_replay_lsn(), false())
+    decided = [LICENSES.c[name] for name in ("status", "license_type", "features", "max_machines", "expires_at")]
+    return select(*decided, seen_again.label("seen_again"), caught_up.label("caught_up")).where(
+        LICENSES.c.license_key_hash == bindparam("key_hash")
+    )
+
+
+REPLICA_DECISION = _replica_decision()

@@ -17,6 +17,7 @@ busy). The order of the checks and the cache's rules: licensing.licenses.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
@@ -31,6 +32,7 @@ from sqlalchemy import make_url
 from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
 
 from sqlalchemy.exc import DBAPIError
+from jobspy_web import db
 from jobspy_web.db import write_session
 from jobspy_web.infra import metrics, rate_limits
 from jobspy_web.licensing import keys, licenses, store
@@ -40,6 +42,7 @@ from jobspy_web.settings import get_settings
 
 __all__ = ["DeactivateRequest", "ValidateRequest", "aclose", "parse_within_limits", "validate"]
 
+log = logging.getLogger(__name__)
 CONNECTIONS_PER_WORKER = 4  # more only queue at PostgreSQL's row locks and the GIL
 DATABASE_THREADS = 4  # past a few, threads only take turns at the GIL
 TIMEOUT_S = 10.0
@@ -155,6 +158,10 @@ async def _miss(body: ValidateRequest, key_hash: str, generation: int, now: date
         "version": body.app_version,
         "supported": supported,
     }
+    if await _replica_serves_reads():
+        answer = await _miss_on_replica(body, key_hash, generation, now, parameters)
+        if answer is not None:
+            return answer, True
     row = await _fetch_row(parameters)
     decided = licenses.decide_from_license(_decoded(row), app_version=body.app_version, now=now)
     if decided.machine_decides and not (row is not None and row["seen_again"]):
@@ -165,6 +172,80 @@ async def _miss(body: ValidateRequest, key_hash: str, generation: int, now: date
             key_hash=key_hash, fingerprint=body.hardware_fp, answer=decided.answer, signed=signed, generation=generation
         )
     return signed, True
+
+
+# --- a miss with a read replica: decided there, counted on the primary -----------------------
+
+
+async def _replica_serves_reads() -> bool:
+    if not db.replica_configured():
+        return False
+    # db's health verdict, asked in a thread when due (it may wait for a connect timeout).
+    verdict = db.replica_health.cached_verdict()
+    if verdict is db.replica_health.UNKNOWN:
+        verdict = await asyncio.to_thread(db.replica_health.verdict)
+    if verdict is not None:
+        db.REPLICA_FALLBACKS.labels(verdict).inc()
+        return False
+    return True
+
+
+async def _miss_on_replica(
+    body: ValidateRequest, key_hash: str, generation: int, now: datetime, parameters: dict[str, Any]
+) -> SignedAnswer | None:
+    """The answer decided from the replica (store.REPLICA_DECISION), its count sent to the
+    primary without waiting; None when the primary must decide: a machine to bind, or the
+    replica failing now (counted as a fallback).
+
+    Cached only when the replica had replayed all the WAL it had received: a change made on
+    the primary a moment ago is then either here or still in transit (milliseconds), so an
+    answer from before the change is not kept for the cache's hour; and the primary's count
+    checks the answer again (_count_and_check). A key the replica doesn't know is asked of
+    the primary (one issued a moment ago may not have arrived)."""
+    arguments = [parameters.get(name, default) for name, default in _REPLICA_ARGUMENTS]
+    try:
+        row = await (await _pool(replica=True)).fetchrow(_REPLICA_SQL, *arguments, timeout=TIMEOUT_S)
+    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        db.replica_health.mark_down()
+        db.REPLICA_FALLBACKS.labels("down").inc()
+        return None
+    if row is None:
+        return None  # a key issued a moment ago may not be here yet: the primary says NOT_FOUND
+    decided = licenses.decide_from_license(_decoded(row), app_version=body.app_version, now=now)
+    if decided.machine_decides and not row["seen_again"]:
+        return None
+    db.DATABASE_READS.labels("replica").inc()
+    signed = licenses.sign_answer(decided.answer.as_json(), fingerprint=body.hardware_fp, checked_at=now)
+    _count_later(parameters, key_hash=key_hash, answered=decided.answer, app_version=body.app_version, now=now)
+    if decided.cacheable and row["caught_up"]:
+        await licenses.remember_answer(
+            key_hash=key_hash, fingerprint=body.hardware_fp, answer=decided.answer, signed=signed, generation=generation
+        )
+    return signed
+
+
+_counting: set[asyncio.Task[Any]] = set()
+
+
+def _count_later(parameters: dict[str, Any], **check: Any) -> None:
+    # store.MISS on the primary: the validation counted and the machine seen, as without a
+    # replica; the answer does not wait for it.
+    task = asyncio.get_running_loop().create_task(_count_and_check(parameters, **check))
+    _counting.add(task)
+    task.add_done_callback(_counting.discard)
+
+
+async def _count_and_check(parameters: dict[str, Any], *, key_hash: str, answered: Any, app_version: str, now: datetime) -> None:
+    """Count on the primary; if what it decides differs from what the replica answered (a
+    change the replica had not replayed yet), forget the license's cached answers, so a
+    stale one lives no longer than this round trip."""
+    try:
+        row = await _fetch_row(parameters)
+        truth = licenses.decide_from_license(_decoded(row), app_version=app_version, now=now)
+        if truth.answer != answered:
+            await in_thread(lambda: licenses._forget_answers(key_hash))
+    except Exception:
+        log.warning("a validation's count on the primary failed", exc_info=True)
 
 
 async def _fetch_row(parameters: dict[str, Any]) -> asyncpg.Record | None:
@@ -208,6 +289,9 @@ def _on_postgresql() -> bool:
 _COMPILED = store.MISS.compile(dialect=postgresql_asyncpg.dialect())
 _MISS_SQL = str(_COMPILED)
 _MISS_ARGUMENTS = [(name, _COMPILED.params[name]) for name in _COMPILED.positiontup or ()]
+_REPLICA_COMPILED = store.REPLICA_DECISION.compile(dialect=postgresql_asyncpg.dialect())
+_REPLICA_SQL = str(_REPLICA_COMPILED)
+_REPLICA_ARGUMENTS = [(name, _REPLICA_COMPILED.params[name]) for name in _REPLICA_COMPILED.positiontup or ()]
 
 
 async def _no_reset(_connection: asyncpg.Connection) -> None:
@@ -216,9 +300,19 @@ async def _no_reset(_connection: asyncpg.Connection) -> None:
     return None
 
 
-@lru_cache
-def _pool_task() -> asyncio.Task[asyncpg.Pool]:
-    dsn = make_url(get_settings().sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)
+_pool_tasks: dict[bool, asyncio.Task[asyncpg.Pool]] = {}  # by `replica`
+
+
+def _pool_task(replica: bool = False) -> asyncio.Task[asyncpg.Pool]:
+    task = _pool_tasks.get(replica)
+    if task is None:
+        task = _pool_tasks[replica] = _new_pool_task(replica)
+    return task
+
+
+def _new_pool_task(replica: bool) -> asyncio.Task[asyncpg.Pool]:
+    url = get_settings().sqlalchemy_replica_url if replica else get_settings().sqlalchemy_url
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     # synchronous_commit off: a crash in the next fraction of a second may lose the last
     # few counts and last-seen times, never a change to a license (those commit as usual).
     # statement_timeout: a statement whose caller gave up ends on the server too.
@@ -242,9 +336,10 @@ async def _ready(pool: asyncpg.Pool) -> asyncpg.Pool:
     return await pool
 
 
-async def _pool() -> asyncpg.Pool:
-    """The running worker's pool of connections for misses (made on first use)."""
-    return await asyncio.shield(_pool_task())
+async def _pool(*, replica: bool = False) -> asyncpg.Pool:
+    """The running worker's pool of connections for misses (made on first use), on the
+    primary or the read replica."""
+    return await asyncio.shield(_pool_task(replica))
 
 
 # --- the full path, in a worker thread ------------------------------------------------------
@@ -283,8 +378,9 @@ async def in_thread(work: Callable[[], Result]) -> Result:
 async def aclose() -> None:
     """Close the pool's connections and forget the database's address (tests switch
     databases and event loops; a worker's connections end with its process)."""
-    if _pool_task.cache_info().currsize:
-        task = _pool_task()
-        _pool_task.cache_clear()
+    await asyncio.gather(*_counting, return_exceptions=True)
+    tasks = list(_pool_tasks.values())
+    _pool_tasks.clear()
+    for task in tasks:
         await (await task).close()
     _database_threads.cache_clear()

@@ -201,7 +201,8 @@ class CheckoutSuccessState(AuthState):
 
 
 def _outcome(user_id: uuid.UUID, checkout_session_id: str, payment_intent_id: str) -> CheckoutOutcome:
-    with read_session() as session:
+    # The primary: right after checkout the webhook's rows may not have reached a replica.
+    with read_session(fresh=True) as session:
         return checkout.checkout_outcome(
             session=session, user_id=user_id, checkout_session_id=checkout_session_id, payment_intent_id=payment_intent_id
         )

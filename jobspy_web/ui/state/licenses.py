@@ -70,7 +70,8 @@ class LicensesState(BillingNoticeState):
         self._forget_shown("shown_keys")
 
     def _refresh(self, user_id: uuid.UUID) -> None:
-        with read_session() as session:
+        # The primary: it follows a reveal or a change made here a moment ago.
+        with read_session(fresh=True) as session:
             found = licenses.licenses_for_user(session=session, user_id=user_id)
         self.licenses = [
             LicenseRow(
