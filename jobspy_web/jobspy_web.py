@@ -21,6 +21,7 @@ from jobspy_web.ui.pages.auth import forgot_page, login_page, reset_page, signup
 from jobspy_web.ui.pages.billing import billing_page, checkout_success_page, pay_page, pricing_page
 from jobspy_web.ui.pages.history import history_page
 from jobspy_web.ui.pages.licenses import licenses_page
+from jobspy_web.ui.pages.not_found import not_found_page
 from jobspy_web.ui.pages.search import search_page
 from jobspy_web.ui.pwa import PWA_HEAD
 from jobspy_web.ui.session_binding import SessionBinding
@@ -53,7 +54,9 @@ app.register_lifespan_task(_on_start)
 app.register_lifespan_task(usage_lifespan)  # writes the usage events still queued on shutdown
 # Before any handler runs: a client's state belongs to the sign-in it was made under.
 app.add_middleware(SessionBinding(), index=0)
-app.add_page(search_page, route=routes.SEARCH, title="JobSpy Web: search every job board at once", on_load=AuthState.require_user)
+# "/" is the landing page for signed-out visitors and the search for everyone else.
+app.add_page(search_page, route=routes.SEARCH, title="JobSpy Web: search every job board at once", on_load=AuthState.load_user)
+app.add_page(not_found_page, route="404", title="Page not found · JobSpy Web", on_load=AuthState.load_user)
 app.add_page(history_page, route=routes.HISTORY, title="Search history · JobSpy Web", on_load=[AuthState.require_user, HistoryState.load])
 app.add_page(login_page, route=routes.LOGIN, title="Sign in · JobSpy Web", on_load=AuthState.load_user)
 app.add_page(signup_page, route=routes.SIGNUP, title="Create an account · JobSpy Web", on_load=AuthState.load_user)

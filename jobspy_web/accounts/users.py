@@ -17,6 +17,7 @@ from jobspy_web.accounts.passwords import MIN_LENGTH, REFUSED, hash_password, ne
 from jobspy_web.core.errors import DomainError
 from jobspy_web.infra import audit, mail
 from jobspy_web.infra.local_secrets import secret_key
+from jobspy_web.licensing import licenses
 from jobspy_web.models import (
     LoginSession,
     OAuthIdentity,
@@ -117,6 +118,7 @@ def sign_up(
     audit.record(session=session, action="user.sign_up", actor_id=user.id, subject_type="user", subject_id=user.id, ip=ip)
     if verified:
         user.email_verified_at = utcnow()
+        licenses.claim_pending(session=session, user_id=user.id, email=address)
     else:
         send_verification(session=session, user=user)
     return user
@@ -191,6 +193,7 @@ def verify_email(*, session: Session, token: str) -> User:
         raise AccountError(AccountErrorCode.USED_LINK, "This email address is already confirmed.")
     user.email_verified_at = utcnow()
     session.add(user)
+    licenses.claim_pending(session=session, user_id=user.id, email=user.email)  # the address is proven now
     audit.record(session=session, action="user.verify_email", actor_id=user.id, subject_type="user", subject_id=user.id)
     return user
 

@@ -50,39 +50,66 @@ def _signed_in_nav() -> rx.Component:
     )
 
 
+def _theme_toggle() -> rx.Component:
+    return rx.icon_button(
+        rx.color_mode_cond(light=rx.icon("moon", size=18), dark=rx.icon("sun", size=18)),
+        on_click=rx.toggle_color_mode,
+        variant="ghost",
+        color_scheme="gray",
+        size="2",
+        aria_label=rx.color_mode_cond(light="Switch to the dark theme", dark="Switch to the light theme"),
+        id="theme-toggle",
+    )
+
+
 def page_shell(content: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
     def page() -> rx.Component:
         return rx.box(
-            rx.hstack(
-                rx.link(
-                    rx.hstack(
-                        rx.image(src="/icon-192.png", width="28px", height="28px", alt=""),
-                        rx.heading("JobSpy Web", size="5"),
-                        align="center",
-                        spacing="2",
+            rx.el.a("Skip to content", href="#main", class_name="skip-link"),
+            rx.el.header(
+                rx.hstack(
+                    rx.link(
+                        rx.hstack(
+                            rx.image(src="/icon-192.png", width="28px", height="28px", alt=""),
+                            # The logo is not a heading: each page has its own one h1.
+                            rx.text("JobSpy Web", size="5", weight="bold", white_space="nowrap"),
+                            align="center",
+                            spacing="2",
+                        ),
+                        href=routes.SEARCH,
+                        underline="none",
+                        color_scheme="gray",
+                        high_contrast=True,
                     ),
-                    href=routes.SEARCH,
-                    underline="none",
-                    color_scheme="gray",
-                    high_contrast=True,
+                    rx.spacer(),
+                    rx.el.nav(
+                        rx.cond(
+                            AuthState.user_id != "",
+                            _signed_in_nav(),
+                            rx.hstack(_nav_link("Plans", routes.PRICING), _nav_link("Sign in", routes.LOGIN), spacing="3", wrap="nowrap"),
+                        ),
+                        aria_label="Main",
+                    ),
+                    _theme_toggle(),
+                    align="center",
+                    spacing="3",
+                    padding=["8px 10px", "10px 16px"],
                 ),
-                rx.spacer(),
-                rx.cond(
-                    AuthState.user_id != "",
-                    _signed_in_nav(),
-                    rx.hstack(_nav_link("Plans", routes.PRICING), _nav_link("Sign in", routes.LOGIN), spacing="4"),
-                ),
-                rx.color_mode.button(size="2", variant="ghost"),
-                align="center",
-                spacing="4",
-                padding="10px 16px",
-                border_bottom="1px solid var(--gray-a5)",
-                position="sticky",
-                top="0",
-                z_index="10",
-                background="var(--color-background)",
+                style={
+                    "border_bottom": "1px solid var(--gray-a5)",
+                    "position": "sticky",
+                    "top": "0",
+                    "z_index": "10",
+                    "background": "var(--color-background)",
+                },
             ),
-            rx.box(content(), max_width="1200px", margin_x="auto", padding=["12px", "16px", "24px"]),
+            rx.el.main(
+                content(),
+                id="main",
+                tab_index=-1,  # the skip link and route changes move focus here
+                style={"max_width": "1200px", "margin": "0 auto", "outline": "none"},
+                padding=["12px", "16px", "24px"],
+            ),
             min_height="100vh",
         )
 

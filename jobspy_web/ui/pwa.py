@@ -19,5 +19,11 @@ PWA_HEAD = [
     rx.el.meta(name="apple-mobile-web-app-capable", content="yes"),
     rx.el.link(rel="apple-touch-icon", href="/icon-192.png"),
     rx.el.link(rel="icon", href="/favicon.ico"),
+    rx.el.meta(
+        name="description",
+        content="Search Indeed, LinkedIn, Glassdoor, ZipRecruiter, Google, Bayt, Naukri and BDJobs at once, "
+        "watch each site's results arrive, then filter, sort and export them.",
+    ),
+    rx.el.link(rel="stylesheet", href="/app.css"),
     rx.script(_REGISTER_WORKER),
 ]

@@ -50,7 +50,7 @@ def test_results_arrive_site_by_site_then_filter_and_export_csv(signed_in: Page,
     page.locator("#filter_site-trigger").click()
     page.get_by_role("option", name="LinkedIn").click()
     expect(page.locator(".job-row")).to_have_count(10)
-    first_title = page.locator(".job-row").first.locator("a").inner_text()
+    first_title = page.locator(".job-row").first.locator(".job-title").inner_text()
     word = max(re.findall(r"[A-Za-z]+", first_title), key=len)
     page.locator("#filter-text").fill(word)
     expect(page.locator(".job-row").first).to_contain_text(word)
@@ -69,7 +69,7 @@ def test_results_arrive_site_by_site_then_filter_and_export_csv(signed_in: Page,
     assert {"description", "job_url", "yearly_min"} <= set(records[0])
 
     # The detail view renders the description.
-    page.locator(".job-row a").first.click()
+    page.locator(".job-row .job-title").first.click()
     expect(page.get_by_role("dialog")).to_be_visible()
     expect(page.get_by_role("dialog").get_by_role("link", name="Open on the site")).to_be_visible()
 
@@ -95,10 +95,14 @@ def test_the_page_fits_a_phone(signed_in: Page, app_url: str, replay_proxy):
     assert overflow <= 0, f"the page scrolls sideways by {overflow}px on a phone"
 
 
-def test_searching_needs_an_account(page: Page, app_url: str):
+def test_a_signed_out_visitor_lands_on_what_the_app_does_and_can_sign_up(page: Page, app_url: str):
     page.goto(app_url)
-    page.wait_for_url(f"{app_url}/login?next=/")
-    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Every job board, one search")
+    expect(page.locator("#landing-sites")).to_contain_text("LinkedIn")
+    expect(page.locator("#landing img")).to_have_attribute("src", "/screenshot-search.png")
+    expect(page.locator(".landing-plan").first).to_be_visible()
+    page.get_by_role("link", name="Create a free account").click()
+    page.wait_for_url(re.compile(re.escape(app_url) + r"/signup/?$"))
 
 
 def test_the_app_is_installable(page: Page, app_url: str):

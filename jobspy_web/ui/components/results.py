@@ -56,12 +56,13 @@ def site_status() -> rx.Component:
         SearchState.search_id != "",
         rx.vstack(
             rx.hstack(
-                rx.heading(SearchState.search_label, size="4"),
-                rx.badge(SearchState.status, id="search-status", variant="outline"),
+                rx.heading(SearchState.search_label, size="4", as_="h2"),
+                rx.badge(SearchState.status, id="search-status", variant="outline", role="status"),
                 align="center",
                 wrap="wrap",
             ),
-            rx.flex(rx.foreach(SearchState.chips, _chip), wrap="wrap", gap="2"),
+            # Polite: each site's change is read out without interrupting the person.
+            rx.flex(rx.foreach(SearchState.chips, _chip), wrap="wrap", gap="2", aria_live="polite", id="site-chips"),
             failed_details,
             spacing="2",
             width="100%",
@@ -134,7 +135,7 @@ def _row(row: rx.Var) -> rx.Component:
         rx.table.cell(
             rx.vstack(
                 rx.hstack(
-                    rx.link(row["title"], on_click=SearchState.open_detail(row["id"]), weight="medium", cursor="pointer"),
+                    rx.el.button(row["title"], on_click=SearchState.open_detail(row["id"]), type="button", class_name="job-title"),
                     rx.cond(row["seen"] != "", rx.badge("Seen", color_scheme="gray", variant="soft", class_name="seen-badge")),
                     spacing="1",
                     align="center",
@@ -185,6 +186,7 @@ def results() -> rx.Component:
                     SearchState.total_count,
                     " jobs",
                     id="result-count",
+                    aria_live="polite",
                 ),
                 rx.spacer(),
                 export_menu(),
@@ -196,7 +198,15 @@ def results() -> rx.Component:
             filter_bar(),
             rx.cond(
                 SearchState.total_count > 0,
-                rx.box(results_table(), width="100%", overflow_x="auto"),
+                rx.box(
+                    results_table(),
+                    width="100%",
+                    overflow_x="auto",
+                    tab_index=0,
+                    role="region",
+                    aria_label="Jobs",
+                    class_name="scroll-table",
+                ),
                 rx.cond(
                     SearchState.is_running,
                     rx.text("Results appear here as each site finishes…", color_scheme="gray"),
@@ -229,10 +239,11 @@ def job_detail() -> rx.Component:
                 padding_y="3",
             ),
             rx.flex(
-                rx.link(rx.button("Open on the site"), href=detail["job_url"], is_external=True),
+                # Links styled as buttons (asChild): no <button> inside an <a>.
+                rx.button(rx.link("Open on the site", href=detail["job_url"], is_external=True), as_child=True),
                 rx.cond(
                     detail["job_url_direct"] != "",
-                    rx.link(rx.button("Apply directly", variant="soft"), href=detail["job_url_direct"], is_external=True),
+                    rx.button(rx.link("Apply directly", href=detail["job_url_direct"], is_external=True), as_child=True, variant="soft"),
                 ),
                 rx.spacer(),
                 rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray")),
@@ -240,6 +251,7 @@ def job_detail() -> rx.Component:
                 wrap="wrap",
             ),
             max_width="760px",
+            on_close_auto_focus=rx.prevent_default,  # the state puts focus back on the job's title
         ),
         open=SearchState.detail_open,
         on_open_change=SearchState.set_detail_open,

@@ -6,19 +6,21 @@ import reflex as rx
 
 from jobspy_web.core.sites import SITES
 from jobspy_web.search.params import COUNTRIES, JOB_TYPES
+from jobspy_web.ui.components.forms import label
 from jobspy_web.ui.state.search import SearchState
 
 
 def _error(field: str) -> rx.Component:
     return rx.cond(
         SearchState.form_errors.contains(field),
-        rx.text(SearchState.form_errors[field], color_scheme="red", size="2", id=f"error-{field}"),
+        rx.text(SearchState.form_errors[field], color_scheme="red", size="2", id=f"error-{field}", role="alert"),
     )
 
 
-def _labelled(label: str, control: rx.Component, field: str) -> rx.Component:
+def _labelled(text: str, control: rx.Component, field: str) -> rx.Component:
+    """The label names the control (for=) and its error sits right under it."""
     return rx.vstack(
-        rx.text(label, size="2", weight="medium", as_="label"),
+        label(text, f"field-{field}"),
         control,
         _error(field),
         spacing="1",
@@ -32,8 +34,11 @@ def _text_input(field: str, placeholder: str, **props: object) -> rx.Component:
         on_change=lambda value: SearchState.set_field(field, value),
         placeholder=placeholder,
         name=field,
+        id=f"field-{field}",
         width="100%",
         size="3",
+        aria_invalid=rx.cond(SearchState.form_errors.contains(field), "true", "false"),
+        aria_describedby=f"error-{field}",
         **props,
     )
 
@@ -55,20 +60,20 @@ def _switch(field: str, label: str) -> rx.Component:
     )
 
 
-def _select(field: str, options: list[str], **props: object) -> rx.Component:
-    return rx.select(
-        options,
+def _select(field: str, options: list[str], label_text: str) -> rx.Component:
+    return rx.select.root(
+        rx.select.trigger(id=f"field-{field}", aria_label=label_text, width="100%"),
+        rx.select.content(*[rx.select.item(option, value=option) for option in options]),
         value=getattr(SearchState, field),
         on_change=lambda value: SearchState.set_field(field, value),
         name=field,
-        width="100%",
-        **props,
+        size="3",
     )
 
 
 def site_picker() -> rx.Component:
     return rx.vstack(
-        rx.text("Sites", size="2", weight="medium"),
+        rx.text("Sites", size="2", weight="medium", id="sites-label"),
         rx.flex(
             *[
                 rx.button(
@@ -86,6 +91,8 @@ def site_picker() -> rx.Component:
             ],
             wrap="wrap",
             gap="2",
+            role="group",
+            aria_labelledby="sites-label",
         ),
         _error("site_name"),
         board_notices(),
@@ -114,11 +121,13 @@ def advanced_options() -> rx.Component:
             "google_search_term",
         ),
         _labelled("Distance (miles)", _text_input("distance", "50", type="number", min=0), "distance"),
-        _labelled("Job type", _select("job_type", ["any", *JOB_TYPES]), "job_type"),
+        _labelled("Job type", _select("job_type", ["any", *JOB_TYPES], "Job type"), "job_type"),
         _labelled("Posted within (hours)", _text_input("hours_old", "any", type="number", min=1), "hours_old"),
-        _labelled("Country (Indeed, Glassdoor)", _select("country_indeed", COUNTRIES), "country_indeed"),
+        _labelled("Country (Indeed, Glassdoor)", _select("country_indeed", COUNTRIES, "Country (Indeed, Glassdoor)"), "country_indeed"),
         _labelled("LinkedIn company ids", _text_input("linkedin_company_ids", "1441, 1586"), "linkedin_company_ids"),
-        _labelled("Description format", _select("description_format", ["markdown", "html", "plain"]), "description_format"),
+        _labelled(
+            "Description format", _select("description_format", ["markdown", "html", "plain"], "Description format"), "description_format"
+        ),
         _labelled("Skip first results", _text_input("offset", "0", type="number", min=0), "offset"),
         _switch("easy_apply", "Easy apply only"),
         _switch("linkedin_fetch_description", "Fetch full descriptions (slower)"),
@@ -144,11 +153,15 @@ def search_form() -> rx.Component:
             rx.flex(
                 _switch("is_remote", "Remote only"),
                 rx.button(
-                    rx.cond(SearchState.show_advanced, "Hide advanced", "Advanced options"),
+                    "Advanced options",
+                    rx.icon(rx.cond(SearchState.show_advanced, "chevron_up", "chevron_down"), size=16),
                     variant="ghost",
                     type="button",
                     on_click=SearchState.toggle_advanced,
                     margin_left="8px",
+                    aria_expanded=rx.cond(SearchState.show_advanced, "true", "false"),
+                    aria_controls="advanced-options",
+                    id="advanced-toggle",
                 ),
                 rx.spacer(),
                 rx.cond(
@@ -164,11 +177,12 @@ def search_form() -> rx.Component:
                     ),
                 ),
                 rx.button(
-                    rx.icon("search", size=16),
+                    # Not `loading`: that disables the button and drops the focus to <body>.
+                    rx.cond(SearchState.is_running, rx.spinner(size="2"), rx.icon("search", size=16)),
                     "Search",
                     type="submit",
                     size="3",
-                    loading=SearchState.is_running,
+                    aria_busy=rx.cond(SearchState.is_running, "true", "false"),
                     id="search-button",
                 ),
                 gap="3",
@@ -176,7 +190,7 @@ def search_form() -> rx.Component:
                 wrap="wrap",
                 width="100%",
             ),
-            rx.cond(SearchState.show_advanced, advanced_options()),
+            rx.box(rx.cond(SearchState.show_advanced, advanced_options()), id="advanced-options", width="100%"),
             _error("search"),
             rx.foreach(
                 SearchState.pending_warnings,

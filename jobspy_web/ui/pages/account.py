@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import reflex as rx
 
+from jobspy_web.ui.components.forms import label
 from jobspy_web.ui.layout import page_shell
 from jobspy_web.ui.pages.auth import oauth_buttons
 from jobspy_web.ui.state.account import AccountState
 
 
 def _section(title: str, *children: rx.Component, **props: object) -> rx.Component:
-    return rx.card(rx.vstack(rx.heading(title, size="4"), *children, spacing="3", width="100%"), width="100%", **props)
+    return rx.card(rx.vstack(rx.heading(title, size="4", as_="h2"), *children, spacing="3", width="100%"), width="100%", **props)
 
 
-def _input(name: str, placeholder: str, kind: str = "text", **props: object) -> rx.Component:
-    return rx.input(name=name, placeholder=placeholder, type=kind, width="100%", **props)
+def _input(name: str, label_text: str, kind: str = "text", **props: object) -> rx.Component:
+    """A labelled input: the label names it (for=) and stays visible while typing."""
+    input_id = str(props.pop("id", f"account-{name}"))
+    return rx.vstack(
+        label(label_text, input_id),
+        rx.input(name=name, id=input_id, type=kind, width="100%", **props),
+        spacing="1",
+        width="100%",
+    )
 
 
 def _session_row(item: rx.Var) -> rx.Component:
@@ -55,7 +63,7 @@ def _token_row(token: rx.Var) -> rx.Component:
 @page_shell
 def account_page() -> rx.Component:
     return rx.vstack(
-        rx.heading("Your account", size="6"),
+        rx.heading("Your account", size="6", as_="h1"),
         rx.text(
             AccountState.user_email,
             " · ",
@@ -82,6 +90,7 @@ def account_page() -> rx.Component:
                     rx.hstack(
                         _input("full_name", "Your name", default_value=AccountState.profile_name, max_length=200),
                         rx.button("Save", type="submit"),
+                        align="end",
                     ),
                     on_submit=AccountState.save_profile,
                 ),
@@ -91,7 +100,7 @@ def account_page() -> rx.Component:
                 rx.form(
                     rx.vstack(
                         _input("current_password", "Current password", "password", auto_complete="current-password"),
-                        _input("new_password", "New password (10+ characters)", "password", auto_complete="new-password"),
+                        _input("new_password", "New password (10+ characters, not a common one)", "password", auto_complete="new-password"),
                         rx.button("Change password", type="submit"),
                         spacing="2",
                     ),
@@ -112,13 +121,36 @@ def account_page() -> rx.Component:
                 rx.hstack(
                     _input("name", "Token name, e.g. laptop", max_length=100, id="token-name"),
                     rx.button("Create token", type="submit", id="create-token"),
+                    align="end",
                 ),
                 on_submit=AccountState.create_token,
                 reset_on_submit=True,
             ),
             rx.cond(
                 AccountState.new_token_secret != "",
-                rx.callout(rx.code(AccountState.new_token_secret, id="new-token-secret"), icon="key", color_scheme="amber"),
+                rx.callout.root(
+                    rx.callout.icon(rx.icon("key")),
+                    rx.vstack(
+                        rx.flex(
+                            rx.code(AccountState.new_token_secret, id="new-token-secret", style={"word_break": "break-all"}),
+                            rx.button(
+                                rx.icon("copy", size=14),
+                                "Copy",
+                                size="1",
+                                variant="soft",
+                                type="button",
+                                id="copy-token",
+                                on_click=[rx.set_clipboard(AccountState.new_token_secret), rx.toast.success("Token copied.")],
+                            ),
+                            gap="2",
+                            align="center",
+                            wrap="wrap",
+                        ),
+                        rx.callout.text("Copy it now: it is shown only once.", size="1"),
+                        spacing="1",
+                    ),
+                    color_scheme="amber",
+                ),
             ),
             rx.foreach(AccountState.tokens, _token_row),
         ),

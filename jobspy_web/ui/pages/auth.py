@@ -53,11 +53,18 @@ def signup_page() -> rx.Component:
             "/auth/signup",
             field("Name (optional)", "full_name", max_length=200, auto_complete="name"),
             field("Email", "email", kind="email", required=True, default_value=AuthState.prefill_email, auto_complete="email"),
-            field("Password", "password", kind="password", required=True, min_length=10, auto_complete="new-password"),
-            rx.text("At least 10 characters.", size="1", color_scheme="gray"),
+            field(
+                "Password",
+                "password",
+                kind="password",
+                required=True,
+                min_length=10,
+                auto_complete="new-password",
+                hint="At least 10 characters, and not a common password, name, date or keyboard pattern; a few uncommon words work well.",
+            ),
             submit="Create account",
         ),
-        rx.text("Already have an account? ", rx.link("Sign in", href=routes.LOGIN), size="2"),
+        rx.text("Already have an account? ", rx.link("Sign in", href=routes.LOGIN, underline="always"), size="2"),
     )
 
 

@@ -82,7 +82,9 @@ def _buy_button(plan: Any) -> rx.Component:
 def _plan_card(plan: Any) -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.hstack(rx.heading(plan.name, size="4"), rx.cond(plan.current, rx.badge("current", color_scheme="green")), align="center"),
+            rx.hstack(
+                rx.heading(plan.name, size="4", as_="h2"), rx.cond(plan.current, rx.badge("current", color_scheme="green")), align="center"
+            ),
             rx.hstack(rx.text(plan.price, size="7", weight="bold"), rx.text(plan.per, color_scheme="gray"), align="baseline", spacing="1"),
             rx.vstack(rx.foreach(plan.features, lambda feature: rx.text("✓ ", feature, size="2")), spacing="1"),
             rx.spacer(),
@@ -99,7 +101,7 @@ def _plan_card(plan: Any) -> rx.Component:
 @page_shell
 def pricing_page() -> rx.Component:
     return rx.vstack(
-        rx.heading("Plans", size="6"),
+        rx.heading("Plans", size="6", as_="h1"),
         billing_messages(PricingState),
         rx.cond(
             ~PricingState.payments_enabled,
@@ -136,14 +138,14 @@ def _receipt_row(receipt: Any) -> rx.Component:
 @page_shell
 def billing_page() -> rx.Component:
     return rx.vstack(
-        rx.heading("Billing", size="6"),
+        rx.heading("Billing", size="6", as_="h1"),
         billing_messages(BillingState),
         rx.card(
             rx.flex(
                 rx.vstack(
                     rx.text("Plan", size="1", color_scheme="gray"),
                     rx.hstack(
-                        rx.heading(BillingState.plan_name, size="5", id="billing-plan"),
+                        rx.heading(BillingState.plan_name, size="5", id="billing-plan", as_="h2"),
                         rx.cond(BillingState.plan_status != "", rx.badge(BillingState.plan_status)),
                     ),
                     rx.text(BillingState.period_note, size="2", color_scheme="gray"),
@@ -158,7 +160,7 @@ def billing_page() -> rx.Component:
             ),
             width="100%",
         ),
-        rx.heading("Receipts", size="4"),
+        rx.heading("Receipts", size="4", as_="h2"),
         rx.cond(
             BillingState.receipts.length() > 0,
             rx.table.root(
@@ -193,7 +195,7 @@ def key_callout(item: Any) -> rx.Component:
 def checkout_success_page() -> rx.Component:
     state = CheckoutSuccessState
     return rx.vstack(
-        rx.heading("Thank you", size="6"),
+        rx.heading("Thank you", size="6", as_="h1"),
         rx.cond(
             state.outcome == "pending",
             rx.cond(
@@ -267,7 +269,7 @@ window.jobspyPay = async function () {
 @page_shell
 def pay_page() -> rx.Component:
     return rx.vstack(
-        rx.heading("Buy ", PayState.plan_name, size="6"),
+        rx.heading("Buy ", PayState.plan_name, size="6", as_="h1"),
         rx.cond(
             PayState.unavailable != "",
             rx.callout(PayState.unavailable, icon="info", color_scheme="amber", id="pay-unavailable"),

@@ -34,7 +34,7 @@ def _search_card(item: rx.Var) -> rx.Component:
 @page_shell
 def history_page() -> rx.Component:
     return rx.vstack(
-        rx.heading("Search history", size="6"),
+        rx.heading("Search history", size="6", as_="h1"),
         rx.cond(
             HistoryState.searches.length() > 0,
             rx.vstack(rx.foreach(HistoryState.searches, _search_card), width="100%", spacing="2"),

@@ -11,7 +11,7 @@ from jobspy_web.ui.layout import page_shell
 from jobspy_web.ui.pages.billing import billing_messages, key_callout
 from jobspy_web.ui.state.licenses import LicensesState
 
-STATUS_COLORS = {"active": "green", "suspended": "amber", "revoked": "red"}
+STATUS_COLORS = {"active": "green", "suspended": "amber", "revoked": "red", "expired": "red"}
 
 
 def _machine_row(license: Any, machine: Any) -> rx.Component:
@@ -79,7 +79,7 @@ def _license_card(license: Any) -> rx.Component:
 @page_shell
 def licenses_page() -> rx.Component:
     return rx.vstack(
-        rx.heading("Your licenses", size="6"),
+        rx.heading("Your licenses", size="6", as_="h1"),
         billing_messages(LicensesState),
         rx.cond(
             LicensesState.licenses_message != "",

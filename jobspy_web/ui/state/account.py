@@ -16,6 +16,7 @@ from jobspy_web.infra import audit
 from jobspy_web.models import User
 from jobspy_web.ui import routes
 from jobspy_web.ui.state.auth import AuthState
+from jobspy_web.ui.user_agents import describe_user_agent
 
 _WHEN = "%Y-%m-%d %H:%M UTC"
 
@@ -48,7 +49,7 @@ class AccountState(AuthState):
             self.sessions = [
                 {
                     "id": str(item.id),
-                    "device": item.user_agent or "unknown device",
+                    "device": describe_user_agent(item.user_agent),
                     "ip": item.ip or "",
                     "last_seen": item.last_seen_at.strftime(_WHEN),
                     "current": "yes" if login_sessions.is_current(item, secret) else "",
@@ -163,4 +164,4 @@ class AccountState(AuthState):
                 self._say(error=error.message)
                 return None
         self._show_user(None, "")
-        return rx.redirect(f"{routes.LOGIN}?notice=signed_out")
+        return rx.redirect(f"{routes.LOGIN}?notice=account_deleted")

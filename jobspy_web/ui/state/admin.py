@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 import reflex as rx
 
 from jobspy_web.accounts import users
 from jobspy_web.accounts.entitlements import tier_for_user
+from jobspy_web.accounts.users import AccountError
+from jobspy_web.billing import checkout
 from jobspy_web.core.sites import SITES
 from jobspy_web.db import read_session, write_session
 from jobspy_web.infra import audit, mail
@@ -36,6 +40,7 @@ class AdminState(AuthState):
     issued_key: str = ""  # a key just issued here, shown once
     revealed_mail: dict[str, str] = {}  # {"id", "body"}: one mail with its links, shown once
     admin_error: str = ""
+    issue_errors: dict[str, str] = {}  # the license form's fields the server refused, by name
 
     @rx.event
     def load(self) -> rx.event.EventSpec | None:
@@ -65,7 +70,7 @@ class AdminState(AuthState):
                     "prefix": item.key_prefix,
                     "owner": emails.get(str(item.user_id), item.pending_email or "unassigned"),
                     "type": item.license_type,
-                    "status": item.status.value,
+                    "status": licenses.standing(item),  # the rules validate applies: expired shows expired
                     "expires": item.expires_at.strftime(_WHEN) if item.expires_at else "never",
                     "validations": str(item.validation_count),
                 }
@@ -86,7 +91,11 @@ class AdminState(AuthState):
             self.events = [
                 {
                     "action": event.action,
-                    "subject": f"{event.subject_type or ''} {event.subject_id or ''}".strip(),
+                    # People by their email (the users listed above), other subjects by type and id.
+                    "actor": emails.get(str(event.actor_id), str(event.actor_id or "system")),
+                    "subject": emails.get(str(event.subject_id))
+                    if event.subject_type == "user" and str(event.subject_id) in emails
+                    else f"{event.subject_type or ''} {event.subject_id or ''}".strip(),
                     "ip": event.ip or "",
                     "when": event.created_at.strftime(_WHEN),
                 }
@@ -141,16 +150,24 @@ class AdminState(AuthState):
         admin_id = self._admin_id()
         if admin_id is None:
             return
-        days = str(form.get("days", "")).strip()
+        self.issue_errors, arguments = read_issue_form(form)
+        if self.issue_errors:
+            self.admin_error, self.issued_key = "", ""
+            return
         try:
             with write_session() as session:
                 issued = licenses.issue_license(
                     session=session,
-                    license_type=str(form.get("license_type", "pro")),
-                    **users.license_owner(session=session, email=str(form.get("email", "")).strip()),
-                    days=int(days) if days else None,
+                    license_type=arguments["license_type"],
+                    **users.license_owner(session=session, email=arguments["email"]),
+                    days=arguments["days"],
                     actor_id=admin_id,
                 )
+                if issued.key and (issued.license.user_id is not None or issued.license.pending_email):
+                    # The owner sees it once on their Licenses page too (a pending owner once
+                    # they sign up), not only the admin who issued it.
+                    checkout.seal_key(issued.license, issued.key)
+                    session.add(issued.license)
         except (LicenseError, ValueError, KeyError) as error:
             self.admin_error, self.issued_key = _sentence(error), ""
             return
@@ -224,6 +241,27 @@ def _percent(share: float | None) -> str:
 
 def _when(moment: datetime | None) -> str:
     return f"{moment.strftime(_WHEN)} UTC" if moment is not None else ""
+
+
+def read_issue_form(form: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any]]:
+    """The issue form checked on the server: (a sentence per refused field, issue arguments).
+
+    Each sentence starts with the field's label, so it reads on its own next to the field."""
+    errors: dict[str, str] = {}
+    email = str(form.get("email", "")).strip()
+    if email:
+        try:
+            email = users.normalise_email(email)
+        except AccountError:
+            errors["email"] = "Owner's email: enter an address like name@example.com, or leave it empty."
+    license_type = str(form.get("license_type", "pro"))
+    if license_type not in licenses.LICENSE_TYPES:
+        errors["license_type"] = f"Type: choose one of {', '.join(licenses.LICENSE_TYPES)}."
+    days_text = str(form.get("days", "")).strip()
+    days = int(days_text) if re.fullmatch(r"[0-9]{1,5}", days_text) else None
+    if days_text and (days is None or not 1 <= days <= licenses.MAX_DAYS):
+        errors["days"] = f"Days: enter a whole number from 1 to {licenses.MAX_DAYS}, or leave it empty for a perpetual license."
+    return errors, {"email": email, "license_type": license_type, "days": days}
 
 
 def _sentence(error: Exception) -> str:

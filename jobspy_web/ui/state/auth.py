@@ -25,6 +25,7 @@ NOTICES = {
     "welcome": "Welcome! Check your email to confirm your address.",
     "verified": "Thanks, your email address is confirmed.",
     "signed_out": "You are signed out.",
+    "account_deleted": "Your account is deleted: its searches, tokens and sessions are erased. Thanks for trying JobSpy Web.",
     "reset_sent": "If that address has an account, a reset link is on its way.",
     "password_reset": "Your password is changed. Sign in with the new one.",
 }
@@ -64,6 +65,9 @@ class AuthState(rx.State):
     notice: str = ""
     error: str = ""
     oauth_providers: list[str] = []
+    # False until the server has looked at the cookie: "/" shows neither the landing page nor
+    # the search page before it knows which one this visitor gets.
+    user_checked: bool = False
 
     def _cookie_secret(self) -> str:
         cookie = SimpleCookie()
@@ -107,6 +111,7 @@ class AuthState(rx.State):
         self.tier = tier
         self.is_admin = bool(user and user.role == Role.ADMIN)
         self.email_verified = bool(user and user.email_verified_at)
+        self.user_checked = True
 
     def _require_user_id(self) -> uuid.UUID:
         user = self._current_user()

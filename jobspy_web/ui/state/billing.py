@@ -44,6 +44,9 @@ def money(amount_cents: int, currency: str) -> str:
     return f"{symbol}{amount}" if symbol else f"{amount} {currency.upper()}"
 
 
+TIER_NAMES = {"free": "Free", "pro": "Pro", "team": "Team", "admin": "Admin (every limit lifted)"}
+
+
 @dataclasses.dataclass
 class PlanCard:
     id: str
@@ -110,7 +113,10 @@ class PricingState(BillingNoticeState):
                 per={"month": "/ month", "year": "/ year"}.get(plan.interval or "", "once" if plan.kind == "one_time" else ""),
                 features=plan.promises(),
                 purchasable=self.payments_enabled and plan.for_sale,
-                current=plan.id == current_plan or (plan.kind == "free" and user is not None and self.tier == "free"),
+                # The tier in force (tier_for_user: role, subscription or license) marks the plan
+                # that gives it when no subscription names one.
+                current=plan.id == current_plan
+                or (user is not None and current_plan is None and plan.kind != "one_time" and plan.tier.value == self.tier),
             )
             for plan in all_plans()
         ]
@@ -135,11 +141,14 @@ class BillingState(BillingNoticeState):
         with read_session() as session:
             overview = checkout.billing_overview(session=session, user_id=user_id)
             found = checkout.receipts(session=session, user_id=user_id)
-        self.plan_name = overview.plan_name or "Free"
+        # The tier in force (tier_for_user: role, subscription or license), not only a subscription's.
+        self.plan_name = overview.plan_name or TIER_NAMES.get(self.tier, self.tier.title())
         self.plan_status = overview.status or ""
         self.has_billing_account = overview.has_billing_account
         end = overview.current_period_end.strftime(_DAY) if overview.current_period_end else ""
         self.period_note = (f"Ends on {end}" if overview.cancel_at_period_end else f"Renews on {end}") if end else ""
+        if not overview.plan_name and self.tier != "free":
+            self.period_note = "From your account's role or a license in force, not a subscription."
         self.receipts = [
             {
                 "date": receipt.billed_at.strftime(_DAY),

@@ -78,7 +78,7 @@ class LicensesState(BillingNoticeState):
                 id=str(item.id),
                 key_prefix=item.key_prefix,
                 license_type=item.license_type,
-                status=item.status.value,
+                status=licenses.standing(item),  # the rules validate applies: expired shows expired
                 expires=item.expires_at.strftime(_WHEN) if item.expires_at else "never",
                 machines_used=f"{len(item.machines)} of {item.max_machines}",
                 machines=[

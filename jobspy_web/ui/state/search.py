@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from typing import Any
@@ -302,6 +303,7 @@ class SearchState(AuthState):
         if job is None:
             return
         self.detail = {
+            "id": job_id,
             "title": job.title,
             "company": job.company or "",
             "location": job.location or "",
@@ -325,8 +327,12 @@ class SearchState(AuthState):
         self.detail_open = True
 
     @rx.event
-    def set_detail_open(self, is_open: bool) -> None:
+    def set_detail_open(self, is_open: bool) -> Any:
         self.detail_open = is_open
+        if not is_open and self.detail.get("id"):
+            # Back to the title that opened it, so the next Tab continues from there.
+            return rx.call_script(_FOCUS_TITLE % json.dumps(self.detail["id"]))
+        return None
 
     @rx.event
     async def export(self, export_format: str) -> Any:
@@ -342,6 +348,9 @@ class SearchState(AuthState):
             return rx.toast.error(error.message)
         stem = "".join(c if c.isalnum() else "-" for c in self.search_label.lower()).strip("-")
         return rx.download(data=data, filename=f"jobs-{stem or 'search'}.{export_format}")
+
+
+_FOCUS_TITLE = "setTimeout(() => document.querySelector('.job-row[data-job-id=' + CSS.escape(%s) + '] .job-title')?.focus(), 30)"
 
 
 def _number(text: str) -> float | None:
