@@ -214,8 +214,8 @@ async def run_search(search_id: uuid.UUID, *, site_timeout_s: float | None = Non
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         if final_status is None:  # the consumer went away: don't leave it "running"
-            final_status = SearchStatus.CANCELLED
-            await asyncio.to_thread(_finish, search_id, SearchStatus.CANCELLED)
+            # Nobody asked to cancel: it was cut off, so it reads "interrupted" in History.
+            final_status = await asyncio.to_thread(_finish, search_id, SearchStatus.INTERRUPTED)
         search_span.set_attribute("search.status", final_status.value)
         search_span.end()
         metrics.count_search(final_status.value)
@@ -303,7 +303,8 @@ def _finish(search_id: uuid.UUID, forced: SearchStatus | None, failure: SiteOutc
             search.site_outcomes = _settle(search.site_outcomes, SiteState.FAILED, failure)
         elif forced is not None:
             search.status = forced
-            search.site_outcomes = _settle(search.site_outcomes, SiteState.CANCELLED)
+            unfinished = SiteState.CANCELLED if forced is SearchStatus.CANCELLED else SiteState.INTERRUPTED
+            search.site_outcomes = _settle(search.site_outcomes, unfinished)
         elif search.job_count == 0 and any(o.state in (SiteState.FAILED, SiteState.SKIPPED) for o in outcomes):
             search.status = SearchStatus.FAILED
         else:

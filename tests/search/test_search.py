@@ -114,14 +114,15 @@ async def test_cancel_stops_running_sites_and_keeps_partial_results(pg_db, repla
         assert jobs.count_search_jobs(session=session, search_id=search_id) == 10
 
 
-async def test_closing_the_event_stream_early_does_not_leave_the_search_running(pg_db, replay):
+async def test_closing_the_event_stream_early_leaves_the_search_interrupted_never_cancelled(pg_db, replay):
     replay.scenario["indeed"] = SiteBehaviour(delay=30)
     search_id = start(site_name=["indeed"])
     stream = runner.run_search(search_id)
     await anext(stream)  # indeed: running
     await stream.aclose()
     with read_session() as session:
-        assert session.get(Search, search_id).status == SearchStatus.CANCELLED
+        assert session.get(Search, search_id).status == SearchStatus.INTERRUPTED  # nobody pressed Cancel
+    assert final_outcomes(search_id)["indeed"]["state"] == "interrupted"
 
 
 def test_cancel_is_refused_for_a_finished_or_foreign_search(db):

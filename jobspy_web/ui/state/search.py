@@ -221,6 +221,14 @@ class SearchState(AuthState):
         if event.jobs_added:
             with read_session() as session:
                 rows = jobs.search_rows(session=session, search_id=search_id)
+        settled = None
+        if event.status is not None and not event.status.is_active:
+            # The end: every site's stored state (after Cancel, the unfinished ones read
+            # "cancelled", never "running…" for ever).
+            with read_session(fresh=True) as session:
+                owner_id = uuid.UUID(self.user_id) if self.user_id else None
+                settled = runner.get_search(session=session, search_id=search_id, owner_id=owner_id)
+                settled_outcomes = dict(settled.site_outcomes) if settled is not None else {}
         async with self:
             if self.search_id != str(search_id):
                 return  # the person moved on to another search; keep running quietly
@@ -229,6 +237,8 @@ class SearchState(AuthState):
             if event.status is not None:
                 self.status = event.status.value
                 self.cancelling = False
+                if settled is not None:
+                    self.chips = [_chip(site, SiteOutcome.from_json(raw)) for site, raw in settled_outcomes.items()]
             elif self.status == "queued":
                 self.status = "running"
             if rows is not None:
