@@ -353,6 +353,53 @@ def run_insights_command(args: argparse.Namespace) -> None:
     print(f"{written} salary facts written")
 
 
+def add_backup_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    backup = commands.add_parser(
+        "backup",
+        help="dump the database, encrypt it and upload it to BACKUP_S3_BUCKET; prune old ones",
+        description="pg_dump (or SQLite's online backup), AES-256-GCM with BACKUP_ENCRYPTION_KEY, uploaded to the "
+        "S3-compatible BACKUP_S3_ENDPOINT_URL; keeps BACKUP_KEEP_COUNT backups, none older than BACKUP_KEEP_DAYS.",
+    )
+    backup.add_argument("--new-key", action="store_true", help="print a fresh BACKUP_ENCRYPTION_KEY and stop")
+    backup.add_argument("--list", action="store_true", help="list the stored backups, newest first, and stop")
+    restore = commands.add_parser("restore", help="download, decrypt and load a backup into an empty database")
+    restore.add_argument("name", nargs="?", default="latest", help="the backup's name (default: the newest)")
+    restore.add_argument("--database-url", help="restore here instead of DATABASE_URL (an empty database, or a new SQLite file)")
+
+
+def run_backup_command(args: argparse.Namespace) -> None:
+    from jobspy_web.infra import backups
+    from jobspy_web.settings import get_settings
+
+    if args.command == "backup" and args.new_key:
+        print(backups.generate_key())
+        return
+    settings = get_settings()
+    try:
+        store = backups.BackupStore(
+            settings.backup_s3_bucket, prefix=settings.backup_s3_prefix, endpoint_url=settings.backup_s3_endpoint_url or None
+        )
+        key = settings.backup_encryption_key.get_secret_value()
+        if args.command == "backup" and args.list:
+            for stored in store.stored():
+                print(f"{stored.name}\t{stored.kind}\t{stored.size}\t{stored.made_at.isoformat(timespec='seconds')}")
+        elif args.command == "backup":
+            made = backups.back_up(
+                database_url=settings.sqlalchemy_url,
+                store=store,
+                key=key,
+                keep_count=settings.backup_keep_count,
+                keep_days=settings.backup_keep_days,
+            )
+            print(f"backed up: {made.name} ({made.size} bytes)")
+        else:
+            target = args.database_url or settings.sqlalchemy_url
+            restored = backups.restore(database_url=target, store=store, key=key, name=args.name)
+            print(f"restored: {restored.name}")
+    except backups.BackupError as error:
+        raise SystemExit(f"{args.command} failed: {error}") from None
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m jobspy_web.cli", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -372,6 +419,7 @@ def main(argv: list[str] | None = None) -> None:
     add_user_commands(commands)
     add_license_commands(commands)
     add_insights_commands(commands)
+    add_backup_commands(commands)
     args = parser.parse_args(argv)
     if args.command == "serve":
         serve(args.port, args.host, args.workers)
@@ -384,6 +432,8 @@ def main(argv: list[str] | None = None) -> None:
             run_user_command(args)
         except ValueError as error:  # AccountError: a sentence for the operator
             raise SystemExit(str(error)) from None
+    elif args.command in ("backup", "restore"):
+        run_backup_command(args)
     elif args.command == "insights":
         run_insights_command(args)
     elif args.command == "license":

@@ -132,6 +132,14 @@ class Settings(BaseSettings):
     redis_state_url: RedisUrl = ""
     # GET /metrics wants `Authorization: Bearer <this>`; empty: loopback clients only.
     metrics_token: SecretStr = SecretStr("")
+    # Backups (`cli backup` / `restore`, infra.backups): an S3-compatible bucket (AWS_* for
+    # its credentials), the AES-256 key (32 bytes, urlsafe base64: `cli backup --new-key`).
+    backup_s3_bucket: str = ""
+    backup_s3_prefix: str = Field("backups/", max_length=200)
+    backup_s3_endpoint_url: HttpUrl = ""
+    backup_encryption_key: SecretStr = SecretStr("")
+    backup_keep_count: int = Field(14, ge=1, le=10_000)
+    backup_keep_days: float = Field(30, gt=0, le=36_500)
 
     jobspy_proxies: Annotated[list[str], NoDecode] = []
     jobspy_ca_cert: OptionalFile = None
