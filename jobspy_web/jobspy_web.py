@@ -23,6 +23,7 @@ from jobspy_web.ui.pages.history import history_page
 from jobspy_web.ui.pages.licenses import licenses_page
 from jobspy_web.ui.pages.not_found import not_found_page
 from jobspy_web.ui.pages.search import search_page
+from jobspy_web.ui.pages.tracker import tracker_page
 from jobspy_web.ui.pwa import PWA_HEAD
 from jobspy_web.ui.session_binding import SessionBinding
 from jobspy_web.ui.state.account import AccountState
@@ -31,6 +32,7 @@ from jobspy_web.ui.state.auth import AuthState
 from jobspy_web.ui.state.billing import BillingState, CheckoutSuccessState, PayState, PricingState
 from jobspy_web.ui.state.history import HistoryState
 from jobspy_web.ui.state.licenses import LicensesState
+from jobspy_web.ui.state.tracker import TrackerState
 
 get_settings()  # fail at start, naming the variable, when a setting is invalid
 app_logging.configure()  # JSON lines in production, every library's through structlog
@@ -69,6 +71,7 @@ app.add_page(billing_page, route=routes.BILLING, title="Billing · JobSpy Web", 
 app.add_page(checkout_success_page, route=routes.BILLING_SUCCESS, title="Thank you · JobSpy Web", on_load=CheckoutSuccessState.load)
 app.add_page(pay_page, route=routes.BILLING_PAY, title="Buy · JobSpy Web", on_load=PayState.load)
 app.add_page(licenses_page, route=routes.LICENSES, title="Your licenses · JobSpy Web", on_load=LicensesState.load)
+app.add_page(tracker_page, route=routes.TRACKER, title="Job tracker · JobSpy Web", on_load=TrackerState.load)
 
 if get_settings().desktop_mode:
     # The desktop app (jobspy_web.desktop): its Settings page and the license's background

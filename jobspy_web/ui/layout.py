@@ -19,6 +19,7 @@ def _nav_link(text: str, href: str) -> rx.Component:
 def _signed_in_nav() -> rx.Component:
     return rx.hstack(
         _nav_link("Search", routes.SEARCH),
+        _nav_link("Tracker", routes.TRACKER),
         rx.box(_nav_link("History", routes.HISTORY), display=["none", "block"]),
         rx.box(_nav_link("Plans", routes.PRICING), display=["none", "block"]),
         *([_nav_link("Settings", routes.SETTINGS)] if get_settings().desktop_mode else []),  # the desktop app's page

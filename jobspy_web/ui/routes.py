@@ -13,4 +13,5 @@ BILLING = "/billing"
 BILLING_SUCCESS = "/billing/success"
 BILLING_PAY = "/billing/pay"
 LICENSES = "/licenses"
+TRACKER = "/tracker"
 SETTINGS = "/settings"  # the desktop app only (DESKTOP_MODE)

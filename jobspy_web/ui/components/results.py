@@ -6,6 +6,7 @@ import reflex as rx
 
 from jobspy_web.core.sites import SITES
 from jobspy_web.search.params import JOB_TYPES
+from jobspy_web.ui.components import tracker_marks
 from jobspy_web.ui.state.search import SearchState
 
 CHIP_COLORS = {"queued": "gray", "running": "blue", "done": "green", "failed": "red", "skipped": "orange"}
@@ -137,6 +138,7 @@ def _row(row: rx.Var) -> rx.Component:
                 rx.hstack(
                     rx.el.button(row["title"], on_click=SearchState.open_detail(row["id"]), type="button", class_name="job-title"),
                     rx.cond(row["seen"] != "", rx.badge("Seen", color_scheme="gray", variant="soft", class_name="seen-badge")),
+                    tracker_marks.row_stage(row),
                     spacing="1",
                     align="center",
                 ),
@@ -245,6 +247,7 @@ def job_detail() -> rx.Component:
                     detail["job_url_direct"] != "",
                     rx.button(rx.link("Apply directly", href=detail["job_url_direct"], is_external=True), as_child=True, variant="soft"),
                 ),
+                tracker_marks.detail_save(detail),
                 rx.spacer(),
                 rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray")),
                 gap="2",

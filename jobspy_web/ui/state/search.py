@@ -22,6 +22,7 @@ from jobspy_web.search.params import (
     parse_search_params,
 )
 from jobspy_web.ui import routes
+from jobspy_web.ui.state import tracker_marks
 from jobspy_web.ui.state.auth import AuthState
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ class SearchState(AuthState):
 
     # Results and the filters over them.
     _rows: list[dict[str, Any]] = []
+    _tracker_stages: dict[str, str] = {}  # job id -> its stage in the person's tracker
     visible_rows: list[dict[str, str]] = []
     matching_count: int = 0
     total_count: int = 0
@@ -267,6 +269,7 @@ class SearchState(AuthState):
 
     def _set_rows(self, rows: list[jobs.JobRow]) -> None:
         self._rows = [row.as_json() for row in rows]
+        self._tracker_stages = tracker_marks.stages_of(self.user_id, rows)
         self.total_count = len(rows)
         self._refilter()
 
@@ -287,7 +290,7 @@ class SearchState(AuthState):
     def _refilter(self) -> None:
         matching = self._matching()
         self.matching_count = len(matching)
-        self.visible_rows = [_view(row) for row in matching[:ROW_LIMIT]]
+        self.visible_rows = tracker_marks.with_stages([_view(row) for row in matching[:ROW_LIMIT]], self._tracker_stages)
 
     @rx.event
     def set_filter(self, name: str, value: str) -> None:
@@ -333,8 +336,24 @@ class SearchState(AuthState):
             "links": " · ".join(source["site"] for source in job.sources),
             "job_url": job.job_url,
             "job_url_direct": job.job_url_direct or "",
+            "tracker_stage": self._tracker_stages.get(job_id, ""),
         }
         self.detail_open = True
+
+    @rx.event
+    def save_to_tracker(self, job_id: str) -> Any:
+        try:
+            saved = tracker_marks.save_result(self._require_user_id(), job_id)
+        except ValueError:  # an address the tracker can't take (not http, too long)
+            saved = None
+        if saved is None:
+            return rx.toast.error("This job can't be saved to the tracker.")
+        stage, created = saved
+        self._tracker_stages = {**self._tracker_stages, job_id: stage}
+        self._refilter()
+        if self.detail.get("id") == job_id:
+            self.detail = {**self.detail, "tracker_stage": stage}
+        return rx.toast.success("Saved to your tracker." if created else f"Already in your tracker: {stage}.")
 
     @rx.event
     def set_detail_open(self, is_open: bool) -> Any:
