@@ -141,7 +141,9 @@ def _status_from(check: LicenseCheck, key: str) -> LicenseStatus:
 
 def _record(session: Session, status: LicenseStatus) -> LicenseStatus:
     previous = license_status()
-    if previous.licensed and not status.licensed:
+    # Shown until licensed again or the person chooses free: later checks that fail too
+    # must not hide that the app went back to free.
+    if not status.licensed and status.state != "free" and (previous.licensed or previous.fell_back):
         status = LicenseStatus(**{**asdict(status), "fell_back": True})
     _write(_status_file(), json.dumps(asdict(status)))
     user = ensure_local_user(session=session)

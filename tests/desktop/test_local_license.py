@@ -55,6 +55,9 @@ def test_a_pro_key_unlocks_pro_and_a_revoke_falls_back_to_free_at_the_next_check
     assert "revoked" in fallen.message.lower()
     assert _local_tier() == Tier.FREE
     assert local_mode.license_status().fell_back  # the Settings page shows it
+    assert _check().fell_back  # and goes on showing it at the checks after
+    with write_session() as session:
+        assert not local_mode.run_free(session=session).fell_back  # until the person chooses free
 
 
 def test_a_mistyped_key_is_refused_and_not_kept(desktop: Path, license_server: ApiServer) -> None:

@@ -52,8 +52,7 @@ def _license_card() -> rx.Component:
             rx.cond(
                 State.fell_back,
                 rx.callout(
-                    "Your license is no longer valid, so the app went back to free: ",
-                    State.license_message,
+                    "Your license is no longer valid, so the app went back to free: " + State.license_message,
                     icon="triangle_alert",
                     color_scheme="red",
                     id="license-fell-back",
