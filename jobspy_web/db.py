@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
@@ -40,13 +40,21 @@ _LAG = text(
 )
 
 
+# Called with each engine made here: infra.tracing adds SQLAlchemy's tracing this way (db sits
+# below infra, so it can't call it; sqlmodel's create_engine escapes the instrumentor's patch).
+ENGINE_LISTENERS: list[Callable[[Engine], None]] = []
+
+
 def make_engine(url: str, *, connect_timeout_s: int | None = None) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    connect_args = {"connect_timeout": connect_timeout_s} if connect_timeout_s else {}
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=connect_args)
+    else:
+        connect_args = {"connect_timeout": connect_timeout_s} if connect_timeout_s else {}
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=connect_args)
+    for listener in ENGINE_LISTENERS:
+        listener(engine)
+    return engine
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

@@ -14,7 +14,7 @@ Traces
 Sentry
     On when SENTRY_DSN is set. Every event passes through infra.log_redaction.redact
     before it leaves (`scrub`): no cookie, token, key or password in what Sentry keeps;
-    request bodies and personal data are not sent at all.
+    request bodies are not sent, nor personal data (Sentry's default).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter
 
+from jobspy_web import db
 from jobspy_web.infra import log_redaction
 
 __all__ = ["UNTRACED_URLS", "configure", "configure_sentry", "scrub", "tracer", "tracing_on", "tracing_wanted"]
@@ -79,12 +80,20 @@ def configure(*, exporter: SpanExporter | None = None) -> bool:
 def _instrument_libraries() -> None:
     from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
     from opentelemetry.instrumentation.redis import RedisInstrumentor
-    from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 
-    # Patches create_engine, so engines made from now on are traced: call before the first.
-    SQLAlchemyInstrumentor().instrument(enable_commenter=False)
+    # The app's engines come from db.make_engine (sqlmodel's create_engine, which the
+    # SQLAlchemy instrumentor's patch of sqlalchemy.create_engine misses): traced there.
+    db.ENGINE_LISTENERS.append(_trace_engine)
     RedisInstrumentor().instrument()
     HTTPXClientInstrumentor().instrument()
+
+
+def _trace_engine(engine: Any) -> None:
+    from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+    from opentelemetry.metrics import get_meter
+
+    connections = get_meter("jobspy_web").create_up_down_counter("db.client.connections.usage", unit="connections")
+    EngineTracer(trace.get_tracer("opentelemetry.instrumentation.sqlalchemy"), engine, connections, False, {}, False)
 
 
 def tracing_on() -> bool:
@@ -100,17 +109,18 @@ def scrub(event: dict[str, Any], _hint: Any = None) -> dict[str, Any]:
     return log_redaction.redact(event)  # type: ignore[no-any-return]
 
 
-def configure_sentry(dsn: str | None = None, *, transport: Any = None) -> bool:
-    """Start Sentry when SENTRY_DSN (or `dsn`) is set; True when it is on."""
+def configure_sentry(dsn: str | None = None, *, transport: Any = None, **options: Any) -> bool:
+    """Start Sentry when SENTRY_DSN (or `dsn`) is set; True when it is on. `transport` and
+    `options`: tests keep the events and leave out the default integrations."""
     dsn = dsn if dsn is not None else os.environ.get("SENTRY_DSN", "")
     if not dsn:
         return False
     import sentry_sdk
 
-    options: dict[str, Any] = {
+    options = {
+        **options,
         "dsn": dsn,
         "environment": os.environ.get("ENVIRONMENT", "development"),
-        "send_default_pii": False,
         "max_request_body_size": "never",
         "before_send": scrub,
         "before_send_transaction": scrub,
