@@ -32,3 +32,27 @@ self.addEventListener("fetch", (event) => {
       .catch(() => caches.match(event.request).then((hit) => hit || caches.match("/"))),
   );
 });
+
+// Alerts by Web Push (only after the person turned push on): show it, and open the alert on click.
+self.addEventListener("push", (event) => {
+  let alert = { title: "JobSpy Web", body: "New jobs for a saved search", url: "/alerts" };
+  try {
+    alert = { ...alert, ...event.data.json() };
+  } catch (_error) {
+    // a push without a JSON body still says something
+  }
+  event.waitUntil(
+    self.registration.showNotification(alert.title, { body: alert.body, icon: "/icon-192.png", data: { url: alert.url } }),
+  );
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const target = new URL((event.notification.data && event.notification.data.url) || "/alerts", self.location.origin).href;
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+      const open = windows.find((client) => client.url === target);
+      return open ? open.focus() : self.clients.openWindow(target);
+    }),
+  );
+});

@@ -6,6 +6,7 @@ import asyncio
 
 import reflex as rx
 
+from jobspy_web import worker
 from jobspy_web.api import build_api, http_hardening
 from jobspy_web.api.usage_logging import usage_lifespan
 from jobspy_web.db import write_session
@@ -17,21 +18,25 @@ from jobspy_web.settings import get_settings
 from jobspy_web.ui import routes
 from jobspy_web.ui.pages.account import account_page
 from jobspy_web.ui.pages.admin import admin_page
+from jobspy_web.ui.pages.alerts import alert_page, alerts_page
 from jobspy_web.ui.pages.auth import forgot_page, login_page, reset_page, signup_page
 from jobspy_web.ui.pages.billing import billing_page, checkout_success_page, pay_page, pricing_page
 from jobspy_web.ui.pages.history import history_page
 from jobspy_web.ui.pages.licenses import licenses_page
 from jobspy_web.ui.pages.not_found import not_found_page
+from jobspy_web.ui.pages.saved_searches import saved_searches_page
 from jobspy_web.ui.pages.search import search_page
 from jobspy_web.ui.pages.tracker import tracker_page
 from jobspy_web.ui.pwa import PWA_HEAD
 from jobspy_web.ui.session_binding import SessionBinding
 from jobspy_web.ui.state.account import AccountState
 from jobspy_web.ui.state.admin import AdminState
+from jobspy_web.ui.state.alerts import AlertsState
 from jobspy_web.ui.state.auth import AuthState
 from jobspy_web.ui.state.billing import BillingState, CheckoutSuccessState, PayState, PricingState
 from jobspy_web.ui.state.history import HistoryState
 from jobspy_web.ui.state.licenses import LicensesState
+from jobspy_web.ui.state.saved_searches import SavedSearchesState
 from jobspy_web.ui.state.tracker import TrackerState
 
 get_settings()  # fail at start, naming the variable, when a setting is invalid
@@ -42,6 +47,7 @@ log_redaction.install()  # no cookie, token or link in any log record, Reflex's 
 
 
 async def _on_start() -> None:
+    worker.start_in_process()  # without Redis, searches and schedules run on this loop
     with write_session() as session:
         runner.mark_interrupted(session=session)
     await asyncio.to_thread(scraping.warm_up)
@@ -82,3 +88,11 @@ if get_settings().desktop_mode:
 
     app.add_page(settings_page, route=routes.SETTINGS, title="Settings · JobSpy Web", on_load=DesktopSettingsState.load)
     app.register_lifespan_task(local_mode.keep_license_checked)
+app.add_page(
+    saved_searches_page,
+    route=routes.SAVED_SEARCHES,
+    title="Saved searches · JobSpy Web",
+    on_load=[AuthState.require_user, SavedSearchesState.load],
+)
+app.add_page(alerts_page, route=routes.ALERTS, title="Alerts · JobSpy Web", on_load=[AuthState.require_user, AlertsState.load])
+app.add_page(alert_page, route=routes.ALERT, title="Alert · JobSpy Web", on_load=[AuthState.require_user, AlertsState.open_alert])

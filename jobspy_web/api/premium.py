@@ -9,10 +9,6 @@ ETag; `If-None-Match` with it gets a 304.
 
 from __future__ import annotations
 
-import hashlib
-from typing import Any
-
-import orjson
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -25,14 +21,12 @@ from jobspy_web.api.usage_logging import logged
 from jobspy_web.core import tiers
 from jobspy_web.core.errors import DomainError
 from jobspy_web.infra import rate_limits
-from jobspy_web.infra.cache import get_cache
 from jobspy_web.insights import service
 from jobspy_web.insights.query import parse_query
 from jobspy_web.settings import get_settings
 
-__all__ = ["CACHE_TTL_S", "rate_limit_checks", "routes"]
+__all__ = ["rate_limit_checks", "routes"]
 
-CACHE_TTL_S = 24 * 3600
 CLIENT_MAX_AGE_S = 3600  # a client may reuse an answer this long, then revalidate with its ETag
 PRICING_PATH = "/pricing"  # ui.routes.PRICING (the api layer doesn't import the ui)
 
@@ -63,22 +57,10 @@ def _premium_required() -> JSONResponse:
     return JSONResponse({"error": {"code": "PREMIUM_REQUIRED", "message": message, "upgrade_url": upgrade_url}}, status_code=403)
 
 
-async def _answer(request: Request) -> tuple[bytes, str]:
-    """The answer's JSON and its ETag, from the cache or worked out (then cached)."""
+async def _answer(request: Request) -> service.CachedAnswer:
     query = parse_query(request.query_params.multi_items())  # InsightsError: a 422 naming fields
     normalised = await run_in_threadpool(service.normalised, query)
-    cache = get_cache()
-    key = normalised.cache_key()
-    cached = await run_in_threadpool(cache.get, key)
-    if cached is not None:
-        return cached["body"].encode(), cached["etag"]
-    answer: dict[str, Any] = await service.salary_insights(normalised)
-    body = orjson.dumps(answer)
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    if all(source["status"] not in ("timeout", "error") for source in answer["sources"]):
-        # A partial answer is not kept: the next request asks the late source again.
-        await run_in_threadpool(cache.set, key, {"body": body.decode(), "etag": etag}, ttl_s=CACHE_TTL_S)
-    return body, etag
+    return await service.cached_answer(normalised)
 
 
 async def salary_insights(request: Request) -> Response:
@@ -94,13 +76,13 @@ async def salary_insights(request: Request) -> Response:
         )
         raise ApiError(429, "RATE_LIMITED", message, headers={**headers, "Retry-After": retry})
     try:
-        body, etag = await _answer(request)
+        answer = await _answer(request)
     except DomainError as error:  # a 422 for the query: answered as api.errors would, with the headers
         raise ApiError(error.status, error.code_text, error.message, fields=error.fields, headers=headers) from None
-    headers |= {"ETag": etag, "Cache-Control": f"private, max-age={CLIENT_MAX_AGE_S}", "Vary": "Authorization"}
-    if etag in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}:
+    headers |= {"ETag": answer.etag, "Cache-Control": f"private, max-age={CLIENT_MAX_AGE_S}", "Vary": "Authorization"}
+    if answer.etag in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}:
         return Response(status_code=304, headers=headers)
-    return Response(body, media_type="application/json", headers=headers)
+    return Response(answer.body, media_type="application/json", headers=headers)
 
 
 routes = [logged(Route("/premium/salary-insights", salary_insights, methods=["GET"]))]

@@ -8,6 +8,7 @@ answer partial, its status saying why, instead of failing the answer.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -15,14 +16,19 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
+import orjson
 
 from jobspy_web.db import primary_engine, read_session, replica_engine
+from jobspy_web.infra.cache import get_cache
 from jobspy_web.infra.clickhouse import get_clickhouse
 from jobspy_web.insights import aggregate, benchmark, corpus, providers
 from jobspy_web.insights.places import STATES
 from jobspy_web.insights.query import InsightsQuery, NormalisedQuery, normalise_query, window_months
+from jobspy_web.settings import get_settings
 
-__all__ = ["SourceStatus", "metros", "normalised", "salary_insights"]
+__all__ = ["CACHE_TTL_S", "CachedAnswer", "SourceStatus", "cached_answer", "metros", "normalised", "salary_insights"]
+
+CACHE_TTL_S = 24 * 3600
 
 
 @dataclass
@@ -54,8 +60,6 @@ def normalised(query: InsightsQuery) -> NormalisedQuery:
 
 async def salary_insights(query: NormalisedQuery, *, today: date | None = None, timeout_s: float | None = None) -> dict[str, Any]:
     """The answer for a normalised query (see api/premium.py for its fields)."""
-    from jobspy_web.settings import get_settings
-
     today = today or datetime.now(UTC).date()
     months = window_months(query.months, today=today)
     timeout = timeout_s if timeout_s is not None else get_settings().insights_source_timeout_seconds
@@ -82,6 +86,28 @@ async def salary_insights(query: NormalisedQuery, *, today: date | None = None, 
         "sources": statuses,
         "ignored_params": list(query.ignored),
     }
+
+
+@dataclass(frozen=True)
+class CachedAnswer:
+    body: bytes  # the answer's JSON
+    etag: str
+
+
+async def cached_answer(query: NormalisedQuery) -> CachedAnswer:
+    """The answer from the 24-hour cache under the query's key, or worked out and cached. A
+    partial answer (a source late or failing) is not kept: the next request asks again."""
+    cache = get_cache()
+    key = query.cache_key()
+    cached = await asyncio.to_thread(cache.get, key)
+    if cached is not None:
+        return CachedAnswer(cached["body"].encode(), cached["etag"])
+    answer = await salary_insights(query)
+    body = orjson.dumps(answer)
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    if all(source["status"] not in ("timeout", "error") for source in answer["sources"]):
+        await asyncio.to_thread(cache.set, key, {"body": body.decode(), "etag": etag}, ttl_s=CACHE_TTL_S)
+    return CachedAnswer(body, etag)
 
 
 class _NoClient:

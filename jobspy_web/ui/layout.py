@@ -8,6 +8,7 @@ import reflex as rx
 
 from jobspy_web.settings import get_settings
 from jobspy_web.ui import routes
+from jobspy_web.ui.components.alert_bell import alert_bell
 from jobspy_web.ui.components.forms import NativeForm
 from jobspy_web.ui.state.auth import AuthState
 
@@ -21,13 +22,16 @@ def _signed_in_nav() -> rx.Component:
         _nav_link("Search", routes.SEARCH),
         _nav_link("Tracker", routes.TRACKER),
         rx.box(_nav_link("History", routes.HISTORY), display=["none", "block"]),
+        rx.box(_nav_link("Saved", routes.SAVED_SEARCHES), display=["none", "block"]),
         rx.box(_nav_link("Plans", routes.PRICING), display=["none", "block"]),
         *([_nav_link("Settings", routes.SETTINGS)] if get_settings().desktop_mode else []),  # the desktop app's page
+        alert_bell(),
         rx.menu.root(
             rx.menu.trigger(rx.button(rx.icon("circle_user", size=18), variant="ghost", aria_label="Account menu", id="account-menu")),
             rx.menu.content(
                 rx.text(AuthState.user_email, size="1", color_scheme="gray", padding="4px 12px"),
                 rx.menu.item("History", on_select=rx.redirect(routes.HISTORY)),
+                rx.menu.item("Saved searches", on_select=rx.redirect(routes.SAVED_SEARCHES)),
                 rx.menu.item("Account", on_select=rx.redirect(routes.ACCOUNT)),
                 rx.menu.item("Licenses", on_select=rx.redirect(routes.LICENSES)),
                 rx.menu.item("Billing", on_select=rx.redirect(routes.BILLING)),

@@ -15,3 +15,6 @@ BILLING_PAY = "/billing/pay"
 LICENSES = "/licenses"
 TRACKER = "/tracker"
 SETTINGS = "/settings"  # the desktop app only (DESKTOP_MODE)
+SAVED_SEARCHES = "/saved-searches"
+ALERTS = "/alerts"
+ALERT = "/alerts/[alert_id]"

@@ -64,6 +64,7 @@ class AppServer:
         self.env, self.port, self.log_path = env, port, log_path
         self.url = f"http://127.0.0.1:{port}"
         self.process: subprocess.Popen[bytes] | None = None
+        self.queue_worker: subprocess.Popen[bytes] | None = None  # runs searches and schedules (REDIS_URL)
 
     def start(self) -> None:
         with self.log_path.open("a") as log:
@@ -75,12 +76,24 @@ class AppServer:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # so the whole group (workers, bun) stops together
             )
+            # As `serve` does with REDIS_URL: a queue worker beside the app runs the searches.
+            self.queue_worker = subprocess.Popen(
+                [sys.executable, "-m", "jobspy_web.cli", "worker"],
+                cwd=REPO_ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         _wait_until_serving(self.url, self.process, self.log_path)
 
     def stop(self) -> None:
         if self.process is not None:
             _stop(self.process)
             self.process = None
+        if self.queue_worker is not None:
+            _stop(self.queue_worker)
+            self.queue_worker = None
 
     def restart(self) -> None:
         self.stop()

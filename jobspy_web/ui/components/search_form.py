@@ -7,6 +7,7 @@ import reflex as rx
 from jobspy_web.core.sites import SITES
 from jobspy_web.search.params import COUNTRIES, JOB_TYPES
 from jobspy_web.ui.components.forms import label
+from jobspy_web.ui.state.saved_searches import SavedSearchesState
 from jobspy_web.ui.state.search import SearchState
 
 
@@ -162,6 +163,14 @@ def search_form() -> rx.Component:
                     aria_expanded=rx.cond(SearchState.show_advanced, "true", "false"),
                     aria_controls="advanced-options",
                     id="advanced-toggle",
+                ),
+                rx.button(
+                    rx.icon("bookmark_plus", size=16),
+                    "Save this search",
+                    variant="ghost",
+                    type="button",
+                    on_click=SavedSearchesState.prefill_from_search,  # to the Saved searches page, filled in
+                    id="save-search",
                 ),
                 rx.spacer(),
                 rx.cond(
