@@ -10,9 +10,9 @@ from jobspy_web import worker
 from jobspy_web.api import build_api, http_hardening
 from jobspy_web.api.usage_logging import usage_lifespan
 from jobspy_web.db import write_session
+from jobspy_web.infra import log_redaction
 from jobspy_web.infra import logging as app_logging
 from jobspy_web.infra import tracing as app_tracing
-from jobspy_web.infra import log_redaction
 from jobspy_web.search import runner, scraping
 from jobspy_web.settings import get_settings
 from jobspy_web.ui import routes

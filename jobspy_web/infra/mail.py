@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-import uuid
 import re
 import smtplib
 import ssl
 import sys
+import uuid
+from datetime import datetime
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
@@ -73,6 +74,25 @@ def _deliver(smtp_url: str, sender: str, to: str, subject: str, body: str) -> No
         if parts.username:
             client.login(unquote(parts.username), unquote(parts.password or ""))
         client.send_message(email)
+
+
+def resend_unsent(*, session: Session, since: datetime, limit: int = 100) -> int:
+    """Try again the mails SMTP failed on (still unsent in the outbox, newer than `since`)."""
+    smtp_url = get_settings().smtp_url.get_secret_value()
+    if not smtp_url:
+        return 0  # nothing was meant to go out: the outbox is the delivery
+    statement = select(OutboxMessage).where(col(OutboxMessage.sent_at).is_(None), col(OutboxMessage.created_at) >= since)
+    sent = 0
+    for message in session.exec(statement.order_by(col(OutboxMessage.created_at)).limit(limit)):
+        try:
+            _deliver(smtp_url, get_settings().mail_from, message.to_address, message.subject, message.body)
+        except (OSError, smtplib.SMTPException) as error:
+            log.error("mail to %s failed again: %s", message.to_address, type(error).__name__)
+            continue
+        message.sent_at = utcnow()
+        session.add(message)
+        sent += 1
+    return sent
 
 
 def outbox(*, session: Session, limit: int = 50, to: str | None = None) -> list[OutboxMessage]:

@@ -6,21 +6,21 @@ from jobspy_web.models.audit import AuditEvent
 from jobspy_web.models.billing import Payment, StripeEvent, Subscription
 from jobspy_web.models.insights import JobSalaryFact, OewsArea, OewsOccupation, OewsRelease, OewsWage
 from jobspy_web.models.license import License, LicenseMachine, LicenseStatus
-from jobspy_web.models.search import Job, Search, SearchJob, SearchStatus
 from jobspy_web.models.saved_search import RunStatus, SavedSearch, SavedSearchRun, ScheduleKind, SeenJob
+from jobspy_web.models.search import Job, Search, SearchJob, SearchStatus
 from jobspy_web.models.tracker import TrackedJob, TrackedJobLink, TrackerStage
 from jobspy_web.models.usage import ApiUsage
 from jobspy_web.models.user import Role, User
 
 __all__ = [
-    "ApiToken",
     "Alert",
     "AlertDelivery",
+    "ApiToken",
     "ApiUsage",
     "AuditEvent",
+    "DeliveryStatus",
     "Job",
     "JobSalaryFact",
-    "DeliveryStatus",
     "License",
     "LicenseMachine",
     "LicenseStatus",
@@ -32,21 +32,21 @@ __all__ = [
     "OewsWage",
     "OutboxMessage",
     "Payment",
+    "PushSubscription",
     "RevokedJwt",
     "Role",
-    "Search",
-    "SearchJob",
-    "SearchStatus",
-    "StripeEvent",
-    "PushSubscription",
-    "Subscription",
-    "TrackedJob",
     "RunStatus",
     "SavedSearch",
     "SavedSearchRun",
     "ScheduleKind",
+    "Search",
+    "SearchJob",
+    "SearchStatus",
+    "SeenJob",
+    "StripeEvent",
+    "Subscription",
+    "TrackedJob",
     "TrackedJobLink",
     "TrackerStage",
     "User",
-    "SeenJob",
 ]

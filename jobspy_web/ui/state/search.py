@@ -13,7 +13,7 @@ import reflex as rx
 from jobspy_web.core import tiers
 from jobspy_web.core.errors import DomainError
 from jobspy_web.db import read_session, write_session
-from jobspy_web.search import board_health, exports, jobs, runner
+from jobspy_web.search import board_health, exports, jobs, runner, tasks
 from jobspy_web.search.outcomes import STOPPED_BY, SiteOutcome, SiteState
 from jobspy_web.search.params import (
     DEFAULT_SITES,
@@ -206,7 +206,7 @@ class SearchState(AuthState):
             search_id = uuid.UUID(self.search_id)
             owner_id = self._require_user_id()
         try:
-            async for event in runner.run_search(search_id):
+            async for event in tasks.follow_search(search_id):  # run by the queue, heard from any worker
                 await self._show_event(search_id, event)
         except Exception:  # the runner has marked the search failed; show what it stored
             log.exception("search %s: the page's runner stopped", search_id)
