@@ -106,7 +106,7 @@ def _supervise(command: list[str], env: dict[str, str], log_path: Path, url: str
     return process.returncode or 0
 
 
-def serve(port: int, host: str = "0.0.0.0", workers: int | None = None) -> None:
+def serve(port: int, host: str = "0.0.0.0", workers: int | None = None, web_workers: int | None = None) -> None:
     from jobspy_web.settings import get_settings
 
     if not os.environ.get("PUBLIC_URL") and not _dotenv_sets("PUBLIC_URL"):
@@ -118,7 +118,7 @@ def serve(port: int, host: str = "0.0.0.0", workers: int | None = None) -> None:
     ensure_bun(_say)
     _say_first_admin()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "REFLEX_TELEMETRY_ENABLED": "false", "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "REFLEX_TELEMETRY_ENABLED": "false", "PYTHONUNBUFFERED": "1", **serve_environment(settings, web_workers)}
     reflex = [sys.executable, "-m", "reflex", "run", "--env", "prod", "--frontend-port", str(port), "--backend-host", host]
     listening = f"{host}:{port}" + (" on every network interface" if host in ("0.0.0.0", "::") else "")
     _say(f"starting on {listening}; mail links point at {settings.public_url}")
@@ -128,6 +128,24 @@ def serve(port: int, host: str = "0.0.0.0", workers: int | None = None) -> None:
     finally:
         for process in queue_workers:
             process.terminate()
+
+
+def serve_environment(settings: Any, web_workers: int | None) -> dict[str, str]:
+    """What the app's processes need to share: every web and queue worker counts its
+    metrics into one PROMETHEUS_MULTIPROC_DIR (emptied at each start), so any worker's
+    /metrics answers for them all; GRANIAN_WORKERS web workers (several need REDIS_URL:
+    Reflex keeps page state there, not in one process's memory)."""
+    if web_workers is not None and web_workers < 1:
+        raise SystemExit("--web-workers must be 1 or more")
+    if (web_workers or 1) > 1 and not settings.redis_url:
+        raise SystemExit("--web-workers above 1 needs REDIS_URL: each worker would keep its own page state")
+    metrics_dir = settings.data_dir.resolve() / "prometheus"
+    shutil.rmtree(metrics_dir, ignore_errors=True)  # counts of processes gone would add up forever
+    metrics_dir.mkdir(parents=True)
+    extra = {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+    if web_workers is not None:
+        extra["GRANIAN_WORKERS"] = str(web_workers)
+    return extra
 
 
 def _start_queue_workers(count: int | None, env: dict[str, str], has_redis: bool) -> list[subprocess.Popen[bytes]]:
@@ -411,6 +429,12 @@ def main(argv: list[str] | None = None) -> None:
     )
     serve_parser.add_argument("--port", type=int, default=3000, help="the port to serve on (default: 3000)")
     serve_parser.add_argument(
+        "--web-workers",
+        type=int,
+        default=None,
+        help="web (granian) worker processes; above 1 needs REDIS_URL (default: Reflex's choice, 1 without Redis)",
+    )
+    serve_parser.add_argument(
         "--host",
         default="0.0.0.0",
         help="the address to listen on (default: 0.0.0.0, every network interface; 127.0.0.1 keeps it to this machine)",
@@ -422,7 +446,7 @@ def main(argv: list[str] | None = None) -> None:
     add_backup_commands(commands)
     args = parser.parse_args(argv)
     if args.command == "serve":
-        serve(args.port, args.host, args.workers)
+        serve(args.port, args.host, args.workers, args.web_workers)
     elif args.command == "worker":
         from jobspy_web.worker import run_worker
 
