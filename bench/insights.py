@@ -140,7 +140,7 @@ def _copy_jobs(url: str, rows: list[SimpleNamespace]) -> None:
                         row.is_remote,
                         row.first_seen_at,
                         row.last_seen_at,
-                    )  # fmt: skip
+                    )
                 )
 
 
