@@ -154,6 +154,14 @@ def _finish(run_id: uuid.UUID, search_ids: list[uuid.UUID], owner_id: uuid.UUID)
         return alert.id
 
 
+def _requeue(run_id: uuid.UUID) -> None:
+    with write_session() as session:
+        run = session.get(SavedSearchRun, run_id)
+        if run is not None and run.status is RunStatus.RUNNING:
+            run.status, run.started_at, run.search_ids = RunStatus.QUEUED, None, []
+            session.add(run)
+
+
 def _fail(run_id: uuid.UUID, error: BaseException) -> None:
     with write_session() as session:
         run = session.get(SavedSearchRun, run_id)
@@ -173,6 +181,11 @@ async def execute_run(run_id: uuid.UUID, *, tier: str, execute_search: SearchExe
         for search_id in search_ids:  # one at a time: the boards see one person searching
             await (execute_search or tasks.execute)(search_id, record_shown=False)
         alert_id = await asyncio.to_thread(_finish, run_id, search_ids, owner_id)
+    except asyncio.CancelledError:
+        # The queue took the job back (its worker stopping, or SAQ's sweep): the run waits
+        # for its retry instead of staying "running" for ever.
+        await asyncio.shield(asyncio.to_thread(_requeue, run_id))
+        raise
     except Exception as error:
         log.exception("saved search run %s failed", run_id)
         await asyncio.to_thread(_fail, run_id, error)
@@ -182,7 +195,7 @@ async def execute_run(run_id: uuid.UUID, *, tier: str, execute_search: SearchExe
     return alert_id
 
 
-@queue.register(RUN_JOB, heartbeat_s=tasks.HEARTBEAT_S)
+@queue.register(RUN_JOB, heartbeat_s=tasks.HEARTBEAT_S, retries=3)
 async def run_job(run_id: str, tier: str) -> str | None:
     alert_id = await execute_run(uuid.UUID(run_id), tier=tier)
     return str(alert_id) if alert_id else None

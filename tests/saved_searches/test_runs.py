@@ -1,6 +1,7 @@
 """Runs: one per schedule slot however many workers claim it, a missed slot once, only-new alerts."""
 
 import asyncio
+import contextlib
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -137,3 +138,21 @@ def test_a_run_plans_one_delivery_per_channel(db):
     with read_session() as session:
         channels = sorted(d.channel for d in session.exec(select(AlertDelivery).where(AlertDelivery.alert_id == alert_id)))
     assert channels == ["apprise:0", "apprise:1", "email", "push"]
+
+
+def test_a_run_taken_back_by_the_queue_waits_for_its_retry_and_then_runs(db):
+    owner = make_user()
+    saved = save(owner, email_digest=False)
+    with write_session() as session:
+        run = runs.request_run(session=session, owner_id=owner, saved_search_id=saved.id)
+
+    async def cancelled(_search_id, *, record_shown=True):
+        raise asyncio.CancelledError  # the worker stops mid-run
+
+    with contextlib.suppress(asyncio.CancelledError):
+        asyncio.run(runs.execute_run(run.id, tier="pro", execute_search=cancelled))
+    with read_session() as session:
+        assert session.get(SavedSearchRun, run.id).status is RunStatus.QUEUED
+    alert_id = asyncio.run(runs.execute_run(run.id, tier="pro", execute_search=storing(lambda _search: [posting(1)])))
+    with read_session() as session:
+        assert session.get(SavedSearchRun, run.id).status is RunStatus.COMPLETED and alert_id is not None
