@@ -72,20 +72,19 @@
     panel.status.textContent = error.message;
   }
 
+  // GET /premium/salary-insights: yearly percentiles of the postings like this one.
   function showInsights(panel, answer) {
     const insight = answer && answer.insights;
     if (!answer || !answer.available || !insight) return;
-    const band = insight.band || insight;
-    const low = band.p25 ?? band.low ?? band.min;
-    const high = band.p75 ?? band.high ?? band.max;
-    if (low == null || high == null) {
-      panel.insight.textContent = "Salary insights: not enough data for this title and place yet.";
+    const yearly = insight.yearly || {};
+    if (yearly.p25 == null || yearly.p75 == null) {
+      panel.insight.textContent = "Salary insights: not enough postings with pay for this title and place yet.";
       return;
     }
-    const currency = insight.currency || band.currency || "USD";
+    const currency = insight.currency || "USD";
     const format = (amount) => Number(amount).toLocaleString("en-US", { style: "currency", currency, maximumFractionDigits: 0 });
-    const count = insight.sample_size ?? insight.count;
-    panel.insight.textContent = `Typical pay here: ${format(low)}–${format(high)} a year${count ? ` (${count} postings)` : ""}`;
+    const count = insight.sample_size ? ` from ${insight.sample_size} postings` : "";
+    panel.insight.textContent = `Typical pay: ${format(yearly.p25)}–${format(yearly.p75)} a year${count}`;
   }
 
   async function show(posting) {

@@ -49,6 +49,8 @@ __all__ = [
     "run_free",
     "save_preferences",
     "start_local_session",
+    "stored_key",
+    "write_private",
 ]
 
 LOCAL_EMAIL = "me@desktop.localhost"
@@ -94,7 +96,7 @@ def _key_file() -> Path:
     return local_data_dir() / "license_key"
 
 
-def _write(path: Path, text: str) -> None:
+def write_private(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     scratch = path.with_suffix(".tmp")
     scratch.write_text(text)
@@ -110,7 +112,7 @@ def license_status() -> LicenseStatus:
         return LicenseStatus(state="unset", fingerprint=hardware_fingerprint(), machine_name=platform.node())
 
 
-def _stored_key() -> str:
+def stored_key() -> str:
     try:
         return _key_file().read_text().strip()
     except OSError:
@@ -145,7 +147,7 @@ def _record(session: Session, status: LicenseStatus) -> LicenseStatus:
     # must not hide that the app went back to free.
     if not status.licensed and status.state != "free" and (previous.licensed or previous.fell_back):
         status = LicenseStatus(**{**asdict(status), "fell_back": True})
-    _write(_status_file(), json.dumps(asdict(status)))
+    write_private(_status_file(), json.dumps(asdict(status)))
     user = ensure_local_user(session=session)
     role = _ROLE_FOR_TYPE.get(status.tier, Role.FREE)
     if user.role != role:
@@ -178,13 +180,13 @@ def enter_key(*, session: Session, key: str) -> LicenseStatus:
         client.close()
     status = _status_from(check, key)
     if status.licensed:
-        _write(_key_file(), key.strip())
+        write_private(_key_file(), key.strip())
     return _record(session, status) if status.licensed else status
 
 
 def check_license(*, session: Session) -> LicenseStatus:
     """Re-validate the kept key (the background check); no key: the free choice stands."""
-    key = _stored_key()
+    key = stored_key()
     if not key:
         return license_status()
     client = _client()
@@ -210,7 +212,7 @@ def run_free(*, session: Session) -> LicenseStatus:
 
 def deactivate_this_machine(*, session: Session) -> LicenseStatus:
     """Give this machine's slot back to the license and run free; the key is forgotten."""
-    key = _stored_key()
+    key = stored_key()
     if key:
         client = _client()
         try:
@@ -292,7 +294,7 @@ def save_preferences(*, proxies_text: str, site_timeout_text: str) -> Preference
     if not 5 <= timeout <= 3600:
         raise ValueError("The per-site timeout is between 5 and 3600 seconds.")
     chosen = Preferences(proxies=proxies, site_timeout_seconds=timeout)
-    _write(_preferences_file(), json.dumps(asdict(chosen)))
+    write_private(_preferences_file(), json.dumps(asdict(chosen)))
     return chosen
 
 

@@ -9,6 +9,16 @@ double the License Server's tests talk to.
 
 from jobspy_web.client.fingerprint import hardware_fingerprint
 from jobspy_web.client.licensing import LicenseCheck, LicenseClient, LicenseClientError, UntrustedAnswer
+from jobspy_web.client.premium import PremiumClient, PremiumError
 from jobspy_web.client.search import local_search
 
-__all__ = ["LicenseCheck", "LicenseClient", "LicenseClientError", "UntrustedAnswer", "hardware_fingerprint", "local_search"]
+__all__ = [
+    "LicenseCheck",
+    "LicenseClient",
+    "LicenseClientError",
+    "PremiumClient",
+    "PremiumError",
+    "UntrustedAnswer",
+    "hardware_fingerprint",
+    "local_search",
+]

@@ -23,6 +23,7 @@ def _signed_in_nav() -> rx.Component:
         _nav_link("Tracker", routes.TRACKER),
         rx.box(_nav_link("History", routes.HISTORY), display=["none", "block"]),
         rx.box(_nav_link("Saved", routes.SAVED_SEARCHES), display=["none", "block"]),
+        rx.box(_nav_link("Insights", routes.INSIGHTS), display=["none", "block"]),
         rx.box(_nav_link("Plans", routes.PRICING), display=["none", "block"]),
         *([_nav_link("Settings", routes.SETTINGS)] if get_settings().desktop_mode else []),  # the desktop app's page
         alert_bell(),
@@ -34,6 +35,8 @@ def _signed_in_nav() -> rx.Component:
                 rx.menu.item("Saved searches", on_select=rx.redirect(routes.SAVED_SEARCHES)),
                 rx.menu.item("Account", on_select=rx.redirect(routes.ACCOUNT)),
                 rx.menu.item("Licenses", on_select=rx.redirect(routes.LICENSES)),
+                rx.menu.item("Salary insights", on_select=rx.redirect(routes.INSIGHTS)),
+                rx.menu.item("API usage", on_select=rx.redirect(routes.USAGE)),
                 rx.menu.item("Billing", on_select=rx.redirect(routes.BILLING)),
                 rx.cond(AuthState.is_admin, rx.menu.item("Admin", on_select=rx.redirect(routes.ADMIN))),
                 rx.menu.separator(),

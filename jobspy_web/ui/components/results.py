@@ -7,6 +7,7 @@ import reflex as rx
 from jobspy_web.core.sites import SITES
 from jobspy_web.search.params import JOB_TYPES
 from jobspy_web.ui.components import tracker_marks
+from jobspy_web.ui.state.insights import InsightsState
 from jobspy_web.ui.state.search import SearchState
 
 CHIP_COLORS = {"queued": "gray", "running": "blue", "done": "green", "failed": "red", "skipped": "orange"}
@@ -248,6 +249,12 @@ def job_detail() -> rx.Component:
                     rx.button(rx.link("Apply directly", href=detail["job_url_direct"], is_external=True), as_child=True, variant="soft"),
                 ),
                 tracker_marks.detail_save(detail),
+                rx.button(
+                    "How does this pay compare?",
+                    variant="soft",
+                    on_click=InsightsState.compare(detail["title"], detail["location"]),
+                    id="detail-compare-pay",
+                ),
                 rx.spacer(),
                 rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray")),
                 gap="2",

@@ -129,12 +129,51 @@ def _data_card() -> rx.Component:
     )
 
 
+def _premium_cards() -> rx.Component:
+    insights = rx.card(
+        rx.vstack(
+            rx.heading("Salary insights", size="4"),
+            rx.form(
+                rx.flex(
+                    rx.input(name="title", placeholder="Job title", aria_label="Job title", required=True),
+                    rx.input(name="location", placeholder="City, state or Remote", aria_label="Location"),
+                    rx.button("Show pay", type="submit", variant="soft", loading=State.busy),
+                    gap="2",
+                    wrap="wrap",
+                ),
+                on_submit=State.show_insights,
+            ),
+            rx.cond(State.insight_band != "", rx.text(State.insight_band, weight="bold", id="insight-band")),
+            rx.cond(State.insight_detail != "", rx.text(State.insight_detail, size="1", color_scheme="gray")),
+            rx.cond(State.insight_problem != "", rx.text(State.insight_problem, color_scheme="red", size="2")),
+            spacing="2",
+        ),
+        width="100%",
+    )
+    syncing = rx.card(
+        rx.vstack(
+            rx.heading("Tracker on your account", size="4"),
+            rx.text("Sync this computer's tracker with your account, so the web app shows the same jobs.", size="2"),
+            rx.button("Sync now", variant="soft", on_click=State.sync_now, loading=State.busy),
+            rx.cond(State.synced_at != "", rx.text("Last synced ", State.synced_at, ": ", State.sync_counts, size="2", id="sync-summary")),
+            rx.foreach(
+                State.sync_notes, lambda note: rx.callout(note, icon="info", color_scheme="amber", size="1", class_name="sync-note")
+            ),
+            rx.cond(State.sync_problem != "", rx.text(State.sync_problem, color_scheme="red", size="2", id="sync-problem")),
+            spacing="2",
+        ),
+        width="100%",
+    )
+    return rx.cond(State.features.contains("salary_insights"), rx.fragment(insights, syncing))
+
+
 @page_shell
 def settings_page() -> rx.Component:
     return rx.vstack(
         rx.heading("Settings", size="6"),
         _messages(),
         _license_card(),
+        _premium_cards(),
         _search_card(),
         _data_card(),
         spacing="4",

@@ -11,7 +11,7 @@ from typing import Any
 
 import reflex as rx
 
-from jobspy_web.accounts import local_mode
+from jobspy_web.accounts import local_mode, local_premium
 from jobspy_web.client import LicenseClientError
 from jobspy_web.db import write_session
 from jobspy_web.settings import get_settings
@@ -42,6 +42,13 @@ class DesktopSettingsState(AuthState):
     proxies_text: str = ""
     site_timeout_text: str = ""
     data_folder: str = ""
+    insight_band: str = ""
+    insight_detail: str = ""
+    insight_problem: str = ""
+    synced_at: str = ""
+    sync_counts: str = ""
+    sync_notes: list[str] = []
+    sync_problem: str = ""
 
     def _show(self, status: local_mode.LicenseStatus) -> None:
         shown = local_mode.describe(status)
@@ -69,7 +76,13 @@ class DesktopSettingsState(AuthState):
         self.proxies_text = "\n".join(chosen.proxies)
         self.site_timeout_text = f"{chosen.site_timeout_seconds:g}"
         self.data_folder = str(get_settings().data_dir.resolve())
+        self._show_sync(local_premium.last_sync())
         return None
+
+    def _show_sync(self, report: local_premium.SyncReport) -> None:
+        self.synced_at = report.synced_at.replace("T", " ")[:16] + " UTC" if report.synced_at else ""
+        self.sync_counts = f"{report.sent} sent, {report.received} received" if report.synced_at else ""
+        self.sync_notes = list(report.notes)
 
     async def _run(self, action: Callable[..., local_mode.LicenseStatus], done: str, **arguments: Any) -> AsyncIterator[None]:
         async with self:
@@ -128,3 +141,42 @@ class DesktopSettingsState(AuthState):
     def download_backup(self) -> rx.event.EventSpec:
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
         return rx.download(data=local_mode.backup_archive(), filename=f"jobspy-desktop-backup-{stamp}.zip")
+
+    @rx.event(background=True)
+    async def show_insights(self, form: dict[str, str]) -> None:
+        title, location = (form.get("title") or "").strip()[:200], (form.get("location") or "").strip()[:200]
+        async with self:
+            self.busy, self.insight_band, self.insight_detail, self.insight_problem = True, "", "", ""
+        try:
+            answer = await asyncio.to_thread(local_premium.salary_insights, title=title, location=location or None)
+        except LicenseClientError as error:
+            async with self:
+                self.busy, self.insight_problem = False, str(error)
+            return
+        yearly, currency = answer.get("yearly") or {}, answer.get("currency", "USD")
+        async with self:
+            self.busy = False
+            if yearly.get("p25") is None or yearly.get("p75") is None:
+                self.insight_band = "Not enough postings with pay for this title and place yet."
+            else:
+                self.insight_band = f"{yearly['p25']:,.0f}–{yearly['p75']:,.0f} {currency} a year (median {yearly.get('p50') or 0:,.0f})"
+            self.insight_detail = f"From {answer.get('sample_size', 0)} postings with pay out of {answer.get('postings', 0)}."
+
+    @rx.event(background=True)
+    async def sync_now(self) -> None:
+        async with self:
+            self.busy, self.sync_problem = True, ""
+        try:
+            report = await asyncio.to_thread(_synced)
+        except LicenseClientError as error:
+            async with self:
+                self.busy, self.sync_problem = False, str(error)
+            return
+        async with self:
+            self.busy = False
+            self._show_sync(report)
+
+
+def _synced() -> local_premium.SyncReport:
+    with write_session() as session:
+        return local_premium.sync_tracker(session=session)

@@ -1,0 +1,101 @@
+"""accounts.local_premium against a real server process: with a Pro license key the desktop
+gets a token by the license-key grant, reads salary insights, and syncs its tracker with the
+license owner's account, last writer wins, a conflict kept as a note."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from jobspy_web.accounts import local_mode, local_premium
+from jobspy_web.client import PremiumError
+from jobspy_web.db import write_session
+from jobspy_web.models.tracker import TrackerStage
+from jobspy_web.tracker import items
+from jobspy_web.tracker.inputs import TrackedJobCreate, TrackedJobUpdate
+from tests.api_server import ApiServer
+from tests.desktop.conftest import issue_key
+
+OWNER = "owner@example.com"
+PASSWORD = "correct horse battery"
+JOB_URL = "https://www.linkedin.com/jobs/view/4012345678/"
+
+
+@pytest.fixture
+def owner_token(license_server: ApiServer) -> str:
+    """The license owner's account on the server, and a token for it (as the web app has)."""
+    license_server.cli("user", "create", "--email", OWNER, "--verified", JOBSPY_NEW_PASSWORD=PASSWORD)
+    answer = httpx.post(f"{license_server.url}/auth/token", json={"email": OWNER, "password": PASSWORD}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["access_token"])
+
+
+def _licensed(server: ApiServer) -> None:
+    printed = server.cli("license", "issue", "--email", OWNER, "--type", "pro", "--days", "30")
+    key = next(line.split()[1] for line in printed.splitlines() if line.startswith("key:"))
+    with write_session() as session:
+        assert local_mode.enter_key(session=session, key=key).licensed
+
+
+def _server_item(server: ApiServer, token: str) -> dict:
+    found = httpx.get(f"{server.url}/api/tracker/lookup", params={"url": JOB_URL}, headers={"Authorization": f"Bearer {token}"})
+    assert found.status_code == 200, found.text
+    return found.json()
+
+
+def _sync() -> local_premium.SyncReport:
+    with write_session() as session:
+        return local_premium.sync_tracker(session=session)
+
+
+def test_without_a_pro_license_premium_features_say_so(desktop: Path, license_server: ApiServer) -> None:
+    with pytest.raises(PremiumError, match="Pro license"):
+        local_premium.salary_insights(title="Python Developer")
+    issue_key(license_server)  # a key exists, but this machine never entered it
+    with pytest.raises(PremiumError, match="Pro license"), write_session() as session:
+        local_premium.sync_tracker(session=session)
+
+
+def test_salary_insights_come_from_the_server_with_the_license_key(desktop: Path, license_server: ApiServer, owner_token: str) -> None:
+    _licensed(license_server)
+    answer = local_premium.salary_insights(title="Python Developer", location="Austin, TX")
+    assert answer["query"]["title"] and "yearly" in answer and answer["currency"] == "USD"
+    assert answer["sample_size"] == 0  # an empty server: no postings with pay yet, said so
+
+
+def test_tracker_sync_both_ways_last_writer_wins_with_a_conflict_note(desktop: Path, license_server: ApiServer, owner_token: str) -> None:
+    _licensed(license_server)
+    with write_session() as session:
+        owner = local_mode.ensure_local_user(session=session)
+        posting = TrackedJobCreate(url=JOB_URL, title="Senior Python Developer", company="Acme Robotics", site="linkedin")
+        local_id = items.save_job(session=session, owner_id=owner.id, posting=posting).item.id
+
+    first = _sync()
+    assert first.sent == 1 and not first.notes
+    on_server = _server_item(license_server, owner_token)
+    assert on_server["found"] and on_server["item"]["title"] == "Senior Python Developer"
+
+    # Changed on the account (the web app), then synced down.
+    server_id = on_server["item"]["id"]
+    auth = {"Authorization": f"Bearer {owner_token}"}
+    moved = httpx.patch(f"{license_server.url}/api/tracker/jobs/{server_id}", json={"stage": "applied"}, headers=auth)
+    assert moved.status_code == 200, moved.text
+    second = _sync()
+    assert second.received >= 1
+    with write_session() as session:
+        assert items.get_item(session=session, owner_id=owner.id, item_id=local_id).stage == TrackerStage.APPLIED
+
+    # Changed on both: here first, on the account later; the account's change wins, visibly.
+    with write_session() as session:
+        changes = TrackedJobUpdate(stage=TrackerStage.INTERVIEWING)
+        items.update_item(session=session, owner_id=owner.id, item_id=local_id, changes=changes)
+    later = httpx.patch(f"{license_server.url}/api/tracker/jobs/{server_id}", json={"stage": "offer"}, headers=auth)
+    assert later.status_code == 200, later.text
+    third = _sync()
+    assert third.notes and "Senior Python Developer" in third.notes[0]
+    assert local_premium.last_sync().notes == third.notes  # the Settings page shows them
+    with write_session() as session:
+        assert items.get_item(session=session, owner_id=owner.id, item_id=local_id).stage == TrackerStage.OFFER
+    assert _server_item(license_server, owner_token)["item"]["stage"] == "offer"
