@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import time
 import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from typing import Any, Protocol
 import saq
 from croniter import croniter
 
+from jobspy_web.infra import metrics
 from jobspy_web.settings import get_settings
 
 __all__ = [
@@ -174,7 +176,7 @@ def get_queue() -> TaskQueue:
     loop = asyncio.get_running_loop()
     queue = _QUEUES.get(loop)
     if queue is None:
-        url = get_settings().redis_url
+        url = get_settings().state_redis_url  # REDIS_STATE_URL, else REDIS_URL
         queue = _QUEUES[loop] = SaqQueue(url) if url else InProcessQueue()
     return queue
 
@@ -187,10 +189,12 @@ def use_queue(queue: TaskQueue) -> None:
 def _saq_function(spec: JobSpec) -> Callable[..., Awaitable[Any]]:
     async def run(ctx: dict[str, Any], **kwargs: Any) -> Any:
         token = _current_saq_job.set(ctx.get("job"))
+        started = time.monotonic()
         try:
             return await spec.function(**kwargs)
         finally:
             _current_saq_job.reset(token)
+            metrics.observe_job(QUEUE_NAME, spec.name, time.monotonic() - started)
 
     # SAQ names cron jobs by __qualname__; it must be the registered name.
     run.__qualname__ = run.__name__ = spec.name
@@ -203,8 +207,9 @@ def queue_worker(
     """A SAQ worker for every registered job function and the given cron entries.
 
     Cron entries are unique per tick (SAQ keys them `cron:<name>`), so any number of workers
-    enqueue each tick once. The sweep runs every 10 s: a killed worker's jobs go stale after
-    their heartbeat and are finished as aborted (the search then shows as interrupted).
+    enqueue each tick once. SAQ's sweep (every minute) finishes a killed worker's jobs as
+    aborted once their heartbeat is stale; the search itself is settled as interrupted by its
+    watchers and housekeeping, from its own heartbeat in the database.
     """
     functions = {spec.name: _saq_function(spec) for spec in _REGISTRY.values()}
     cron_jobs = [saq.CronJob(functions[entry.name], cron=entry.cron, unique=True, timeout=0) for entry in cron]
@@ -213,7 +218,6 @@ def queue_worker(
         functions=list(functions.items()),
         cron_jobs=cron_jobs,
         concurrency=concurrency,
-        timers={"sweep": 10},  # type: ignore[arg-type]
         id=worker_id,
     )
 
