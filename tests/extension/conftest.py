@@ -15,6 +15,7 @@ import pytest
 
 from jobspy_web.accounts import api_tokens, users
 from jobspy_web.db import reset_engines, write_session
+from jobspy_web.models import Role
 from jobspy_web.settings import get_settings
 from tests.api_server import ApiServer
 
@@ -55,9 +56,7 @@ def tracker_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServ
         yield server
 
 
-@pytest.fixture
-def account(tracker_server: ApiServer, monkeypatch: pytest.MonkeyPatch) -> Account:
-    """A new user of that server with a personal API token, made through the domain."""
+def _make_account(tracker_server: ApiServer, monkeypatch: pytest.MonkeyPatch, role: Role) -> Account:
     monkeypatch.setenv("DATABASE_URL", tracker_server.database_url)
     monkeypatch.setenv("DATA_DIR", str(tracker_server.data_dir))
     get_settings.cache_clear()
@@ -65,9 +64,21 @@ def account(tracker_server: ApiServer, monkeypatch: pytest.MonkeyPatch) -> Accou
     email = f"ext-{uuid.uuid4().hex[:8]}@example.com"
     with write_session() as session:
         user = users.sign_up(session=session, email=email, password="correct horse battery", verified=True)
+        users.set_role(session=session, user=user, role=role)
         created = api_tokens.create_api_token(session=session, user=user, name="browser extension")
     reset_engines()
     return Account(email=email, api_token=created.secret)
+
+
+@pytest.fixture
+def account(tracker_server: ApiServer, monkeypatch: pytest.MonkeyPatch) -> Account:
+    """A new free user of that server with a personal API token, made through the domain."""
+    return _make_account(tracker_server, monkeypatch, Role.FREE)
+
+
+@pytest.fixture
+def pro_account(tracker_server: ApiServer, monkeypatch: pytest.MonkeyPatch) -> Account:
+    return _make_account(tracker_server, monkeypatch, Role.PRO)
 
 
 def access_token(server_url: str, api_token: str) -> str:

@@ -64,12 +64,12 @@ def _serve_board_pages(route: Route) -> None:
         route.abort()  # favicons and anything else a page asks of the real site
 
 
-def _sign_in_through_options(page: Page, extension_id: str, server: ApiServer, account: Account) -> None:
+def _sign_in_through_options(page: Page, extension_id: str, server: ApiServer, account: Account, tier: str = "free") -> None:
     page.goto(f"chrome-extension://{extension_id}/options.html")
     page.get_by_label("Your JobSpy Web server").fill(server.url + "/ignored/path")
     page.get_by_label("API token").fill(account.api_token)
     page.get_by_role("button", name="Save and check").click()
-    expect(page.locator("#status")).to_have_text(f"Signed in as {account.email} (free).", timeout=15_000)
+    expect(page.locator("#status")).to_have_text(f"Signed in as {account.email} ({tier}).", timeout=15_000)
     # Only the origin is kept: requests can't be steered to a path of the server's.
     expect(page.get_by_label("Your JobSpy Web server")).to_have_value(server.url)
 
@@ -98,6 +98,7 @@ def test_save_on_every_boards_posting_page_puts_it_in_the_tracker_and_linkedin_t
         save.click()
         expect(panel.get_by_role("status")).to_have_text("In your tracker · Saved")
         expect(panel.get_by_role("button", name="Saved")).to_be_disabled()
+        expect(panel.locator(".insight")).to_have_text("")  # salary bands are for Pro accounts
 
         found = _tracked(tracker_server, token, posting["url"])
         assert found["found"] is True, name
@@ -129,3 +130,16 @@ def test_without_a_token_the_panel_says_how_to_sign_in(chromium_with_extension: 
     page.goto(EXPECTED["indeed-plain.html"]["page_url"])
     status = page.locator("#jobspy-web-panel").get_by_role("status")
     expect(status).to_contain_text("Set your JobSpy Web server in the extension's options.")
+
+
+def test_a_pro_account_sees_the_salary_insight_for_the_posting(
+    chromium_with_extension: tuple[BrowserContext, str], tracker_server: ApiServer, pro_account: Account
+) -> None:
+    context, extension_id = chromium_with_extension
+    page = context.new_page()
+    _sign_in_through_options(page, extension_id, tracker_server, pro_account, tier="pro")
+    page.goto(EXPECTED["linkedin-jsonld.html"]["page_url"])
+    panel = page.locator("#jobspy-web-panel")
+    expect(panel.get_by_role("button", name="Save to tracker")).to_be_enabled()
+    # A new server holds no postings with pay yet: the band says so rather than guessing.
+    expect(panel.locator(".insight")).to_have_text("Salary insights: not enough postings with pay for this title and place yet.")
