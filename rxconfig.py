@@ -5,9 +5,9 @@ import reflex as rx
 from jobspy_web.infra.origins import page_origins
 from jobspy_web.settings import get_settings
 
-# One REDIS_URL serves the app's cache and Reflex's shared state (several workers);
+# Reflex's shared state (several workers) lives in REDIS_STATE_URL, else REDIS_URL;
 # REFLEX_REDIS_URL, if set, still wins because Reflex reads it after this file.
-redis_url = os.environ.get("REDIS_URL") or None
+redis_url = os.environ.get("REDIS_STATE_URL") or os.environ.get("REDIS_URL") or None
 _settings = get_settings()
 
 config = rx.Config(

@@ -28,6 +28,7 @@ from jobspy_web.accounts.entitlements import tier_for_user
 from jobspy_web.alerts import delivery, inbox, webpush
 from jobspy_web.core.tiers import Tier
 from jobspy_web.db import write_session
+from jobspy_web.infra import logging as app_logging
 from jobspy_web.infra import mail, queue
 from jobspy_web.models import LoginSession, RevokedJwt, Search, SearchStatus, User
 from jobspy_web.models.base import utcnow
@@ -123,7 +124,7 @@ _in_process: set[asyncio.Task[None]] = set()
 
 def start_in_process() -> None:
     """The embedded default: cron entries ticking on this event loop, jobs as its tasks."""
-    if get_settings().redis_url:
+    if get_settings().state_redis_url:
         return  # queue workers do it
     task = asyncio.get_running_loop().create_task(queue.run_cron(queue.get_queue(), CRON))
     _in_process.add(task)
@@ -132,10 +133,10 @@ def start_in_process() -> None:
 
 def run_worker(*, concurrency: int = 10) -> None:
     """Run a SAQ worker on REDIS_URL until SIGINT/SIGTERM."""
-    url = get_settings().redis_url
+    url = get_settings().state_redis_url  # REDIS_STATE_URL, else REDIS_URL: where infra.queue enqueues
     if not url:
         raise SystemExit("REDIS_URL is not set: without Redis the app runs its jobs itself (no worker needed)")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app_logging.configure()  # the web workers' structured lines (JSON in production)
     worker_id = f"{socket.gethostname()}:{os.getpid()}"
 
     async def main() -> None:

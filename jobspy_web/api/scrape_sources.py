@@ -65,13 +65,17 @@ def _dependencies() -> Iterable[ScrapeFigure]:
     yield ScrapeFigure("jobspy_dependency_up", _answers(_select_one(primary_engine)), {"name": "database"})
     if replica_configured():
         yield ScrapeFigure("jobspy_dependency_up", _answers(_select_one(replica_engine)), {"name": "replica"})
-    url = get_settings().redis_url
-    if url:
-        yield ScrapeFigure("jobspy_dependency_up", _answers(_redis(url).ping), {"name": "redis"})
+    settings = get_settings()
+    # "redis": REDIS_URL; a role given its own Redis (REDIS_CACHE_URL, ...) is asked apart.
+    roles = {"redis": settings.redis_url, "redis_cache": settings.redis_cache_url}
+    roles |= {"redis_limits": settings.redis_limits_url, "redis_state": settings.redis_state_url}
+    for name, url in roles.items():
+        if url:
+            yield ScrapeFigure("jobspy_dependency_up", _answers(_redis(url).ping), {"name": name})
 
 
 def _queue() -> Iterable[ScrapeFigure]:
-    url = get_settings().redis_url
+    url = get_settings().state_redis_url
     if url:  # without Redis the queue is this process's tasks: nothing waits across workers
         waiting = _redis(url).llen(f"saq:{QUEUE_NAME}:queued")
         yield ScrapeFigure("jobspy_queue_depth", float(waiting), {"queue": QUEUE_NAME})  # type: ignore[arg-type]

@@ -91,6 +91,6 @@ def get_broadcast() -> Broadcast:
     loop = asyncio.get_running_loop()
     found = _BROADCASTS.get(loop)
     if found is None:
-        url = get_settings().redis_url
+        url = get_settings().state_redis_url  # REDIS_STATE_URL, else REDIS_URL
         found = _BROADCASTS[loop] = RedisBroadcast(url) if url else MemoryBroadcast()
     return found

@@ -257,5 +257,5 @@ def _set_in_group_call(
 
 @lru_cache
 def get_cache() -> Cache:
-    url = get_settings().redis_url
+    url = get_settings().cache_redis_url  # REDIS_CACHE_URL, else REDIS_URL
     return RedisCache(url) if url else MemoryCache()

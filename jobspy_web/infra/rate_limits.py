@@ -72,7 +72,7 @@ class Check(NamedTuple):
 
 @lru_cache
 def _limiter() -> SlidingWindowCounterRateLimiter:
-    url = get_settings().redis_url
+    url = get_settings().limits_redis_url  # REDIS_LIMITS_URL, else REDIS_URL
     # One retry at once (a pooled connection a Redis restart left dead), then the memory
     # fallback below: never seconds of backoff on a request.
     options: dict[str, Any] = {"socket_timeout": 2, "socket_connect_timeout": 1, "retry": Retry(NoBackoff(), 1)}
@@ -154,6 +154,10 @@ async def hit_each(checks: Sequence[Check], *, then_get: Sequence[str] = ()) -> 
             if not await limiter.hit(item, *check.identifiers):
                 return await _refused(limiter, item, check.identifiers), unread
         return ALLOWED, [cache.get_cache().get(key) for key in then_get]
+    if then_get and get_settings().cache_redis_url != get_settings().limits_redis_url:
+        # The cache lives in another Redis (REDIS_CACHE_URL): its keys are read there, after.
+        verdict, _ = await hit_each(checks)
+        return verdict, ([cache.get_cache().get(key) for key in then_get] if verdict.allowed else unread)
     keys, arguments = [], [int(time.time() * 1000)]
     for check in checks:
         item = _parsed(check.limit)
@@ -236,7 +240,7 @@ return {0, 0, false}
 
 @lru_cache
 def _each_script() -> HotScript:
-    return HotScript(str(get_settings().redis_url), _EACH_SCRIPT)
+    return HotScript(str(get_settings().limits_redis_url), _EACH_SCRIPT)
 
 
 _parsed = lru_cache(maxsize=64)(parse)

@@ -267,7 +267,7 @@ class CacheKeys(NamedTuple):
 
 def caches_answers() -> bool:
     """Answers are cached only in Redis, which every process shares (see the docstring)."""
-    return bool(get_settings().redis_url)
+    return bool(get_settings().cache_redis_url)
 
 
 def answer_cache_keys(*, key_hash: str, fingerprint: str) -> CacheKeys:
