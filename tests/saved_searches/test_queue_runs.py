@@ -28,7 +28,7 @@ def redis_queue(monkeypatch):
     client.close()
 
 
-async def _until(predicate, timeout_s: float = 30.0) -> None:
+async def _until(predicate, timeout_s: float = 120.0) -> None:  # a busy CI machine is slow, never wrong
     deadline = asyncio.get_running_loop().time() + timeout_s
     while not await asyncio.to_thread(predicate):
         assert asyncio.get_running_loop().time() < deadline, "timed out"
