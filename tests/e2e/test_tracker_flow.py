@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import re
 import uuid
+from pathlib import Path
 
 import httpx
+import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.e2e import test_accessibility as accessibility
 from tests.e2e.conftest import PASSWORD, sign_up
 
+axe_script = accessibility.axe_script  # the session fixture that installs axe-core once
 PHONE = {"viewport": {"width": 375, "height": 812}, "has_touch": True, "is_mobile": True, "device_scale_factor": 2}
 
 
@@ -73,8 +77,6 @@ def test_save_from_results_then_move_across_the_board_by_touch_at_375px(browser:
 
         # Back on the search page the row carries the new stage.
         page.get_by_role("link", name="Search").tap()
-        page.goto(f"{app_url}/history")
-        page.locator(".history-item a").first.tap()
         expect(page.locator(".job-row", has_text=title).locator(".tracker-stage-badge")).to_have_text("Interviewing")
     finally:
         context.close()
@@ -96,3 +98,33 @@ def test_a_mouse_drags_a_card_to_another_column(page: Page, app_url: str):
     expect(page.locator("#column-offer .tracker-card", has_text="Platform Engineer")).to_be_visible()
     item = httpx.get(f"{app_url}/api/tracker/lookup", params={"url": posting["url"]}, headers={"Authorization": f"Bearer {token}"}).json()
     assert item["found"] and item["item"]["stage"] == "offer"
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("width", [1280, 375])
+def test_the_board_the_list_and_the_edit_dialog_have_no_wcag_aa_violation(
+    browser: Browser, app_url: str, axe_script: Path, width: int, theme: str
+):
+    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme=theme, reduced_motion="reduce")
+    try:
+        page = context.new_page()
+        email = f"axe-{uuid.uuid4().hex[:8]}@example.com"
+        sign_up(page, app_url, email)
+        token = httpx.post(f"{app_url}/auth/token", json={"email": email, "password": PASSWORD}).json()["access_token"]
+        posting = {"url": "https://www.indeed.com/viewjob?jk=axe1", "title": "QA Engineer", "company": "Initech", "site": "indeed"}
+        httpx.post(f"{app_url}/api/tracker/jobs", json=posting, headers={"Authorization": f"Bearer {token}"}).raise_for_status()
+        page.goto(f"{app_url}/tracker")
+        expect(card(page, "QA Engineer")).to_be_visible()
+        page.wait_for_timeout(300)
+        board_problems = accessibility.violations(page, axe_script)
+        card(page, "QA Engineer").locator(".card-title").click()
+        expect(page.get_by_role("dialog")).to_be_visible()
+        page.wait_for_timeout(300)
+        dialog_problems = accessibility.violations(page, axe_script)
+        page.keyboard.press("Escape")
+        page.get_by_role("radio", name="List").click()
+        expect(page.locator(".tracker-row")).to_have_count(1)
+        list_problems = accessibility.violations(page, axe_script)
+        assert (board_problems, dialog_problems, list_problems) == ([], [], [])
+    finally:
+        context.close()

@@ -199,6 +199,7 @@ def results() -> rx.Component:
                 gap="2",
             ),
             filter_bar(),
+            tracker_marks.stage_refresher(),
             rx.cond(
                 SearchState.total_count > 0,
                 rx.box(

@@ -31,3 +31,8 @@ def detail_save(detail: rx.Var) -> rx.Component:
         rx.link("In your tracker: ", detail["tracker_stage"], href=routes.TRACKER, id="detail-tracker-stage", size="2"),
         rx.button("Save to tracker", on_click=SearchState.save_to_tracker(detail["id"]), variant="soft", id="detail-save-to-tracker"),
     )
+
+
+def stage_refresher() -> rx.Component:
+    """Nothing to see: on showing the results, it asks for their current tracker stages."""
+    return rx.box(on_mount=SearchState.refresh_tracker_stages, display="none")

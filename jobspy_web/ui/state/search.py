@@ -341,6 +341,13 @@ class SearchState(AuthState):
         self.detail_open = True
 
     @rx.event
+    def refresh_tracker_stages(self) -> None:
+        """When the results show again: stages moved on the tracker page meanwhile."""
+        if self._rows:
+            self._tracker_stages = tracker_marks.stages_of(self.user_id, [jobs.JobRow(**row) for row in self._rows])
+            self._refilter()
+
+    @rx.event
     def save_to_tracker(self, job_id: str) -> Any:
         try:
             saved = tracker_marks.save_result(self._require_user_id(), job_id)
