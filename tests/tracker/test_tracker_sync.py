@@ -156,3 +156,13 @@ def test_stage_dates_sent_by_the_client_are_kept(db):
     assert dates["applied"] == applied_on.isoformat()
     assert dates["interviewing"] == T0.isoformat()  # the current stage without a date: dated by updated_at
     assert dates["offer"] is None
+
+
+def test_a_pulled_item_goes_back_as_is_and_changes_nothing(db):
+    owner = make_user()
+    with write_session() as session:
+        saved = items.save_job(session=session, owner_id=owner, posting=posting(), now=T0).item
+        items.update_item(session=session, owner_id=owner, item_id=saved.id, changes=TrackedJobUpdate(stage="applied", notes="n"), now=T0)
+    [pulled] = pull(owner, since=None, now=T0 + timedelta(minutes=1)).items
+    [echo] = push(owner, TrackedJobSync.model_validate(pulled))  # every field the pull has, the push takes
+    assert echo.status == "unchanged" and echo.item == pulled
