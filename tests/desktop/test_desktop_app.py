@@ -4,7 +4,8 @@ in desktop mode) against a real License Server process, driven in Chromium throu
 One story across three starts of the app: a key entered on the first run unlocks Pro; with the
 License Server gone the next start still runs Pro from the kept signed answer; an edited kept
 answer is refused (free, "not verified"); the server back, the next background check restores
-Pro, and a revoke on the server falls back to free at the check after that.
+Pro (salary insights from the server, a tracker sync with the buyer's account), and a revoke on
+the server falls back to free at the check after that.
 
 Compiles the UI in the shared .web: run under the e2e lock
 (flock /tmp/jobspy-e2e.lock .venv/bin/python -m pytest tests/desktop/test_desktop_app.py).
@@ -110,6 +111,8 @@ def test_key_unlocks_pro_offline_start_keeps_it_tampered_answer_refused_revoke_f
     desktop_browser: Browser, license_server: ApiServer, tmp_path: Path
 ) -> None:
     browser = desktop_browser
+    # The buyer has an account on the server: the license-key grant speaks for it (sync).
+    license_server.cli("user", "create", "--email", "buyer@example.com", "--verified", JOBSPY_NEW_PASSWORD="correct horse battery")
     key = issue_key(license_server)
     app = DesktopApp(tmp_path / "home", license_server)
     try:
@@ -140,9 +143,17 @@ def test_key_unlocks_pro_offline_start_keeps_it_tampered_answer_refused_revoke_f
         _wait_for_headline(page, "Free (license not verified)")
         expect(page.locator("#license-fell-back")).to_contain_text("no longer valid")
 
-        # The server back: the next background check restores Pro; a revoke falls back.
+        # The server back: the next background check restores Pro, with its Premium features.
         license_server.start()
         _wait_for_headline(page, "Pro license")
+        page.get_by_label("Job title").fill("Python Developer")
+        page.get_by_label("Location").fill("Austin, TX")
+        page.get_by_role("button", name="Show pay").click()
+        expect(page.locator("#insight-band")).to_have_text("Not enough postings with pay for this title and place yet.")
+        page.get_by_role("button", name="Sync now").click()
+        expect(page.locator("#sync-summary")).to_contain_text("0 sent, 0 received")
+
+        # A revoke on the server falls back to free at the next check.
         license_server.cli("license", "revoke", key, "--reason", "refunded")
         _wait_for_headline(page, "Free (license not valid)")
         expect(page.locator("#license-fell-back")).to_contain_text("revoked")
