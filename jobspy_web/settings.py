@@ -172,6 +172,9 @@ class Settings(BaseSettings):
     jwt_private_key_file: OptionalFile = None
     jwt_issuer: str = Field("jobspy-web", min_length=1, max_length=200)
     jwt_audience: str = Field("jobspy-web-api", min_length=1, max_length=200)
+    # During a key rotation: the old key's public PEM, still accepted and in the JWKS until
+    # the tokens it signed expire (JWT_TTL_SECONDS after the switch); then unset it.
+    jwt_previous_public_key: str = ""
     # Short-lived on purpose: revoking a personal token stops new JWTs, this bounds old ones.
     jwt_ttl_seconds: int = Field(900, ge=60, le=3600)
 

@@ -172,8 +172,39 @@ def _read_or_create_dev_key(path: Path) -> str:
 
 
 def public_jwks() -> dict[str, Any]:
-    """The JSON Web Key Set clients verify our tokens with (public parts only)."""
-    return {"keys": [signing_key().as_dict(private=False)]}
+    """The JSON Web Key Set clients verify our tokens with (public parts only): the
+    signing key, and during a rotation the previous one (JWT_PREVIOUS_PUBLIC_KEY)."""
+    return {"keys": [key.as_dict(private=False) for key in _verification_keys()]}
+
+
+def _verification_keys() -> list[RSAKey]:
+    previous = previous_public_key()
+    return [signing_key(), *([previous] if previous is not None else [])]
+
+
+def previous_public_key() -> RSAKey | None:
+    """The key that signed before the current one, still honoured until its tokens expire."""
+    return _load_previous_key(get_settings().jwt_previous_public_key)
+
+
+@lru_cache(maxsize=4)
+def _load_previous_key(pem: str) -> RSAKey | None:
+    if not pem.strip():
+        return None
+    try:
+        key = RSAKey.import_key(pem.replace("\\n", "\n").encode(), parameters={"use": "sig", "alg": ALGORITHM})
+    except (ValueError, TypeError) as error:
+        raise SigningKeyError(f"JWT_PREVIOUS_PUBLIC_KEY is not an RSA public key (PEM): {type(error).__name__}") from None
+    key.ensure_kid()
+    return key
+
+
+def _key_for(header: Mapping[str, Any]) -> RSAKey:
+    # The token names its key by kid; only ours are candidates, never a key it carries.
+    for key in _verification_keys():
+        if key.kid == header.get("kid"):
+            return key
+    return signing_key()
 
 
 # --- issue -------------------------------------------------------------------------------
@@ -230,7 +261,7 @@ def verify_access_token(token: str) -> AccessClaims:
         raise TokenError(TokenErrorCode.WRONG_ALGORITHM)
     try:
         # Headers such as jku/x5u are ignored: the key is always ours, never the token's.
-        valid = jws.validate_compact(signed, signing_key(), algorithms=[ALGORITHM])
+        valid = jws.validate_compact(signed, _key_for(header), algorithms=[ALGORITHM])
     except JoseError:
         raise TokenError(TokenErrorCode.MALFORMED) from None
     if not valid:
