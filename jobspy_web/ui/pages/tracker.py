@@ -39,7 +39,9 @@ def _card(card: rx.Var) -> rx.Component:
                     cursor="pointer",
                     class_name="card-title",
                 ),
-                rx.text(card["company"], rx.cond(card["location"] != "", " · " + card["location"].to(str), ""), size="1", color_scheme="gray"),
+                rx.text(
+                    card["company"], rx.cond(card["location"] != "", " · " + card["location"].to(str), ""), size="1", color_scheme="gray"
+                ),
                 rx.cond(card["follow_up_on"] != "", rx.text("Follow up ", card["follow_up_on"], size="1", color_scheme="amber")),
                 rx.hstack(
                     rx.icon_button(
