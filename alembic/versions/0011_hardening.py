@@ -1,4 +1,10 @@
-"""hardening: sessions, throttling, revocation (issue 12): reserved slot, filled by that issue's work
+"""hardening (issue 12): password-guess throttles and password_changed_at
+
+login_throttles counts failed password checks per bucket (an account from unknown devices,
+an account from one known device, a signed-in account's own checks): accounts.login_throttle
+slows each bucket down exponentially. users.password_changed_at is set by every password
+change or reset; access tokens issued before it are refused. Sessions' idle timeout reads
+the existing login_sessions.last_seen_at: no column for it.
 
 Revision ID: 0011
 Revises: 0010
@@ -8,6 +14,10 @@ Create Date: 2026-12-02 01:20:00.000000
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+
+from alembic import op
+
 # revision identifiers, used by Alembic.
 revision: str = "0011"
 down_revision: str | Sequence[str] | None = "0010"
@@ -16,8 +26,18 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "login_throttles",
+        sa.Column("bucket", sa.String(length=200), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("last_failure_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("bucket", name=op.f("pk_login_throttles")),
+    )
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("password_changed_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("password_changed_at")
+    op.drop_table("login_throttles")

@@ -78,6 +78,7 @@ class TokenErrorCode(str, Enum):
     WRONG_AUDIENCE = "WRONG_AUDIENCE"
     WRONG_ISSUER = "WRONG_ISSUER"
     REVOKED = "REVOKED"
+    ACCOUNT_INACTIVE = "ACCOUNT_INACTIVE"  # the account behind it was deleted or deactivated
 
 
 class TokenError(DomainError):
@@ -94,6 +95,7 @@ class TokenError(DomainError):
         TokenErrorCode.WRONG_AUDIENCE: "The access token was issued for another audience.",
         TokenErrorCode.WRONG_ISSUER: "The access token was issued by someone else.",
         TokenErrorCode.REVOKED: "The access token has been revoked.",
+        TokenErrorCode.ACCOUNT_INACTIVE: "This account was deleted or deactivated.",
     }
 
 
@@ -275,7 +277,20 @@ def verify_access_token(token: str) -> AccessClaims:
     token_id = access.api_token_id
     if token_id is not None and _is_revoked(_api_token_key(token_id), lambda session: _api_token_revoked(session, token_id)):
         raise TokenError(TokenErrorCode.REVOKED, "The API token behind this access token was revoked.")
+    _check_holder(access)
     return access
+
+
+def _check_holder(access: AccessClaims) -> None:
+    """Refuse a token whose account was deleted or deactivated, or whose password changed
+    after the token was issued: the claims alone are not trusted for this (one primary-key
+    read, on the primary, so a change counts at once on every route)."""
+    with read_session(fresh=True) as session:
+        user = session.get(User, access.user_id)
+        if user is None or not user.is_active:
+            raise TokenError(TokenErrorCode.ACCOUNT_INACTIVE)
+        if user.password_changed_at is not None and access.issued_at < user.password_changed_at:
+            raise TokenError(TokenErrorCode.REVOKED, "The account's password changed after this access token was issued; get a new one.")
 
 
 def _parse_compact(token: object) -> tuple[dict[str, Any], jws.CompactSignature]:

@@ -50,7 +50,14 @@ def _live(session: Session, secret: str) -> LoginSession | None:
     if not secret or len(secret) > 100:
         return None
     found = session.exec(select(LoginSession).where(LoginSession.secret_hash == _hash(secret))).first()
-    if found is None or found.ended_at is not None or found.expires_at <= utcnow():
+    now = utcnow()
+    if found is None or found.ended_at is not None or found.expires_at <= now:
+        return None
+    # Idle timeout: a sign-in unused for SESSION_IDLE_MINUTES ends (last_seen_at is
+    # refreshed at most every TOUCH_EVERY, which the idle limit is far above).
+    if now - found.last_seen_at > timedelta(minutes=get_settings().session_idle_minutes):
+        found.ended_at = now
+        session.add(found)
         return None
     return found
 

@@ -6,6 +6,7 @@ import hashlib
 import re
 import uuid
 from collections.abc import Mapping
+from datetime import timedelta
 from enum import Enum
 from typing import Any, ClassVar
 
@@ -230,10 +231,21 @@ def reset_password(*, session: Session, token: str, new_password: str, ip: str |
     return user
 
 
-def change_password(*, session: Session, user: User, current_password: str, new_password: str, ip: str | None = None) -> None:
+def change_password(
+    *,
+    session: Session,
+    user: User,
+    current_password: str,
+    new_password: str,
+    ip: str | None = None,
+    keep_session_secret: str = "",
+) -> None:
+    """A new password; every other sign-in ends (the one whose cookie is
+    `keep_session_secret` stays) and access tokens issued before now are refused."""
     if not verify_password(user.password_hash, current_password):
         raise AccountError(AccountErrorCode.WRONG_PASSWORD)
     _set_password(session=session, user=user, new_password=new_password)
+    end_all_sessions(session=session, user_id=user.id, except_secret=keep_session_secret)
     audit.record(session=session, action="user.password_change", actor_id=user.id, subject_type="user", subject_id=user.id, ip=ip)
 
 
@@ -241,13 +253,19 @@ def _set_password(*, session: Session, user: User, new_password: str) -> None:
     if problem := password_problem(new_password, email=user.email):
         raise AccountError(AccountErrorCode.WEAK_PASSWORD, problem)
     user.password_hash = hash_password(new_password)
+    # Rounded up to whole seconds, like a JWT's iat: a token minted in this same second,
+    # before or after the change, is refused too (asking again a second later works).
+    now = utcnow()
+    user.password_changed_at = now.replace(microsecond=0) + timedelta(seconds=1 if now.microsecond else 0)
     session.add(user)
 
 
-def end_all_sessions(*, session: Session, user_id: uuid.UUID) -> None:
-    session.execute(
-        update(LoginSession).where(col(LoginSession.user_id) == user_id, col(LoginSession.ended_at).is_(None)).values(ended_at=utcnow())
-    )
+def end_all_sessions(*, session: Session, user_id: uuid.UUID, except_secret: str = "") -> None:
+    """End the user's sign-ins, all but the one whose cookie is `except_secret` (if any)."""
+    statement = update(LoginSession).where(col(LoginSession.user_id) == user_id, col(LoginSession.ended_at).is_(None))
+    if except_secret:
+        statement = statement.where(col(LoginSession.secret_hash) != hashlib.sha256(except_secret.encode()).hexdigest())
+    session.execute(statement.values(ended_at=utcnow()))
 
 
 def update_profile(*, session: Session, user: User, full_name: str) -> User:

@@ -17,6 +17,7 @@ from jobspy_web.api import (
     licenses,
     oauth,
     observability,
+    openapi,
     premium,
     searches,
     tracker,
@@ -38,6 +39,7 @@ def all_routes() -> list[BaseRoute]:
         *tracker.routes,
         *alerts.routes,
         *premium.routes,
+        *openapi.routes,
         *boards.routes,
         *billing.routes,
         *desktop.routes,  # answers only in desktop mode, to its launcher

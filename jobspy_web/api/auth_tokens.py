@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from jobspy_web.accounts import api_tokens, jwt_tokens, license_grant
+from jobspy_web.accounts import api_tokens, jwt_tokens, license_grant, login_throttle
 from jobspy_web.accounts.jwt_tokens import IssuedToken
 from jobspy_web.accounts.passwords import MAX_LENGTH as MAX_PASSWORD_CHARS
 from jobspy_web.api.auth_guard import require_jwt
@@ -75,7 +75,16 @@ def _exchange(body: TokenRequest) -> IssuedToken | None:
         if body.api_token is not None:
             return api_tokens.exchange_api_token(session=session, secret=body.api_token)
         assert body.email is not None and body.password is not None  # the model saw to it
-        return api_tokens.exchange_password(session=session, email=body.email, password=body.password)
+        # The account's throttle (accounts.login_throttle): API clients have no known-device
+        # cookie, so they share the account's bucket; the owner's browser keeps its own.
+        bucket = login_throttle.account_bucket(body.email)
+        if wait_s := login_throttle.begin_attempt(session=session, bucket=bucket):
+            sentence = f"Too many wrong passwords for this account; try again in {wait_s} seconds."
+            raise ApiError(429, "THROTTLED", sentence, headers={"Retry-After": str(wait_s)})
+        issued = api_tokens.exchange_password(session=session, email=body.email, password=body.password)
+        if issued is not None:
+            login_throttle.succeeded(session=session, bucket=bucket)
+        return issued
 
 
 async def issue_token(request: Request) -> JSONResponse:
@@ -87,7 +96,7 @@ async def issue_token(request: Request) -> JSONResponse:
         # A client needs one exchange per access-token lifetime; more is a loop gone wrong.
         await _limit(rate_limits.TOKEN_EXCHANGE_PER_API_TOKEN, "token-secret", api_tokens.hash_secret(body.api_token))
     else:
-        await _limit(rate_limits.LOGIN_PER_ACCOUNT, *rate_limits.login_account_bucket(body.email or ""))
+        await _limit(rate_limits.LOGIN_PER_IP, "login-ip", client_ip(request))
     # Off the event loop: Argon2 takes tens of milliseconds of CPU by design.
     issued = await run_in_threadpool(_exchange, body)
     if issued is None:

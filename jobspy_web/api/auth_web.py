@@ -9,6 +9,7 @@ that code (`AccountError.sentence_for`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from starlette.concurrency import run_in_threadpool
@@ -16,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from jobspy_web.accounts import login_sessions, users
+from jobspy_web.accounts import login_sessions, login_throttle, users
 from jobspy_web.accounts.users import AccountError
 from jobspy_web.api.errors import read_form
 from jobspy_web.db import write_session
@@ -117,14 +118,30 @@ async def sign_up(request: Request) -> Response:
     return _with_cookie(_redirect("/", notice="welcome"), secret)
 
 
-def _log_in(email: str, password: str, ip: str, user_agent: str | None) -> str | None:
-    """A new session's secret, or None (and the failure recorded) for wrong credentials."""
+@dataclass(frozen=True)
+class _SignIn:
+    secret: str = ""  # the new session's, when the password was right
+    device: str = ""  # the known-device cookie to set then
+    wait_s: int = 0  # the account's throttle says: try again in this many seconds
+
+
+def _log_in(email: str, password: str, ip: str, user_agent: str | None, device_cookie: str) -> _SignIn:
+    """A sign-in through the account's throttle (accounts.login_throttle): a known browser
+    of this account has a bucket of its own, so guesses from elsewhere never lock it out."""
     with write_session() as session:
+        known = users.find_user(session=session, email=email)
+        device = login_throttle.device_for_cookie(device_cookie, known.id if known else None)
+        bucket = login_throttle.device_bucket(device, email) if device else login_throttle.account_bucket(email)
+        wait_s = login_throttle.begin_attempt(session=session, bucket=bucket)
+        if wait_s:
+            return _SignIn(wait_s=wait_s)
         user = users.authenticate(session=session, email=email, password=password)
         if user is None:
             users.record_login_failure(session=session, email=email, ip=ip, user_agent=user_agent)
-            return None
-        return login_sessions.start_session(session=session, user=user, ip=ip, user_agent=user_agent)
+            return _SignIn()
+        login_throttle.succeeded(session=session, bucket=bucket)
+        secret = login_sessions.start_session(session=session, user=user, ip=ip, user_agent=user_agent)
+        return _SignIn(secret=secret, device=login_throttle.device_cookie(user.id, device_cookie))
 
 
 async def log_in(request: Request) -> Response:
@@ -133,15 +150,31 @@ async def log_in(request: Request) -> Response:
     if not same_origin(request):
         return _redirect("/login", error="CSRF")
     email, ip = form.get("email", "").strip().lower(), client_ip(request)
-    # Per IP against spraying, per account against guessing one password; both forget within minutes.
-    if await _too_many(rate_limits.LOGIN_PER_IP, "login-ip", ip) or await _too_many(
-        rate_limits.LOGIN_PER_ACCOUNT, *rate_limits.login_account_bucket(email)
-    ):
+    # Per IP against spraying; per account, the throttle in _log_in against guessing one password.
+    if await _too_many(rate_limits.LOGIN_PER_IP, "login-ip", ip):
         return _redirect("/login", error="RATE_LIMITED", email=email[:320])
-    secret = await run_in_threadpool(_log_in, email, form.get("password", ""), ip, request.headers.get("user-agent"))
-    if secret is None:
+    device_cookie = request.cookies.get(login_throttle.DEVICE_COOKIE, "")
+    outcome = await run_in_threadpool(_log_in, email, form.get("password", ""), ip, request.headers.get("user-agent"), device_cookie)
+    if outcome.wait_s:
+        return _redirect("/login", error="THROTTLED", email=email[:320], next=next_path, wait=str(outcome.wait_s))
+    if not outcome.secret:
         return _redirect("/login", error="INVALID_CREDENTIALS", email=email[:320], next=next_path)
-    return _with_cookie(_redirect(next_path), secret)
+    return _with_device(_with_cookie(_redirect(next_path), outcome.secret), outcome.device)
+
+
+def _with_device(response: Response, device: str) -> Response:
+    """Mark this browser as known to the account it just proved (long-lived, HttpOnly)."""
+    if device:
+        response.set_cookie(
+            login_throttle.DEVICE_COOKIE,
+            device,
+            max_age=login_throttle.DEVICE_COOKIE_DAYS * 86400,
+            httponly=True,
+            samesite="lax",
+            secure=get_settings().public_url.startswith("https://"),
+            path="/auth",
+        )
+    return response
 
 
 def _log_out(secret: str) -> None:
@@ -169,9 +202,12 @@ async def forgot_password(request: Request) -> Response:
     return _redirect("/login", notice="reset_sent")
 
 
-def _reset_password(token: str, new_password: str, ip: str) -> None:
+def _reset_password(token: str, new_password: str, ip: str, device_cookie: str) -> str:
+    """The reset done; the known-device cookie for this browser (it proved the mailbox)."""
     with write_session() as session:
-        users.reset_password(session=session, token=token, new_password=new_password, ip=ip)
+        user = users.reset_password(session=session, token=token, new_password=new_password, ip=ip)
+        login_throttle.succeeded(session=session, bucket=login_throttle.account_bucket(user.email))
+        return login_throttle.device_cookie(user.id, device_cookie)
 
 
 async def reset_password(request: Request) -> Response:
@@ -180,10 +216,12 @@ async def reset_password(request: Request) -> Response:
     if not same_origin(request) or await _too_many(rate_limits.RESET_PER_IP, "reset-ip", client_ip(request)):
         return _redirect("/reset", error="RATE_LIMITED", token=token)
     try:
-        await run_in_threadpool(_reset_password, token, form.get("password", ""), client_ip(request))
+        device = await run_in_threadpool(
+            _reset_password, token, form.get("password", ""), client_ip(request), request.cookies.get(login_throttle.DEVICE_COOKIE, "")
+        )
     except AccountError as error:
         return _redirect("/reset", error=error.code_text, token=token)
-    return _redirect("/login", notice="password_reset")
+    return _with_device(_redirect("/login", notice="password_reset"), device)
 
 
 def _verify_email(token: str) -> None:

@@ -15,11 +15,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from jobspy_web.accounts.jwt_tokens import AccessClaims
 from jobspy_web.api.auth_guard import require_jwt
-from jobspy_web.api.errors import ApiError, read_json_object
+from jobspy_web.api.errors import ApiError, raise_if_limited, read_json_object
 from jobspy_web.api.usage_logging import logged
 from jobspy_web.core import tiers
 from jobspy_web.db import read_session, write_session
+from jobspy_web.infra import rate_limits
 from jobspy_web.models import Search
 from jobspy_web.search import jobs, runner, tasks
 from jobspy_web.search.params import SearchParams, parse_search_params
@@ -55,8 +57,19 @@ def _owned(session: Any, request: Request, owner_id: uuid.UUID) -> Search:
     return found
 
 
-async def start_search(request: Request) -> JSONResponse:
+async def _caller(request: Request, *, starting: bool = False) -> AccessClaims:
+    """The verified caller, counted against their tier's search API limits (429 past them)."""
     claims = await require_jwt(request)
+    tier = tiers.Tier(claims.tier)
+    checks = [rate_limits.Check(f"{tiers.SEARCH_API_CALLS_PER_MINUTE[tier]}/minute", ("search-api", str(claims.user_id)))]
+    if starting:
+        checks.append(rate_limits.Check(f"{tiers.SEARCH_API_STARTS_PER_HOUR[tier]}/hour", ("search-api-start", str(claims.user_id))))
+    raise_if_limited((await rate_limits.hit_each(checks))[0], what="search API calls")
+    return claims
+
+
+async def start_search(request: Request) -> JSONResponse:
+    claims = await _caller(request, starting=True)
     params = parse_search_params(await read_json_object(request))  # SearchParamsError: a 422 naming fields
     if denial := tiers.search_denial(claims.tier, sites=params.site_name, results_wanted=params.results_wanted):
         raise ApiError(403, "TIER_LIMIT", denial)
@@ -103,22 +116,22 @@ def _cancel(request: Request, owner_id: uuid.UUID) -> dict[str, Any]:
 
 
 async def list_searches(request: Request) -> JSONResponse:
-    claims = await require_jwt(request)
+    claims = await _caller(request)
     return JSONResponse(await run_in_threadpool(_recent, claims.user_id))
 
 
 async def show_search(request: Request) -> JSONResponse:
-    claims = await require_jwt(request)
+    claims = await _caller(request)
     return JSONResponse(await run_in_threadpool(_shown, request, claims.user_id))
 
 
 async def search_jobs(request: Request) -> JSONResponse:
-    claims = await require_jwt(request)
+    claims = await _caller(request)
     return JSONResponse(await run_in_threadpool(_jobs, request, claims.user_id))
 
 
 async def cancel_search(request: Request) -> JSONResponse:
-    claims = await require_jwt(request)
+    claims = await _caller(request)
     return JSONResponse(await run_in_threadpool(_cancel, request, claims.user_id), status_code=202)
 
 

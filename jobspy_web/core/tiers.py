@@ -98,6 +98,12 @@ _TEAM = TierRules(
 RULES: dict[Tier, TierRules] = {Tier.FREE: _FREE, Tier.PRO: _PRO, Tier.TEAM: _TEAM, Tier.ADMIN: _TEAM}
 
 
+# The search API (api/searches.py), counted per person: every call, and the searches it
+# starts (each one runs scrapers). Not on the Pricing page: they only stop runaway clients.
+SEARCH_API_CALLS_PER_MINUTE = {Tier.FREE: 30, Tier.PRO: 120, Tier.TEAM: 600, Tier.ADMIN: 600}
+SEARCH_API_STARTS_PER_HOUR = {Tier.FREE: 10, Tier.PRO: 100, Tier.TEAM: 500, Tier.ADMIN: 500}
+
+
 def rules_for(tier: Tier | str) -> TierRules:
     return RULES[Tier(tier)]
 

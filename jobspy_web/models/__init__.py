@@ -8,6 +8,7 @@ from jobspy_web.models.insights import JobSalaryFact, OewsArea, OewsOccupation, 
 from jobspy_web.models.license import License, LicenseMachine, LicenseStatus
 from jobspy_web.models.saved_search import RunStatus, SavedSearch, SavedSearchRun, ScheduleKind, SeenJob
 from jobspy_web.models.search import Job, Search, SearchJob, SearchStatus
+from jobspy_web.models.throttle import LoginThrottle
 from jobspy_web.models.tracker import TrackedJob, TrackedJobLink, TrackerStage
 from jobspy_web.models.usage import ApiUsage
 from jobspy_web.models.user import Role, User
@@ -25,6 +26,7 @@ __all__ = [
     "LicenseMachine",
     "LicenseStatus",
     "LoginSession",
+    "LoginThrottle",
     "OAuthIdentity",
     "OewsArea",
     "OewsOccupation",

@@ -36,6 +36,8 @@ class User(SQLModel, table=True):
     role: Role = enum_field(Role.FREE)
     is_active: bool = True
     email_verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Access tokens issued before this are refused; set by every password change or reset.
+    password_changed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     stripe_customer_id: str | None = Field(default=None, max_length=64, unique=True)
     extra_metadata: dict[str, Any] = metadata_field()
     created_at: datetime = created_at_field()

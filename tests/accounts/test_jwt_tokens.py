@@ -49,6 +49,14 @@ def a_user(**fields) -> User:
     return User(id=uuid.uuid4(), email="ada@example.com", **fields)
 
 
+def a_stored_user(**fields) -> User:
+    """A user in the database: verify_access_token checks the account behind a token."""
+    user = User(id=uuid.uuid4(), email=f"ada-{uuid.uuid4().hex[:6]}@example.com", **fields)
+    with write_session() as session:
+        session.add(user)
+    return user
+
+
 def claims(**overrides) -> dict:
     now = int(time.time())
     base = {
@@ -94,7 +102,7 @@ def refusal(token) -> TokenErrorCode:
 
 
 def test_an_issued_token_verifies_with_the_claims_it_was_given(db):
-    user = a_user()
+    user = a_stored_user()
     token_id = uuid.uuid4()
     issued = jwt_tokens.issue_access_token(user=user, tier=Tier.TEAM, api_token_id=None)
     access = jwt_tokens.verify_access_token(issued.token)
@@ -224,7 +232,7 @@ def test_checks_run_in_a_fixed_order_whatever_the_claim_order():
 
 
 def test_expiry_allows_a_little_clock_skew_and_no_more(db):
-    assert jwt_tokens.verify_access_token(signed(claims(exp=int(time.time()) - 5)))
+    assert jwt_tokens.verify_access_token(signed(claims(sub=str(a_stored_user().id), exp=int(time.time()) - 5)))
     assert refusal(signed(claims(exp=int(time.time()) - jwt_tokens.LEEWAY_SECONDS - 5))) == TokenErrorCode.EXPIRED
 
 
@@ -232,7 +240,7 @@ def test_expiry_allows_a_little_clock_skew_and_no_more(db):
 
 
 def test_a_revoked_jti_is_refused_at_once_and_after_the_cache_forgets(db):
-    issued = jwt_tokens.issue_access_token(user=a_user(), tier=Tier.PRO)
+    issued = jwt_tokens.issue_access_token(user=a_stored_user(), tier=Tier.PRO)
     assert jwt_tokens.verify_access_token(issued.token)  # now cached as "not revoked"
     with write_session() as session:
         jwt_tokens.revoke_jti(session=session, jti=issued.jti, expires_at=utcnow() + timedelta(minutes=15))

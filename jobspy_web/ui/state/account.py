@@ -9,7 +9,7 @@ from typing import Any
 
 import reflex as rx
 
-from jobspy_web.accounts import api_tokens, erasure, login_sessions, users
+from jobspy_web.accounts import api_tokens, erasure, login_sessions, login_throttle, users
 from jobspy_web.accounts.users import AccountError
 from jobspy_web.db import write_session
 from jobspy_web.infra import audit
@@ -88,6 +88,8 @@ class AccountState(AuthState):
     @rx.event
     def change_password(self, form: dict[str, Any]) -> None:
         user_id = self._require_user_id()
+        if wait_s := self._password_check_waits(user_id):
+            return self._say(error=f"Too many wrong passwords. Try again in {wait_s} seconds.")
         try:
             with write_session() as session:
                 users.change_password(
@@ -96,10 +98,19 @@ class AccountState(AuthState):
                     current_password=str(form.get("current_password", "")),
                     new_password=str(form.get("new_password", "")),
                     ip=self.router.session.client_ip,
+                    keep_session_secret=self._cookie_secret(),  # every other sign-in ends
                 )
+                login_throttle.succeeded(session=session, bucket=login_throttle.user_bucket(user_id))
         except AccountError as error:
             return self._say(error=error.message)
-        self._say("Password changed.")
+        self._say("Password changed. Your other sign-ins and access tokens have ended.")
+        self._refresh()
+
+    @staticmethod
+    def _password_check_waits(user_id: uuid.UUID) -> int:
+        """Seconds until this account's password may be checked again (0: go ahead, counted)."""
+        with write_session() as session:
+            return login_throttle.begin_attempt(session=session, bucket=login_throttle.user_bucket(user_id))
 
     @rx.event
     def end_session(self, session_id: str) -> None:
@@ -150,6 +161,9 @@ class AccountState(AuthState):
     @rx.event
     def delete_account(self, form: dict[str, Any]) -> rx.event.EventSpec | None:
         user_id = self._require_user_id()
+        if wait_s := self._password_check_waits(user_id):
+            self._say(error=f"Too many wrong passwords. Try again in {wait_s} seconds.")
+            return None
         with write_session() as session:
             user = session.get(User, user_id)
             if str(form.get("confirm_email", "")).strip().lower() != user.email:

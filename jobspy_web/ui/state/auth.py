@@ -34,6 +34,8 @@ NOTICES = {
 ERRORS = {
     "INVALID_CREDENTIALS": "That email and password don't match an account.",
     "RATE_LIMITED": "Too many attempts. Wait a minute and try again.",
+    "THROTTLED": "Too many wrong passwords for this account. Wait a few seconds (the wait grows with each miss, "
+    "up to a minute), or reset your password: the emailed link works at once.",
     "SIGNUP_RATE_LIMITED": "Too many new accounts from this network in the last hour. Try again in an hour.",
     "CSRF": "That form came from another site, so we ignored it.",
     "OAUTH_UNAVAILABLE": "That sign-in provider isn't set up on this server.",

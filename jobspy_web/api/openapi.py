@@ -1,0 +1,338 @@
+"""The public JSON API as one OpenAPI 3.1 document (GET /openapi.json) and its docs page
+(GET /docs: Swagger UI, served from the swagger-ui-bundle-v2 package's files, no CDN).
+
+Request bodies and query parameters come from the pydantic models the routes parse with,
+so the document can't drift from what they accept; answers are described by the fields
+clients read. Every error is `{"error": {"code", "message", "fields"?}}` (api.errors).
+"""
+
+from __future__ import annotations
+
+import copy
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from jobspy_web.api.auth_tokens import TokenRequest
+from jobspy_web.api.licenses import ActivateRequest
+from jobspy_web.insights.query import InsightsQuery
+from jobspy_web.licensing.validate import DeactivateRequest, ValidateRequest
+from jobspy_web.search.params import SearchParams
+
+__all__ = ["openapi_document", "routes"]
+
+OPENAPI_VERSION = "3.1.0"
+DOCS_ASSETS = "/docs/assets"
+
+_OBJECT: dict[str, Any] = {"type": "object"}
+_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                "upgrade_url": {"type": "string"},
+            },
+        }
+    },
+}
+_YEARLY = {
+    "type": "object",
+    "properties": {name: {"type": ["number", "null"]} for name in ("p10", "p25", "p50", "p75", "p90", "mean")},
+}
+_SCHEMAS: dict[str, Any] = {
+    "Error": _ERROR,
+    "LicenseAnswer": {
+        "type": "object",
+        "required": ["valid", "hardware_fp", "checked_at"],
+        "properties": {
+            "valid": {"type": "boolean"},
+            "code": {"type": "string"},
+            "reason": {"type": "string"},
+            "license_type": {"type": ["string", "null"]},
+            "features": {"type": "array", "items": {"type": "string"}},
+            "expires_at": {"type": ["string", "null"]},
+            "hardware_fp": {"type": "string"},
+            "checked_at": {"type": "string"},
+        },
+    },
+    "AccessToken": {
+        "type": "object",
+        "required": ["access_token", "token_type", "expires_in", "tier"],
+        "properties": {
+            "access_token": {"type": "string"},
+            "token_type": {"const": "Bearer"},
+            "expires_in": {"type": "integer"},
+            "tier": {"enum": ["free", "pro", "team", "admin"]},
+        },
+    },
+    "Me": {
+        "type": "object",
+        "required": ["id", "email", "tier"],
+        "properties": {"id": {"type": "string"}, "email": {"type": "string"}, "tier": {"type": "string"}},
+    },
+    "Search": {
+        "type": "object",
+        "required": ["id", "status", "params", "job_count", "created_at"],
+        "properties": {
+            "id": {"type": "string"},
+            "label": {"type": "string"},
+            "status": {"enum": ["queued", "running", "completed", "failed", "cancelled", "interrupted"]},
+            "params": _OBJECT,
+            "warnings": {"type": "array"},
+            "sites": _OBJECT,
+            "job_count": {"type": "integer"},
+            "created_at": {"type": "string"},
+            "finished_at": {"type": ["string", "null"]},
+        },
+    },
+    "SalaryInsights": {
+        "type": "object",
+        "required": ["query", "as_of", "window", "currency", "yearly", "sample_size", "confidence", "sources", "ignored_params"],
+        "properties": {
+            "query": _OBJECT,
+            "as_of": {"type": "string"},
+            "window": {
+                "type": "object",
+                "properties": {"from": {"type": "string"}, "to": {"type": "string"}, "months": {"type": "integer"}},
+            },
+            "currency": {"type": "string"},
+            "yearly": _YEARLY,
+            "sample_size": {"type": "integer"},
+            "postings": {"type": "integer"},
+            "companies": {"type": "integer"},
+            "share_with_pay": {"type": ["number", "null"]},
+            "pay_source": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "confidence": {"enum": ["high", "medium", "low"]},
+            "other_currencies": {"type": "array"},
+            "breakdowns": _OBJECT,
+            "trend": {"type": "array"},
+            "histogram": {"type": "array"},
+            "benchmark": {"type": ["object", "null"]},
+            "market_vs_benchmark": {"type": ["object", "null"]},
+            "providers": {"type": "array"},
+            "sources": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["name", "status"],
+                    "properties": {"name": {"type": "string"}, "status": {"type": "string"}},
+                },
+            },
+            "ignored_params": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _body(model: type[BaseModel] | None, defs: dict[str, Any]) -> dict[str, Any]:
+    if model is None:
+        return {"required": True, "content": {"application/json": {"schema": _OBJECT}}}
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    defs.update(schema.pop("$defs", {}))
+    defs[model.__name__] = schema
+    return {"required": True, "content": {"application/json": {"schema": _ref(model.__name__)}}}
+
+
+def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    schema = model.model_json_schema()
+    required = set(schema.get("required", ()))
+    return [
+        {
+            "name": name,
+            "in": "query",
+            "required": name in required,
+            "schema": _nullable_removed(prop),
+            "description": prop.get("description", ""),
+        }
+        for name, prop in schema["properties"].items()
+    ]
+
+
+def _nullable_removed(prop: dict[str, Any]) -> dict[str, Any]:
+    # A query parameter is absent or a value: `anyOf [X, null]` becomes X.
+    prop = {key: value for key, value in prop.items() if key not in ("title", "description", "default")}
+    options = [option for option in prop.pop("anyOf", []) if option.get("type") != "null"]
+    return {**options[0], **prop} if len(options) == 1 else prop
+
+
+def _operation(summary: str, ok: tuple[int, dict[str, Any]], *, secured: bool = False, **extra: Any) -> dict[str, Any]:
+    status, schema = ok
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "responses": {str(status): _json(schema, summary), "default": _json(_ref("Error"), "A refusal: its code and a sentence")},
+        **extra,
+    }
+    if secured:
+        operation["security"] = [{"bearer": []}]
+    return operation
+
+
+def _paths(defs: dict[str, Any]) -> dict[str, Any]:
+    search_id = [{"name": "search_id", "in": "path", "required": True, "schema": {"type": "string"}}]
+    license_tag, token_tag, search_tag = ["Licenses"], ["Access tokens"], ["Searches"]
+    return {
+        "/licenses/validate": {
+            "post": _operation(
+                "Validate a license key on a machine (signed answer)",
+                (200, _ref("LicenseAnswer")),
+                requestBody=_body(ValidateRequest, defs),
+                tags=license_tag,
+            )  # fmt: skip
+        },
+        "/licenses/activate": {
+            "post": _operation(
+                "Activate a machine on a license", (200, _ref("LicenseAnswer")), requestBody=_body(ActivateRequest, defs), tags=license_tag
+            )  # fmt: skip
+        },
+        "/licenses/deactivate": {
+            "post": _operation(
+                "Free the slot a machine holds", (200, _OBJECT), requestBody=_body(DeactivateRequest, defs), tags=license_tag
+            )
+        },
+        "/licenses/public-key": {"get": _operation("The key license answers are signed with", (200, _OBJECT), tags=license_tag)},
+        "/auth/token": {
+            "post": _operation(
+                "Exchange an API token, email and password, or a license key for an access token",
+                (200, _ref("AccessToken")),
+                requestBody=_body(TokenRequest, defs),
+                tags=token_tag,
+            )
+        },
+        "/.well-known/jwks.json": {"get": _operation("The public keys access tokens verify with", (200, _OBJECT), tags=token_tag)},
+        "/auth/me": {"get": _operation("Who the bearer token speaks for", (200, _ref("Me")), secured=True, tags=token_tag)},
+        "/api/searches": {
+            "post": _operation(
+                "Start a search", (202, _ref("Search")), secured=True, requestBody=_body(SearchParams, defs), tags=search_tag
+            ),
+            "get": _operation(
+                "Your recent searches",
+                (200, {"type": "object", "required": ["searches"], "properties": {"searches": {"type": "array", "items": _ref("Search")}}}),
+                secured=True,
+                tags=search_tag,
+            ),  # fmt: skip
+        },
+        "/api/searches/{search_id}": {
+            "get": _operation("One search", (200, _ref("Search")), secured=True, parameters=search_id, tags=search_tag)
+        },
+        "/api/searches/{search_id}/jobs": {
+            "get": _operation(
+                "The jobs a search found",
+                (200, {"type": "object", "required": ["search_id", "status", "jobs"]}),
+                secured=True,
+                parameters=search_id,
+                tags=search_tag,
+            )  # fmt: skip
+        },
+        "/api/searches/{search_id}/cancel": {
+            "post": _operation("Cancel a running search", (202, _OBJECT), secured=True, parameters=search_id, tags=search_tag)
+        },
+        "/premium/salary-insights": {
+            "get": _operation(
+                "Salary insights for a title and place: our postings against the BLS OEWS benchmark",
+                (200, _ref("SalaryInsights")),
+                secured=True,
+                parameters=_query_parameters(InsightsQuery),
+                tags=["Premium"],
+                description="Pro and Team. Rate limited per person (RateLimit-* headers); cached 24 h by the normalised query "
+                "(ETag, If-None-Match: 304). Unknown parameters are refused (422) naming them.",
+            )
+        },
+        "/pricing-plans": {
+            "get": _operation("The plans and what each unlocks", (200, {"type": "object", "required": ["plans"]}), tags=["Billing"])
+        },
+        "/api/boards/health": {"get": _operation("How each job board has been doing", (200, _OBJECT), secured=True, tags=["Searches"])},
+        "/webhooks/stripe": {
+            "post": _operation("Stripe events (Stripe-Signature checked)", (200, _OBJECT), requestBody=_body(None, defs), tags=["Billing"])
+        },
+        "/health": {"get": _operation("Liveness", (200, _OBJECT), tags=["Operations"])},
+    }
+
+
+@lru_cache(maxsize=1)
+def _document() -> dict[str, Any]:
+    defs: dict[str, Any] = {}
+    paths = _paths(defs)
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {
+            "title": "JobSpy Web API",
+            "version": "1",
+            "description": "Licenses for the desktop app, access tokens, searches, the Premium API and billing.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": {**defs, **_SCHEMAS},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        },
+    }
+
+
+def openapi_document() -> dict[str, Any]:
+    """A copy of the document (callers may change theirs)."""
+    return copy.deepcopy(_document())
+
+
+async def openapi_json(_request: Request) -> JSONResponse:
+    return JSONResponse(_document(), headers={"Cache-Control": "public, max-age=300"})
+
+
+_DOCS_PAGE = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>JobSpy Web API</title>
+<link rel="stylesheet" href="{DOCS_ASSETS}/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="{DOCS_ASSETS}/swagger-ui-bundle.js"></script>
+<script src="/docs/init.js"></script></body></html>
+"""
+_DOCS_INIT = 'window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui"});\n'
+
+
+async def docs(_request: Request) -> HTMLResponse:
+    return HTMLResponse(_DOCS_PAGE)
+
+
+async def docs_init(_request: Request) -> Response:
+    # A file of our own rather than an inline script: a strict CSP needs no 'unsafe-inline'.
+    return Response(_DOCS_INIT, media_type="text/javascript")
+
+
+def _swagger_folder() -> Path | None:
+    try:
+        from swagger_ui_bundle import swagger_ui_path
+    except ImportError:  # the docs page is optional; the document is not
+        return None
+    return Path(swagger_ui_path)
+
+
+def _routes() -> list[BaseRoute]:
+    found: list[BaseRoute] = [
+        Route("/openapi.json", openapi_json, methods=["GET"]),
+        Route("/docs", docs, methods=["GET"]),
+        Route("/docs/init.js", docs_init, methods=["GET"]),
+    ]
+    folder = _swagger_folder()
+    if folder is not None:
+        found.append(Mount(DOCS_ASSETS, app=StaticFiles(directory=folder)))
+    return found
+
+
+routes = _routes()
