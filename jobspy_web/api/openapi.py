@@ -197,12 +197,12 @@ def _paths(defs: dict[str, Any]) -> dict[str, Any]:
                 (200, _ref("LicenseAnswer")),
                 requestBody=_body(ValidateRequest, defs),
                 tags=license_tag,
-            )  # fmt: skip
+            )
         },
         "/licenses/activate": {
             "post": _operation(
                 "Activate a machine on a license", (200, _ref("LicenseAnswer")), requestBody=_body(ActivateRequest, defs), tags=license_tag
-            )  # fmt: skip
+            )
         },
         "/licenses/deactivate": {
             "post": _operation(
@@ -229,7 +229,7 @@ def _paths(defs: dict[str, Any]) -> dict[str, Any]:
                 (200, {"type": "object", "required": ["searches"], "properties": {"searches": {"type": "array", "items": _ref("Search")}}}),
                 secured=True,
                 tags=search_tag,
-            ),  # fmt: skip
+            ),
         },
         "/api/searches/{search_id}": {
             "get": _operation("One search", (200, _ref("Search")), secured=True, parameters=search_id, tags=search_tag)
@@ -241,7 +241,7 @@ def _paths(defs: dict[str, Any]) -> dict[str, Any]:
                 secured=True,
                 parameters=search_id,
                 tags=search_tag,
-            )  # fmt: skip
+            )
         },
         "/api/searches/{search_id}/cancel": {
             "post": _operation("Cancel a running search", (202, _OBJECT), secured=True, parameters=search_id, tags=search_tag)
