@@ -16,6 +16,7 @@ Someone else's item is answered exactly like a missing one: 404 NOT_FOUND.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from typing import Any
@@ -75,7 +76,7 @@ def _since(request: Request) -> datetime | None:
     if not text:
         return None
     # An unescaped "+01:00" in a query string arrives as " 01:00".
-    text = text.replace(" ", "+")
+    text = re.sub(r" (\d{2}:?\d{2})$", r"+\1", text)
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:

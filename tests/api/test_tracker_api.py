@@ -215,6 +215,8 @@ async def test_sync_push_applies_the_later_writer_and_notes_the_loser_then_pull_
     assert {item["id"] for item in later["items"]} <= {web["id"], desktop_new["id"]}  # the overlap may repeat, never lose
     future = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
     assert (await api.get(f"/api/tracker/changes?since={future}", headers=headers)).json()["items"] == []  # "+" sent unescaped
+    spaced = (await api.get("/api/tracker/changes", params={"since": "2000-01-01 00:00:00Z"}, headers=headers)).json()
+    assert len(spaced["items"]) == 2
 
 
 async def test_export_is_a_file_of_the_trackers_jobs(api):
