@@ -166,3 +166,21 @@ def test_a_job_seen_again_refreshes_its_fact_on_clickhouse_too(db, chdb_url):
     assert corpus.sync_facts(engine=primary_engine(), metros={}, clickhouse=clickhouse) >= 1
     rows = clickhouse.query("SELECT yearly FROM job_salary_facts FINAL WHERE job_id = {id:UUID}", {"id": str(job.id)})
     assert rows == [(222_000.0,)]
+
+
+def test_a_partial_answer_is_not_cached_and_a_whole_one_is(db, provider_server, monkeypatch):
+    from jobspy_web.infra.cache import get_cache
+
+    monkeypatch.setenv("INSIGHTS_SOURCE_TIMEOUT_SECONDS", "0.5")
+    add_jobs(software_jobs(5))
+    for path, asked in (("/slow", 2), ("/fast", 1)):
+        monkeypatch.setenv("SALARY_PROVIDERS", json.dumps([{"name": "payscale", "url": f"{provider_server}{path}"}]))
+        get_settings.cache_clear()
+        get_cache.cache_clear()
+        FakeProvider.seen = []
+        query = service.normalised(InsightsQuery(title="Software Engineer"))
+        first = asyncio.run(service.cached_answer(query))
+        second = asyncio.run(service.cached_answer(query))
+        assert len(FakeProvider.seen) == asked, path  # the late provider is asked again
+        if path == "/fast":
+            assert first.etag == second.etag  # the cached answer, byte for byte
