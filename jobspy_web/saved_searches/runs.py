@@ -132,8 +132,7 @@ def _finish(run_id: uuid.UUID, search_ids: list[uuid.UUID], owner_id: uuid.UUID)
         run = session.get(SavedSearchRun, run_id)
         saved = session.get(SavedSearch, run.saved_search_id) if run else None
         assert run is not None and saved is not None
-        new_jobs = seen.unseen_jobs(session=session, user_id=owner_id, search_ids=search_ids)
-        seen.record_shown(session=session, user_id=owner_id, search_ids=search_ids)
+        new_jobs = seen.take_unseen(session=session, user_id=owner_id, search_ids=search_ids)
         run.new_job_ids = [str(job_id) for job_id in new_jobs]
         run.job_count = sum(search.job_count for search in (session.get(Search, search_id) for search_id in search_ids) if search)
         run.status, run.finished_at = RunStatus.COMPLETED, utcnow()

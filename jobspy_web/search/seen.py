@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -34,12 +35,40 @@ def _found(session: Session, search_ids: Sequence[uuid.UUID]) -> list[tuple[uuid
 
 
 def _seen_keys(session: Session, user_id: uuid.UUID, keys: set[str]) -> set[str]:
+    if not keys:
+        return set()
+    if session.get_bind().dialect.name == "postgresql":  # one array parameter, not one per key
+        statement = text("SELECT dedupe_key FROM seen_jobs WHERE user_id = :user_id AND dedupe_key = ANY(:keys)")
+        return set(session.execute(statement, {"user_id": user_id, "keys": sorted(keys)}).scalars())
     seen: set[str] = set()
     ordered = sorted(keys)
-    for start in range(0, len(ordered), 500):  # bounded IN lists
+    for start in range(0, len(ordered), 500):  # bounded IN lists (SQLite's parameter limit)
         batch = ordered[start : start + 500]
         seen.update(session.exec(select(SeenJob.dedupe_key).where(SeenJob.user_id == user_id, col(SeenJob.dedupe_key).in_(batch))))
     return seen
+
+
+def _insert_seen(session: Session, user_id: uuid.UUID, keys: set[str]) -> None:
+    if not keys:
+        return
+    now = utcnow()
+    insert: Any = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(
+        insert(SeenJob).on_conflict_do_nothing(),
+        [{"user_id": user_id, "dedupe_key": key, "first_seen_at": now} for key in sorted(keys)],
+    )
+
+
+def take_unseen(*, session: Session, user_id: uuid.UUID, search_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
+    """The jobs these searches found that `user_id` was never shown; from now on they all count
+    as shown. One read of the searches' jobs, one lookup, one insert of the new identities."""
+    if not search_ids:
+        return []
+    found = _found(session, search_ids)
+    keys: set[str] = set().union(*(keys for _, keys in found)) if found else set()
+    seen = _seen_keys(session, user_id, keys)
+    _insert_seen(session, user_id, keys - seen)
+    return [job_id for job_id, job_keys in found if not job_keys & seen]
 
 
 def unseen_jobs(*, session: Session, user_id: uuid.UUID, search_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
@@ -53,14 +82,4 @@ def unseen_jobs(*, session: Session, user_id: uuid.UUID, search_ids: Sequence[uu
 
 def record_shown(*, session: Session, user_id: uuid.UUID, search_ids: Sequence[uuid.UUID]) -> None:
     """Everything these searches found now counts as shown to `user_id`."""
-    if not search_ids:
-        return
-    keys = set().union(*(keys for _, keys in _found(session, search_ids)))
-    if not keys:
-        return
-    now = utcnow()
-    insert: Any = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    session.execute(
-        insert(SeenJob).on_conflict_do_nothing(),
-        [{"user_id": user_id, "dedupe_key": key, "first_seen_at": now} for key in sorted(keys)],
-    )
+    take_unseen(session=session, user_id=user_id, search_ids=search_ids)
