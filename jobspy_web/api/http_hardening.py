@@ -11,6 +11,10 @@
   /premium/salary-insights) open to chrome-extension:// and
   moz-extension:// origins with a Bearer token only: no cookies (no Allow-Credentials).
   Every other origin gets no CORS header at all, and its preflights a 403.
+- A read timeout on request bodies: a body that stalls BODY_CHUNK_TIMEOUT_S between chunks
+  (or takes over BODY_TIMEOUT_S in all) reads as a client that went away, answered 400
+  INCOMPLETE_BODY by api.errors.read_body; the connection then closes. Granian itself
+  bounds the wait for a request's headers (its HTTP/1 header read timeout, 30 s).
 - No Host header in redirects: a Location pointing at the request's own Host (Starlette's
   trailing-slash redirect builds it from the header) becomes a relative one.
 
@@ -21,6 +25,7 @@ one function, so this middleware sits where Reflex's did, outside every route.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,6 +46,8 @@ EXTENSION_ORIGIN_SCHEMES = ("chrome-extension://", "moz-extension://")
 _EXTENSION_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
 _EXTENSION_HEADERS = "Authorization, Content-Type"
 _DONE = "jobspy.http_hardening"  # set in the scope once the outermost copy has run
+BODY_CHUNK_TIMEOUT_S = 15.0
+BODY_TIMEOUT_S = 60.0
 
 
 def content_security_policy(settings: Settings) -> str:
@@ -97,6 +104,7 @@ class HttpHardening:
             await self.app(scope, receive, send)
             return
         scope[_DONE] = True
+        receive = _with_read_timeout(receive)
         request_headers = Headers(scope=scope)
         origin = request_headers.get("origin", "")
         host = request_headers.get("host", "")
@@ -137,6 +145,29 @@ class HttpHardening:
             await PlainTextResponse("Cross-origin requests are not allowed here.", status_code=403)(scope, receive, send_hardened)
         else:  # same-origin, or a cross-origin read the browser will withhold: no CORS header at all
             await self.app(scope, receive, send_hardened)
+
+
+def _with_read_timeout(receive: Receive) -> Receive:
+    """Bound the wait for the body only: once it has all arrived, later receives (a
+    streaming response listening for a disconnect) wait as long as they like."""
+    deadline = asyncio.get_running_loop().time() + BODY_TIMEOUT_S
+    body_done = False
+
+    async def timed_receive() -> Message:
+        nonlocal body_done
+        if body_done:
+            return await receive()
+        remaining = min(BODY_CHUNK_TIMEOUT_S, deadline - asyncio.get_running_loop().time())
+        try:
+            async with asyncio.timeout(max(remaining, 0.001)):
+                message = await receive()
+        except TimeoutError:
+            body_done = True
+            return {"type": "http.disconnect"}
+        body_done = message["type"] != "http.request" or not message.get("more_body", False)
+        return message
+
+    return timed_receive
 
 
 def _without_host(location: str, host: str) -> str:

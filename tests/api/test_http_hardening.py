@@ -4,6 +4,9 @@ client addresses behind trusted proxies only."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import httpx
 import pytest
 from starlette.applications import Starlette
@@ -12,6 +15,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from jobspy_web.api.auth_web import client_ip, same_origin
+from jobspy_web.api.errors import EXCEPTION_HANDLERS
 from jobspy_web.api.http_hardening import HttpHardening, content_security_policy
 from jobspy_web.infra.origins import client_address, origin_of, page_origins
 from jobspy_web.settings import get_settings
@@ -124,3 +128,35 @@ def test_invalid_forwarded_allow_ips_stops_the_app_naming_the_variable(monkeypat
     monkeypatch.setenv("FORWARDED_ALLOW_IPS", "10.0.0.0/8,not-an-ip")
     with pytest.raises(SettingsError, match="FORWARDED_ALLOW_IPS"):
         load_settings()
+
+
+async def test_a_body_that_stalls_is_cut_off_by_the_read_timeout(monkeypatch):
+    from jobspy_web.api import http_hardening
+    from jobspy_web.api.errors import read_body
+
+    monkeypatch.setattr(http_hardening, "BODY_CHUNK_TIMEOUT_S", 0.2)
+
+    async def echo_body(request: Request) -> JSONResponse:
+        return JSONResponse({"size": len(await read_body(request))})
+
+    app = HttpHardening(Starlette(routes=[Route("/upload", echo_body, methods=["POST"])], exception_handlers=EXCEPTION_HANDLERS))
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        if not sent:
+            sent.append({})
+            return {"type": "http.request", "body": b"{\"half\": ", "more_body": True}
+        await asyncio.sleep(30)  # the client never sends the rest
+        return {"type": "http.disconnect"}
+
+    answers: list[dict] = []
+
+    async def send(message: dict) -> None:
+        answers.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/upload", "headers": [], "query_string": b"", "root_path": ""}
+    started = time.monotonic()
+    await app(scope, receive, send)
+    assert time.monotonic() - started < 5
+    assert answers[0]["status"] == 400
+    assert b"INCOMPLETE_BODY" in answers[1]["body"]
