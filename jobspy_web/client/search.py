@@ -1,7 +1,7 @@
 """A JobSpy search on this machine, within what the license unlocks.
 
-Every tier's searches run here, on the user's own connection. (Calling the Premium API for
-tiers that include it is left out until that API exists.)
+Every tier's searches run here, on the user's own connection; the Premium API (salary
+insights, tracker sync) is client.premium's.
 """
 
 from __future__ import annotations
