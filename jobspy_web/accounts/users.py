@@ -125,6 +125,29 @@ def sign_up(
     return user
 
 
+def sign_up_from_the_web(*, session: Session, email: str, password: str, full_name: str = "", ip: str | None = None) -> User | None:
+    """sign_up for the public form, which must not tell who has an account: for an address
+    already taken it does the same work (a password hash) and mails the owner instead;
+    None then, and the form answers exactly as for a new account."""
+    address = normalise_email(email)
+    if problem := password_problem(password, email=address):
+        raise AccountError(AccountErrorCode.WEAK_PASSWORD, problem)
+    existing = find_user(session=session, email=address)
+    if existing is None:
+        return sign_up(session=session, email=address, password=password, full_name=full_name, ip=ip)
+    hash_password(password)  # the time a new account's hash takes, so the answer is as slow
+    mail.send_mail(
+        session=session,
+        to=existing.email,
+        subject="Someone tried to create an account with your address",
+        body="Someone (perhaps you) tried to create a JobSpy Web account with this email address, "
+        "which already has one. If it was you, sign in, or reset your password from the sign-in page. "
+        "If not, you can ignore this mail: nothing changed.",
+    )
+    audit.record(session=session, action="user.sign_up_taken", subject_type="user", subject_id=existing.id, ip=ip)
+    return None
+
+
 def authenticate(*, session: Session, email: str, password: str) -> User | None:
     """The user if the password is right and the account active; None otherwise (same timing)."""
     user = find_user(session=session, email=email)

@@ -94,15 +94,17 @@ async def _too_many(limit: str, *identifiers: str) -> bool:
 
 
 def _sign_up(form: dict[str, str], ip: str, user_agent: str | None) -> str:
+    """The new account's session secret; "" for an address that has an account already
+    (its owner gets a mail; the form answers the same either way)."""
     with write_session() as session:
-        user = users.sign_up(
+        user = users.sign_up_from_the_web(
             session=session,
             email=form.get("email", ""),
             password=form.get("password", ""),
             full_name=form.get("full_name", ""),
             ip=ip,
         )
-        return login_sessions.start_session(session=session, user=user, ip=ip, user_agent=user_agent)
+        return login_sessions.start_session(session=session, user=user, ip=ip, user_agent=user_agent) if user else ""
 
 
 async def sign_up(request: Request) -> Response:
@@ -115,7 +117,8 @@ async def sign_up(request: Request) -> Response:
         secret = await run_in_threadpool(_sign_up, form, client_ip(request), request.headers.get("user-agent"))
     except AccountError as error:  # the page shows the domain's sentence for the code
         return _redirect("/signup", error=error.code_text, email=form.get("email", "")[:320])
-    return _with_cookie(_redirect("/", notice="welcome"), secret)
+    welcome = _redirect("/", notice="welcome")
+    return _with_cookie(welcome, secret) if secret else welcome
 
 
 @dataclass(frozen=True)

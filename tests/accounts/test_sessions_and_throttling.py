@@ -5,6 +5,7 @@ every route, and per-tier limits on the search API."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import httpx
@@ -19,7 +20,7 @@ from jobspy_web.api.app import build_api
 from jobspy_web.core import tiers
 from jobspy_web.core.tiers import Tier
 from jobspy_web.db import write_session
-from jobspy_web.infra import rate_limits
+from jobspy_web.infra import mail, rate_limits
 from jobspy_web.infra.cache import get_cache
 from jobspy_web.models import LoginSession, User
 from jobspy_web.models.base import utcnow
@@ -154,3 +155,23 @@ async def test_the_search_api_has_per_tier_rate_limits(web):
     statuses = [(await web.get("/api/searches", headers={"Authorization": f"Bearer {token}"})).status_code for _ in range(budget + 2)]
     assert statuses[: budget - 1] == [200] * (budget - 1) and statuses[-1] == 429  # a sliding window: give or take one
     assert tiers.SEARCH_API_CALLS_PER_MINUTE[Tier.PRO] > budget  # a higher tier gets more
+
+
+async def test_uniform_sign_up_answers_for_an_existing_email(web):
+    """Same answer, similar time, for an address that has an account: its owner gets a mail."""
+    make_user()
+
+    async def timed(email: str) -> tuple[str, float]:
+        started = time.perf_counter()
+        answer = await web.post("/auth/signup", data={"email": email, "password": "a fresh long passphrase"})
+        web.cookies.clear()
+        return answer.headers["location"], time.perf_counter() - started
+
+    taken = [await timed("ada@example.com") for _ in range(3)]
+    fresh = [await timed(f"new-{number}@example.com") for number in range(3)]
+    assert {location for location, _ in taken} == {location for location, _ in fresh} == {"/?notice=welcome"}
+    median = lambda runs: sorted(seconds for _, seconds in runs)[1]  # noqa: E731
+    assert median(taken) > 0.4 * median(fresh)  # the old answer was 20x faster; now both hash a password
+    with write_session() as session:
+        notices = mail.outbox(session=session, to="ada@example.com")
+    assert len(notices) == 3 and "already has one" in notices[0].body
