@@ -8,7 +8,7 @@ import json
 import re
 import unicodedata
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -403,6 +403,7 @@ class JobRow:
     yearly_min: float | None
     currency: str
     seen: bool = False  # the owner's earlier searches found this job already
+    yearly_max: float | None = None
 
     def as_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -423,6 +424,7 @@ def job_row(job: Job, sites: list[str], *, seen: bool = False) -> JobRow:
         yearly_min=job.yearly_min,
         currency=job.currency or "",
         seen=seen,
+        yearly_max=job.yearly_max,
     )
 
 
@@ -495,7 +497,35 @@ class JobFilter:
     min_yearly_salary: float | None = None
     posted_within_days: int | None = None
     text: str = ""
-    sort: str = "date"  # date | salary | title | company
+    sort: str = "date"  # date | salary (yearly max) | salary_mid | title | company
+
+
+def yearly_max_of(row: JobRow) -> float | None:
+    """The top of the yearly range (the minimum when only that is posted)."""
+    return row.yearly_max if row.yearly_max is not None else row.yearly_min
+
+
+def yearly_mid_of(row: JobRow) -> float | None:
+    """The middle of the yearly range (the one figure when only one is posted)."""
+    low, high = row.yearly_min, row.yearly_max
+    if low is None or high is None:
+        return low if high is None else high
+    return (low + high) / 2
+
+
+SALARY_SORTS = {"salary": yearly_max_of, "salary_mid": yearly_mid_of}
+
+
+def sort_by_pay(rows: list[JobRow], figure: Any) -> list[JobRow]:
+    """Highest pay first, compared only within a currency: no rate table turns CAD into USD
+    here, so the currency most of the jobs are paid in comes first, then the next; jobs
+    without a figure last, newest first."""
+    paid = [row for row in rows if figure(row) is not None]
+    currencies = Counter(row.currency for row in paid)
+    order = {currency: rank for rank, (currency, _) in enumerate(sorted(currencies.items(), key=lambda item: (-item[1], item[0])))}
+    paid.sort(key=lambda row: (order[row.currency], -figure(row)))
+    unpaid = sorted((row for row in rows if figure(row) is None), key=lambda row: row.date_posted, reverse=True)
+    return paid + unpaid
 
 
 def filter_rows(rows: Iterable[JobRow], job_filter: JobFilter, *, today: date | None = None) -> list[JobRow]:
@@ -515,8 +545,8 @@ def filter_rows(rows: Iterable[JobRow], job_filter: JobFilter, *, today: date | 
         )
 
     kept = [row for row in rows if keep(row)]
-    if job_filter.sort == "salary":
-        kept.sort(key=lambda row: row.yearly_min or -1, reverse=True)
+    if job_filter.sort in SALARY_SORTS:
+        kept = sort_by_pay(kept, SALARY_SORTS[job_filter.sort])
     elif job_filter.sort in ("title", "company"):
         kept.sort(key=lambda row: getattr(row, job_filter.sort).lower())
     else:

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from opentelemetry import trace
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from jobspy_web.db import read_session, write_session
@@ -20,7 +21,7 @@ from jobspy_web.models import Search, SearchJob, SearchStatus
 from jobspy_web.models.base import utcnow
 from jobspy_web.search import board_health, jobs, proxy_pool, scraping
 from jobspy_web.search.outcomes import HINTS, FailureReason, SiteOutcome, SiteState, classify, redact
-from jobspy_web.search.params import SearchParams
+from jobspy_web.search.params import SearchParams, SearchParamsError
 from jobspy_web.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -97,8 +98,35 @@ def _settle(outcomes: dict[str, Any], state: SiteState, settled: SiteOutcome | N
     }
 
 
-def recent_searches(*, session: Session, owner_id: uuid.UUID | None = None, limit: int = 20) -> list[Search]:
-    return list(session.exec(select(Search).where(Search.owner_id == owner_id).order_by(col(Search.created_at).desc()).limit(limit)))
+def recent_searches(*, session: Session, owner_id: uuid.UUID | None = None, limit: int = 20, offset: int = 0) -> list[Search]:
+    statement = select(Search).where(Search.owner_id == owner_id).order_by(col(Search.created_at).desc(), col(Search.id))
+    return list(session.exec(statement.offset(offset).limit(limit)))
+
+
+MAX_LABEL = 300  # searches.label
+
+
+def rename_search(*, session: Session, search_id: uuid.UUID, owner_id: uuid.UUID, label: str) -> Search | None:
+    """Give one of the owner's searches a name of their own; None when it isn't theirs."""
+    name = " ".join(label.split())
+    if not name or len(name) > MAX_LABEL:
+        raise SearchParamsError({"label": f"Name: use 1 to {MAX_LABEL} characters."})
+    search = get_search(session=session, search_id=search_id, owner_id=owner_id)
+    if search is not None:
+        search.label = name
+        session.add(search)
+    return search
+
+
+def delete_search(*, session: Session, search_id: uuid.UUID, owner_id: uuid.UUID) -> bool:
+    """Forget one of the owner's finished searches and its list of jobs (the jobs stay for
+    other searches that found them). False when it isn't theirs or is still running."""
+    search = get_search(session=session, search_id=search_id, owner_id=owner_id)
+    if search is None or search.status.is_active:
+        return False
+    session.execute(delete(SearchJob).where(col(SearchJob.search_id) == search_id))
+    session.delete(search)
+    return True
 
 
 def get_search(*, session: Session, search_id: uuid.UUID, owner_id: uuid.UUID | None = None) -> Search | None:

@@ -189,3 +189,20 @@ def test_two_alike_openings_on_one_board_stay_two_jobs(db):
     with read_session() as session:
         rows = jobs.search_rows(session=session, search_id=search_id)
     assert sorted(row.sites for row in rows) == [["indeed"], ["indeed", "linkedin"]]
+
+
+def test_pay_sorts_by_the_yearly_top_or_middle_and_never_mixes_currencies():
+    rows = [
+        row(id="usd-wide", yearly_min=50_000.0, yearly_max=200_000.0),
+        row(id="usd-narrow", yearly_min=140_000.0, yearly_max=150_000.0),
+        row(id="usd-min-only", yearly_min=160_000.0),
+        row(id="cad-high", yearly_min=300_000.0, yearly_max=320_000.0, currency="CAD"),
+        row(id="none", yearly_min=None),
+    ]
+
+    def pick(sort):
+        return [r.id for r in jobs.filter_rows(rows, jobs.JobFilter(sort=sort), today=date(2026, 11, 25))]
+
+    # USD (three jobs) before CAD (one), whatever the numbers; jobs without pay last.
+    assert pick("salary") == ["usd-wide", "usd-min-only", "usd-narrow", "cad-high", "none"]
+    assert pick("salary_mid") == ["usd-min-only", "usd-narrow", "usd-wide", "cad-high", "none"]

@@ -109,7 +109,15 @@ def filter_bar() -> rx.Component:
             "Posted",
         ),
         _filter_select(
-            "sort", [("date", "Newest first"), ("salary", "Highest salary"), ("title", "Title A–Z"), ("company", "Company A–Z")], "Sort"
+            "sort",
+            [
+                ("date", "Newest first"),
+                ("salary", "Highest pay (top of range, a year)"),
+                ("salary_mid", "Highest pay (middle of range, a year)"),
+                ("title", "Title A–Z"),
+                ("company", "Company A–Z"),
+            ],
+            "Sort",
         ),
         rx.button("Clear", variant="ghost", on_click=SearchState.clear_filters),
         gap="2",
@@ -200,6 +208,7 @@ def results() -> rx.Component:
             ),
             filter_bar(),
             tracker_marks.stage_refresher(),
+            rx.cond(SearchState.pay_sort_note != "", rx.text(SearchState.pay_sort_note, size="1", color_scheme="gray", id="pay-sort-note")),
             rx.cond(
                 SearchState.total_count > 0,
                 rx.box(

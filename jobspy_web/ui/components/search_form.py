@@ -6,6 +6,7 @@ import reflex as rx
 
 from jobspy_web.core.sites import SITES
 from jobspy_web.search.params import COUNTRIES, JOB_TYPES
+from jobspy_web.ui import routes
 from jobspy_web.ui.components.forms import label
 from jobspy_web.ui.state.saved_searches import SavedSearchesState
 from jobspy_web.ui.state.search import SearchState
@@ -80,6 +81,8 @@ def site_picker() -> rx.Component:
                 rx.button(
                     name,
                     rx.cond(SearchState.sites.contains(site), rx.icon("check", size=14)),
+                    # Not in this person's plan: marked before they press Search.
+                    rx.cond(SearchState.locked_sites.contains(site), rx.icon("lock", size=12, aria_label="with a paid plan")),
                     variant=rx.cond(SearchState.sites.contains(site), "solid", "outline"),
                     on_click=SearchState.toggle_site(site),
                     type="button",
@@ -96,6 +99,17 @@ def site_picker() -> rx.Component:
             aria_labelledby="sites-label",
         ),
         _error("site_name"),
+        rx.cond(
+            SearchState.locked_sites.length() > 0,
+            rx.text(
+                rx.icon("lock", size=12),
+                " Sites with a lock come with a paid plan. ",
+                rx.link("See the plans", href=routes.PRICING, underline="always"),
+                size="1",
+                color_scheme="gray",
+                id="locked-sites-note",
+            ),
+        ),
         board_notices(),
         spacing="1",
         width="100%",
@@ -201,6 +215,10 @@ def search_form() -> rx.Component:
             ),
             rx.box(rx.cond(SearchState.show_advanced, advanced_options()), id="advanced-options", width="100%"),
             _error("search"),
+            rx.cond(
+                SearchState.form_errors.contains("search") & (SearchState.locked_sites.length() > 0),
+                rx.link("See the plans", href=routes.PRICING, underline="always", size="2", id="denial-plans"),
+            ),
             rx.foreach(
                 SearchState.pending_warnings,
                 lambda text: rx.callout(text, icon="info", size="1", color_scheme="amber"),

@@ -27,6 +27,7 @@ from jobspy_web.ui.state.auth import AuthState
 
 log = logging.getLogger(__name__)
 
+PHONE_MAX_WIDTH = 768  # px: below it the form folds into a summary after searching
 ROW_LIMIT = 500  # rows sent to the browser at once; exports include every match
 
 
@@ -82,6 +83,8 @@ class SearchState(AuthState):
     enforce_annual_salary: bool = False
     offset: str = "0"
     show_advanced: bool = False
+    # After a search, a phone shows a one-line summary instead of the form (results first).
+    form_collapsed: bool = False
     form_errors: dict[str, str] = {}
 
     # The search being shown.
@@ -106,6 +109,7 @@ class SearchState(AuthState):
     filter_posted_days: str = "any"
     filter_text: str = ""
     sort: str = "date"
+    pay_sort_note: str = ""  # how a pay sort treats several currencies
 
     # The job opened in the detail dialog.
     detail_open: bool = False
@@ -114,6 +118,27 @@ class SearchState(AuthState):
     @rx.var
     def is_running(self) -> bool:
         return self.status in ("queued", "running")
+
+    def _pay_sort_note(self) -> str:
+        """Sorting by pay never compares two currencies: say so when there are several."""
+        if self.sort not in jobs.SALARY_SORTS:
+            return ""
+        counts: dict[str, int] = {}
+        for row in self._rows:
+            if row.get("yearly_min") is not None or row.get("yearly_max") is not None:
+                counts[row.get("currency") or "?"] = counts.get(row.get("currency") or "?", 0) + 1
+        if len(counts) < 2:
+            return ""
+        ordered = sorted(counts, key=lambda currency: (-counts[currency], currency))
+        return f"Pay is compared within each currency, never converted: {', then '.join(ordered)}."
+
+    @rx.var
+    def locked_sites(self) -> list[str]:
+        """Sites this person's tier doesn't include (core.tiers, as search_denial decides)."""
+        if not self.tier:
+            return []
+        allowed = tiers.rules_for(self.tier).sites
+        return [site for site in SITES if site not in allowed]
 
     @rx.var
     def pending_warnings(self) -> list[str]:
@@ -156,6 +181,21 @@ class SearchState(AuthState):
         self.form_errors = {key: text for key, text in self.form_errors.items() if key != "site_name"}
 
     @rx.event
+    def set_form_collapsed(self, collapsed: bool) -> None:
+        self.form_collapsed = bool(collapsed)
+
+    @rx.event
+    def expand_form(self) -> Any:
+        self.form_collapsed = False
+        return rx.call_script("setTimeout(() => document.getElementById('field-search_term')?.focus(), 30)")
+
+    @rx.var
+    def form_summary(self) -> str:
+        where = f" in {self.location}" if self.location.strip() else ""
+        count = len(self.sites)
+        return f"{self.search_term.strip() or 'Any job'}{where} · {count} site{'s' if count != 1 else ''}"
+
+    @rx.event
     def toggle_advanced(self) -> None:
         self.show_advanced = not self.show_advanced
 
@@ -189,7 +229,8 @@ class SearchState(AuthState):
         with write_session() as session:
             created = runner.create_search(session=session, params=params, owner_id=user.id)
         self._show_search(created)
-        return SearchState.run_search
+        # Folded on a phone only (the browser knows its width): results come first there.
+        return [rx.call_script(f"window.innerWidth < {PHONE_MAX_WIDTH}", callback=SearchState.set_form_collapsed), SearchState.run_search]
 
     def _show_search(self, shown: Any) -> None:
         self.search_id = str(shown.id)
@@ -267,6 +308,53 @@ class SearchState(AuthState):
         self._set_rows(rows)
         return rx.redirect("/")
 
+    @rx.event
+    def refill_from(self, search_id: str) -> Any:
+        """History's "Edit and search again": the form holds that search's options."""
+        owner_id = self._require_user_id()
+        with read_session() as session:
+            shown = runner.get_search(session=session, search_id=uuid.UUID(search_id), owner_id=owner_id)
+        if shown is None:
+            return rx.toast.error("That search no longer exists.")
+        self._fill_form(shown.params)
+        self.form_collapsed = False
+        return rx.redirect("/")
+
+    @rx.event
+    def rerun(self, search_id: str) -> Any:
+        """History's "Run again": the same options, a new search, straight away (a refusal,
+        say of a site the plan no longer includes, shows on the form instead)."""
+        owner_id = self._require_user_id()
+        with read_session() as session:
+            shown = runner.get_search(session=session, search_id=uuid.UUID(search_id), owner_id=owner_id)
+        if shown is None:
+            return rx.toast.error("That search no longer exists.")
+        if self.is_running:
+            return rx.toast.info("A search is still running: wait for it, or cancel it first.")
+        self._fill_form(shown.params)
+        started = self.submit()
+        return [rx.redirect("/"), *started] if isinstance(started, list) else rx.redirect("/")
+
+    def _fill_form(self, params: dict[str, Any]) -> None:
+        """A stored search's options back into the form's fields (numbers as the form's text)."""
+        self.search_term = str(params.get("search_term") or "")
+        self.location = str(params.get("location") or "")
+        self.sites = [site for site in params.get("site_name") or [] if site in SITES] or list(DEFAULT_SITES)
+        self.results_wanted = str(params.get("results_wanted") or "20")
+        self.is_remote = bool(params.get("is_remote"))
+        self.google_search_term = str(params.get("google_search_term") or "")
+        self.distance = str(params.get("distance") or "50")
+        self.job_type = str(params.get("job_type") or "any")
+        self.hours_old = str(params.get("hours_old") or "")
+        self.easy_apply = bool(params.get("easy_apply"))
+        self.country_indeed = str(params.get("country_indeed") or "usa")
+        self.linkedin_company_ids = ", ".join(str(part) for part in params.get("linkedin_company_ids") or [])
+        self.linkedin_fetch_description = bool(params.get("linkedin_fetch_description"))
+        self.description_format = str(params.get("description_format") or "markdown")
+        self.enforce_annual_salary = bool(params.get("enforce_annual_salary"))
+        self.offset = str(params.get("offset") or "0")
+        self.form_errors = {}
+
     def _set_rows(self, rows: list[jobs.JobRow]) -> None:
         self._rows = [row.as_json() for row in rows]
         self._tracker_stages = tracker_marks.stages_of(self.user_id, rows)
@@ -290,6 +378,7 @@ class SearchState(AuthState):
     def _refilter(self) -> None:
         matching = self._matching()
         self.matching_count = len(matching)
+        self.pay_sort_note = self._pay_sort_note()
         self.visible_rows = tracker_marks.with_stages([_view(row) for row in matching[:ROW_LIMIT]], self._tracker_stages)
 
     @rx.event
