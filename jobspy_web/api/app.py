@@ -23,6 +23,7 @@ from jobspy_web.api import (
     tracker,
 )
 from jobspy_web.api.errors import EXCEPTION_HANDLERS
+from jobspy_web.api.static_files import StaticFilesMiddleware
 
 
 def all_routes() -> list[BaseRoute]:
@@ -56,5 +57,9 @@ def build_api() -> Starlette:
     return Starlette(
         routes=all_routes(),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        middleware=[Middleware(observability.ObservabilityMiddleware), *observability.tracing_middlewares()],
+        middleware=[
+            Middleware(observability.ObservabilityMiddleware),
+            *observability.tracing_middlewares(),
+            Middleware(StaticFilesMiddleware),  # the built UI: hashed assets immutable, no slash redirect
+        ],
     )
