@@ -28,7 +28,7 @@ class SearchParamsError(DomainError):
     status = 422
 
     def __init__(self, problems: dict[str, str]) -> None:
-        super().__init__("INVALID_SEARCH", "; ".join(problems.values()), fields=problems)
+        super().__init__("INVALID_SEARCH", " ".join(problems.values()), fields=problems)  # each is a sentence
 
     @property
     def problems(self) -> dict[str, str]:
@@ -144,7 +144,9 @@ def parse_search_params(raw: dict[str, Any]) -> SearchParams:
 
 
 def _sentence(field: str, problem: Any) -> str:
-    name = FIELD_NAMES.get(field, field.replace("_", " ")).capitalize()
+    """One sentence that starts with the form's own label for the field (FIELD_NAMES)."""
+    named = FIELD_NAMES.get(field, field.replace("_", " "))
+    name = named[:1].upper() + named[1:]
     limits = problem.get("ctx") or {}
     if problem["type"] == "value_error":
         return str(problem["msg"]).removeprefix("Value error, ")
@@ -158,13 +160,28 @@ def _sentence(field: str, problem: Any) -> str:
         return f"{name} must be at least {limits.get('ge', limits.get('min_length'))}."
     if problem["type"] == "extra_forbidden":
         return f"Unknown option '{field}'."
-    return f"{name}: {str(problem['msg']).lower()}."
+    if problem["type"] in ("int_parsing", "int_from_float", "int_type"):
+        return f"{name}: enter a whole number."
+    if problem["type"] in ("float_parsing", "float_type"):
+        return f"{name}: enter a number."
+    if problem["type"] in ("bool_parsing", "bool_type"):
+        return f"{name}: choose yes or no."
+    message = str(problem["msg"])
+    return f"{name}: {message[:1].lower()}{message[1:].rstrip('.')}."
 
 
+# The search form's labels (ui/components/search_form.py), so a sentence names what people see.
 FIELD_NAMES = {
     "site_name": "sites",
-    "results_wanted": "results wanted per site",
+    "search_term": "what",
+    "location": "where",
+    "results_wanted": "results per site",
+    "google_search_term": "Google search term",
+    "distance": "distance (miles)",
+    "job_type": "job type",
     "hours_old": "posted within (hours)",
-    "country_indeed": "country",
+    "country_indeed": "country (Indeed, Glassdoor)",
     "linkedin_company_ids": "LinkedIn company ids",
+    "description_format": "description format",
+    "offset": "skip first results",
 }

@@ -31,7 +31,9 @@ def test_all_eight_sites_are_accepted():
         ({"search_term": "x", "results_wanted": 0}, "results_wanted", "at least 1"),
         ({"search_term": "x", "results_wanted": 5000}, "results_wanted", "at most 1000"),
         ({"search_term": "x" * 201}, "search_term", "200 characters"),
-        ({"search_term": "x", "distance": "far"}, "distance", "valid integer"),
+        ({"search_term": "x", "distance": "far"}, "distance", "Distance (miles): enter a whole number."),
+        ({"search_term": "x", "offset": "ten"}, "offset", "Skip first results: enter a whole number."),
+        ({"search_term": "x", "linkedin_company_ids": ["acme"]}, "linkedin_company_ids", "LinkedIn company ids: enter a whole number."),
         ({"search_term": "x", "job_type": "gig"}, "job_type", "job type"),
         ({"search_term": "x", "surprise": 1}, "surprise", "unknown option"),
     ],
@@ -81,3 +83,9 @@ def test_a_nul_or_lone_surrogate_is_refused_with_a_sentence_naming_the_field(fie
     with pytest.raises(SearchParamsError) as refused:
         parse_search_params({"search_term": "python", field: bad})
     assert refused.value.problems == {field: "This contains characters that can't be used in a search; retype it."}
+
+
+def test_several_problems_read_as_sentences_without_a_stray_semicolon():
+    with pytest.raises(SearchParamsError) as caught:
+        parse_search_params({"search_term": "x", "distance": "far", "offset": "ten"})
+    assert caught.value.message == "Distance (miles): enter a whole number. Skip first results: enter a whole number."
