@@ -162,7 +162,8 @@ class TrackerState(AuthState):
     @rx.event
     def drop_on(self, stage: str) -> Any:
         item_id, self._dragging = self._dragging, ""
-        if not item_id:
+        dropped = next((card for card in self._cards if card["id"] == item_id), None)
+        if dropped is None or dropped["stage"] == stage:  # back where it was: nothing changed
             return None
         return TrackerState.move(item_id, stage)
 
