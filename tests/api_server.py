@@ -7,14 +7,33 @@ in-process cache and rate limits (so one worker).
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from functools import cache
 from pathlib import Path
 
 import httpx
 from db_helpers import REPO_ROOT, upgrade_to_head
+
+
+@cache
+def _migrated_template() -> Path:
+    # Alembic's walk up to head takes seconds; a copy of one migrated file takes none.
+    template = Path(tempfile.mkdtemp(prefix="jobspy-sqlite-template-")) / "head.db"
+    upgrade_to_head(f"sqlite:///{template}")
+    return template
+
+
+def migrated_sqlite(path: Path) -> str:
+    """A SQLite database at Alembic head at `path` (copied from one migrated per test run)."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(_migrated_template(), path)
+    return f"sqlite:///{path}"
 
 
 def free_port() -> int:
@@ -26,7 +45,7 @@ def free_port() -> int:
 class ApiServer:
     def __init__(self, data_dir: Path, **env: str) -> None:
         self.data_dir = data_dir
-        self.database_url = env.pop("DATABASE_URL", f"sqlite:///{data_dir / 'server.db'}")
+        self.database_url = env.pop("DATABASE_URL", "") or migrated_sqlite(data_dir / "server.db")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -42,7 +61,8 @@ class ApiServer:
 
     def start(self) -> ApiServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        upgrade_to_head(self.database_url)
+        if not self.database_url.startswith("sqlite"):
+            upgrade_to_head(self.database_url)
         command = [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "tests.api_server_app:build"]
         command += ["--host", "127.0.0.1", "--port", str(self.port), "--workers", "1", "--log-level", "warning"]
         with self.log_path.open("ab") as log:

@@ -8,11 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from db_helpers import upgrade_to_head
 
 from jobspy_web.db import reset_engines
 from jobspy_web.settings import get_settings
-from tests.api_server import ApiServer
+from tests.api_server import ApiServer, migrated_sqlite
 
 
 def issue_key(server: ApiServer, *, license_type: str = "pro", days: int = 30) -> str:
@@ -21,18 +20,26 @@ def issue_key(server: ApiServer, *, license_type: str = "pro", days: int = 30) -
     return re.search(r"^key:\s+(JSW-[A-Z0-9-]+)", printed, re.MULTILINE).group(1)  # type: ignore[union-attr]
 
 
-@pytest.fixture
-def license_server(tmp_path: Path) -> Iterator[ApiServer]:
-    with ApiServer(tmp_path / "license-server") as server:
+@pytest.fixture(scope="module")
+def _module_license_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
+    with ApiServer(tmp_path_factory.mktemp("license-server")) as server:
         yield server
+
+
+@pytest.fixture
+def license_server(_module_license_server: ApiServer) -> ApiServer:
+    """One License Server per test module (each test issues its own keys), running: a test
+    that stopped it to play offline leaves it to be started again here."""
+    if _module_license_server.process is None:
+        _module_license_server.start()
+    return _module_license_server
 
 
 @pytest.fixture
 def desktop(tmp_path: Path, license_server: ApiServer, monkeypatch: pytest.MonkeyPatch) -> Path:
     """This process as the desktop app's server: desktop mode, its own SQLite, that server."""
     folder = tmp_path / "desktop-data"
-    database = f"sqlite:///{folder / 'jobspy_web.db'}"
-    upgrade_to_head(database)
+    database = migrated_sqlite(folder / "jobspy_web.db")
     monkeypatch.setenv("DATA_DIR", str(folder))
     monkeypatch.setenv("DATABASE_URL", database)
     monkeypatch.setenv("DESKTOP_MODE", "true")

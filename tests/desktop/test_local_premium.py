@@ -4,6 +4,7 @@ license owner's account, last writer wins, a conflict kept as a note."""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import httpx
@@ -18,22 +19,28 @@ from jobspy_web.tracker.inputs import TrackedJobCreate, TrackedJobUpdate
 from tests.api_server import ApiServer
 from tests.desktop.conftest import issue_key
 
-OWNER = "owner@example.com"
 PASSWORD = "correct horse battery"
 JOB_URL = "https://www.linkedin.com/jobs/view/4012345678/"
 
 
 @pytest.fixture
-def owner_token(license_server: ApiServer) -> str:
-    """The license owner's account on the server, and a token for it (as the web app has)."""
-    license_server.cli("user", "create", "--email", OWNER, "--verified", JOBSPY_NEW_PASSWORD=PASSWORD)
-    answer = httpx.post(f"{license_server.url}/auth/token", json={"email": OWNER, "password": PASSWORD}, timeout=10)
+def owner(license_server: ApiServer) -> str:
+    """The license owner's account on the server (one per test: the server is the module's)."""
+    email = f"owner-{uuid.uuid4().hex[:8]}@example.com"
+    license_server.cli("user", "create", "--email", email, "--verified", JOBSPY_NEW_PASSWORD=PASSWORD)
+    return email
+
+
+@pytest.fixture
+def owner_token(license_server: ApiServer, owner: str) -> str:
+    """A token for the owner's account, as the web app has."""
+    answer = httpx.post(f"{license_server.url}/auth/token", json={"email": owner, "password": PASSWORD}, timeout=10)
     assert answer.status_code == 200, answer.text
     return str(answer.json()["access_token"])
 
 
-def _licensed(server: ApiServer) -> None:
-    printed = server.cli("license", "issue", "--email", OWNER, "--type", "pro", "--days", "30")
+def _licensed(server: ApiServer, owner: str) -> None:
+    printed = server.cli("license", "issue", "--email", owner, "--type", "pro", "--days", "30")
     key = next(line.split()[1] for line in printed.splitlines() if line.startswith("key:"))
     with write_session() as session:
         assert local_mode.enter_key(session=session, key=key).licensed
@@ -58,15 +65,19 @@ def test_without_a_pro_license_premium_features_say_so(desktop: Path, license_se
         local_premium.sync_tracker(session=session)
 
 
-def test_salary_insights_come_from_the_server_with_the_license_key(desktop: Path, license_server: ApiServer, owner_token: str) -> None:
-    _licensed(license_server)
+def test_salary_insights_come_from_the_server_with_the_license_key(
+    desktop: Path, license_server: ApiServer, owner: str, owner_token: str
+) -> None:
+    _licensed(license_server, owner)
     answer = local_premium.salary_insights(title="Python Developer", location="Austin, TX")
     assert answer["query"]["title"] and "yearly" in answer and answer["currency"] == "USD"
     assert answer["sample_size"] == 0  # an empty server: no postings with pay yet, said so
 
 
-def test_tracker_sync_both_ways_last_writer_wins_with_a_conflict_note(desktop: Path, license_server: ApiServer, owner_token: str) -> None:
-    _licensed(license_server)
+def test_tracker_sync_both_ways_last_writer_wins_with_a_conflict_note(
+    desktop: Path, license_server: ApiServer, owner: str, owner_token: str
+) -> None:
+    _licensed(license_server, owner)
     with write_session() as session:
         owner = local_mode.ensure_local_user(session=session)
         posting = TrackedJobCreate(url=JOB_URL, title="Senior Python Developer", company="Acme Robotics", site="linkedin")
