@@ -122,7 +122,7 @@ async def test_a_slow_database_behind_the_search_api_does_not_stall_other_reques
     async def not_run(_search_id: Any) -> None:
         """Searches started here are stored but never scraped."""
 
-    monkeypatch.setattr("jobspy_web.api.searches._run_to_the_end", not_run)
+    monkeypatch.setattr("jobspy_web.api.searches.tasks.start_search", not_run)
     body = {"search_term": "python", "site_name": ["indeed"]} if method == "POST" else None
     request = web.request(method, path, json=body, headers={"Authorization": f"Bearer {token}"})
     assert_not_stalled(*await finish_times(web, request))

@@ -142,7 +142,7 @@ def fake_stripe() -> Iterator[FakeStripe]:
 async def app(pg_db, fake_stripe, monkeypatch) -> AsyncIterator[Harness]:
     monkeypatch.setenv("REDIS_URL", "")
     monkeypatch.setenv("JWT_PRIVATE_KEY", KEY_PEM)
-    monkeypatch.setattr(searches, "_run_to_the_end", _not_run)
+    monkeypatch.setattr(searches.tasks, "start_search", _not_run)
     for name, value in app_environment(fake_stripe).items():
         monkeypatch.setenv(name, value)
     reset_shared_state()
