@@ -40,6 +40,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from jobspy_web import db
+from jobspy_web.infra import redis_health
 
 __all__ = [
     "CONTENT_TYPE_LATEST",
@@ -85,8 +86,10 @@ SITE_OUTCOMES = Counter(f"{PREFIX}_search_site_outcomes", "Site scrapes finished
 SCRAPE_SECONDS = Histogram(f"{PREFIX}_scrape_duration_seconds", "Time one site's scrape took, by site.", ["site"], buckets=_SCRAPE_BUCKETS)
 WEBHOOKS = Counter(f"{PREFIX}_webhook_events", "Stripe webhook events, by event type and outcome (failed: a 5xx).", ["type", "outcome"])
 MAILS = Counter(f"{PREFIX}_mails", "Mails, by outcome: sent, failed, or outbox (no SMTP server set).", ["outcome"])
-# The database's own (db.py sits below infra, so it keeps them): read routing to the replica.
+# The database's own (db.py sits below infra, so it keeps them): read routing to the replica;
+# and infra.redis_health's: calls answered without Redis.
 REPLICA_FALLBACKS, DATABASE_READS = db.REPLICA_FALLBACKS, db.DATABASE_READS
+REDIS_FALLBACKS = redis_health.FALLBACKS
 JOB_SECONDS = Histogram(
     f"{PREFIX}_queue_job_duration_seconds", "Time from a queued job's start to its end, by queue and function.", ["queue", "function"]
 )
@@ -113,7 +116,17 @@ NAMES: frozenset[str] = frozenset(
         *(f"{JOB_SECONDS._name}_{suffix}" for suffix in ("bucket", "sum", "count")),
         *(
             f"{counter._name}_total"
-            for counter in (VALIDATIONS, RATE_LIMIT_REFUSALS, SEARCHES, SITE_OUTCOMES, WEBHOOKS, MAILS, REPLICA_FALLBACKS, DATABASE_READS)
+            for counter in (
+                VALIDATIONS,
+                RATE_LIMIT_REFUSALS,
+                SEARCHES,
+                SITE_OUTCOMES,
+                WEBHOOKS,
+                MAILS,
+                REPLICA_FALLBACKS,
+                DATABASE_READS,
+                REDIS_FALLBACKS,
+            )
         ),
         WORKER_CPU._name,
         WORKER_MEMORY._name,

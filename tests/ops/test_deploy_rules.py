@@ -105,6 +105,7 @@ def test_every_exported_name_appears_in_a_scrape():
     metrics.observe_request("/x", "GET", 429, 0.01)
     metrics.REPLICA_FALLBACKS.labels("down").inc(0)
     metrics.DATABASE_READS.labels("primary").inc(0)
+    metrics.REDIS_FALLBACKS.labels("cache").inc(0)
     rendered = {sample.name for family in text_string_to_metric_families(metrics.render().decode()) for sample in family.samples}
     missing = metrics.NAMES - rendered - set(metrics.SCRAPED) - {"jobspy_scrape_source_up"}
     assert not missing, sorted(missing)
