@@ -21,7 +21,7 @@ DEV_FRONTEND_PORT = 3000  # Reflex's dev server, when PUBLIC_URL points elsewher
 
 
 def origin_of(url: str) -> str:
-    """"scheme://host[:port]" in lower case, the default port left out; "" if not a URL."""
+    """The URL's origin, scheme://host[:port], in lower case without a default port; "" if not a URL."""
     try:
         parts = urlsplit(url.strip())
         port = parts.port

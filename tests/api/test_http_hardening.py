@@ -145,7 +145,7 @@ async def test_a_body_that_stalls_is_cut_off_by_the_read_timeout(monkeypatch):
     async def receive() -> dict:
         if not sent:
             sent.append({})
-            return {"type": "http.request", "body": b"{\"half\": ", "more_body": True}
+            return {"type": "http.request", "body": b'{"half": ', "more_body": True}
         await asyncio.sleep(30)  # the client never sends the rest
         return {"type": "http.disconnect"}
 
