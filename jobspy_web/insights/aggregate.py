@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MIN_BREAKDOWN_COUNT", "confidence", "summarise"]
+__all__ = ["MIN_BREAKDOWN_COUNT", "confidence", "histogram_bins", "summarise"]
 
 MIN_BREAKDOWN_COUNT = 5  # a breakdown row, month or currency shown only from this many postings
 TOP_COMPANIES = 10
@@ -61,13 +61,17 @@ def _remote(row: tuple[Any, ...]) -> str:
     return "remote" if row[_REMOTE] is True else "on-site" if row[_REMOTE] is False else "unspecified"
 
 
+def histogram_bins(low: float, high: float) -> tuple[float, float]:
+    """The bins' width and first edge for values whose 1st and 99th percentiles are low and
+    high: round steps, so one outlier doesn't squash every bar."""
+    step = max(1000.0, float(np.ceil((high - low) / HISTOGRAM_BINS / 1000) * 1000))
+    return step, float(np.floor(low / step) * step)
+
+
 def _histogram(values: np.ndarray) -> list[dict[str, int]]:
     if values.size < MIN_BREAKDOWN_COUNT:
         return []
-    # The 1st to 99th percentile, in round steps: one outlier must not squash every bar.
-    low, high = np.percentile(values, (1, 99))
-    step = max(1000.0, float(np.ceil((high - low) / HISTOGRAM_BINS / 1000) * 1000))
-    start = float(np.floor(low / step) * step)
+    step, start = histogram_bins(*np.percentile(values, (1, 99)))
     edges = start + step * np.arange(HISTOGRAM_BINS + 1)
     counts, _ = np.histogram(np.clip(values, edges[0], edges[-1] - 1), bins=edges)
     return [{"from": _whole(edges[i]), "to": _whole(edges[i + 1]), "n": int(count)} for i, count in enumerate(counts)]

@@ -22,6 +22,7 @@ from jobspy_web.db import primary_engine, read_session, replica_engine
 from jobspy_web.infra.cache import get_cache
 from jobspy_web.infra.clickhouse import get_clickhouse
 from jobspy_web.insights import aggregate, benchmark, corpus, providers
+from jobspy_web.insights.clickhouse_summary import summarise_on_clickhouse
 from jobspy_web.insights.places import STATES
 from jobspy_web.insights.query import InsightsQuery, NormalisedQuery, normalise_query, window_months
 from jobspy_web.settings import get_settings
@@ -163,9 +164,13 @@ def _corpus(query: NormalisedQuery, months: list[str]) -> dict[str, Any]:
     clickhouse = get_clickhouse()
     engine = primary_engine()
     corpus.sync_if_due(engine=engine, metros=metros(), clickhouse=clickhouse)
-    rows = corpus.fetch_facts(filters=_filters(query, months), engine=replica_engine(), clickhouse=clickhouse)
-    summary = aggregate.summarise(rows, currency=query.currency, months=months)
-    if not rows:
+    filters = _filters(query, months)
+    if clickhouse is not None:  # the heavy part inside ClickHouse: only small results come back
+        summary = summarise_on_clickhouse(filters=filters, clickhouse=clickhouse, currency=query.currency, months=months)
+    else:
+        rows = corpus.fetch_facts(filters=filters, engine=replica_engine(), clickhouse=None)
+        summary = aggregate.summarise(rows, currency=query.currency, months=months) if rows else None
+    if summary is None:
         raise _SourceEmpty("no_data", "no stored posting matches this query")
     return summary
 

@@ -135,6 +135,7 @@ def test_clickhouse_answers_with_the_same_figures_as_the_primary_database(db, ch
     queries = [{"title": "Software Engineer"}, {"title": "software developer", "location": "Texas"}, {"title": "swe", "remote": True},
                {"title": "Software Engineer", "currency": "EUR", "country": "DE"}]  # fmt: skip
     on_clickhouse = [_answer(**query) for query in queries]
+    assert all(answer["sources"][0]["status"] == "ok" for answer in on_clickhouse), [answer["sources"] for answer in on_clickhouse]
     monkeypatch_env = pytest.MonkeyPatch()
     monkeypatch_env.setenv("CLICKHOUSE_URL", "")
     get_settings.cache_clear()
