@@ -29,7 +29,7 @@ from jobspy_web.ui.pages.not_found import not_found_page
 from jobspy_web.ui.pages.saved_searches import saved_searches_page
 from jobspy_web.ui.pages.search import search_page
 from jobspy_web.ui.pages.tracker import tracker_page
-from jobspy_web.ui.pwa import PWA_HEAD
+from jobspy_web.ui.pwa import PWA_HEAD, offline_banner
 from jobspy_web.ui.session_binding import SessionBinding
 from jobspy_web.ui.state.account import AccountState
 from jobspy_web.ui.state.admin import AdminState
@@ -62,6 +62,8 @@ app = rx.App(
     api_transformer=build_api(),
     head_components=PWA_HEAD,
 )
+# A calm offline line instead of Reflex's "Cannot connect to server: websocket error" toast.
+app.app_wraps[(5, "Overlay")] = lambda stateful: offline_banner() if stateful else None
 app.register_lifespan_task(_on_start)
 app.register_lifespan_task(usage_lifespan)  # writes the usage events still queued on shutdown
 # Before any handler runs: a client's state belongs to the sign-in it was made under.

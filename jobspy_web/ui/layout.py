@@ -54,7 +54,7 @@ def _signed_in_nav() -> rx.Component:
             ),
         ),
         align="center",
-        spacing="4",
+        spacing=rx.breakpoints(initial="3", sm="4"),
     )
 
 
@@ -80,11 +80,17 @@ def page_shell(content: Callable[[], rx.Component]) -> Callable[[], rx.Component
                         rx.hstack(
                             rx.image(src="/icon-192.png", width="28px", height="28px", alt=""),
                             # The logo is not a heading: each page has its own one h1.
-                            rx.text("JobSpy Web", size="5", weight="bold", white_space="nowrap"),
+                            # On a phone signed in, the icon alone: the nav needs the width.
+                            rx.cond(
+                                AuthState.user_id != "",
+                                rx.text("JobSpy Web", size="5", weight="bold", white_space="nowrap", display=["none", "block"]),
+                                rx.text("JobSpy Web", size="5", weight="bold", white_space="nowrap"),
+                            ),
                             align="center",
                             spacing="2",
                         ),
                         href=routes.SEARCH,
+                        aria_label="JobSpy Web: home",
                         underline="none",
                         color_scheme="gray",
                         high_contrast=True,
@@ -94,7 +100,14 @@ def page_shell(content: Callable[[], rx.Component]) -> Callable[[], rx.Component
                         rx.cond(
                             AuthState.user_id != "",
                             _signed_in_nav(),
-                            rx.hstack(_nav_link("Plans", routes.PRICING), _nav_link("Sign in", routes.LOGIN), spacing="3", wrap="nowrap"),
+                            # Nothing until the server has looked at the cookie (and never
+                            # "Sign in" to a signed-in person whose connection is down).
+                            rx.cond(
+                                AuthState.user_checked,
+                                rx.hstack(
+                                    _nav_link("Plans", routes.PRICING), _nav_link("Sign in", routes.LOGIN), spacing="3", wrap="nowrap"
+                                ),
+                            ),
                         ),
                         aria_label="Main",
                     ),

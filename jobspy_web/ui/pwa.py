@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex_components_core.core.banner import has_connection_errors
 
 # The app may hydrate after the load event has fired, so register at once in that case.
 _REGISTER_WORKER = """
@@ -27,3 +28,29 @@ PWA_HEAD = [
     rx.el.link(rel="stylesheet", href="/app.css"),
     rx.script(_REGISTER_WORKER),
 ]
+
+
+def offline_banner() -> rx.Component:
+    """Instead of Reflex's "Cannot connect to server: websocket error…" toast: a calm line
+    while the connection is down (offline, or the server restarting); the page keeps what
+    it showed and reconnects by itself."""
+    return rx.cond(
+        has_connection_errors,
+        rx.box(
+            rx.callout(
+                "Offline: showing this page as it was last loaded. It reconnects by itself when the server is back.",
+                icon="wifi_off",
+                color_scheme="gray",
+                size="1",
+                role="status",
+                id="offline-banner",
+            ),
+            position="fixed",
+            bottom="12px",
+            left="12px",
+            right="12px",
+            z_index="50",
+            max_width="640px",
+            margin_x="auto",
+        ),
+    )

@@ -194,7 +194,8 @@ def admin_page() -> rx.Component:
                 rx.text(m["subject"], weight="medium"),
                 rx.cond(
                     AdminState.revealed_mail["id"] == m["id"],
-                    rx.text(AdminState.revealed_mail["body"], white_space="pre-wrap", size="2", class_name="outbox-revealed"),
+                    # Markdown turns the mail's bare links into links the admin can click.
+                    rx.box(rx.markdown(AdminState.revealed_mail["body"]), class_name="outbox-revealed", font_size="var(--font-size-2)"),
                     rx.vstack(
                         rx.text(m["body"], white_space="pre-wrap", size="2", class_name="outbox-body"),
                         rx.button(

@@ -234,7 +234,9 @@ class PayState(AuthState):
     price: str = ""
     publishable_key: str = ""
     attempt: str = ""
-    unavailable: str = ""
+    # Not empty until load has checked payments: the page (and Stripe.js with it) renders
+    # only once they are on, never before hydration on a server without them.
+    unavailable: str = "Checking whether payments are set up…"
 
     @rx.event
     def load(self) -> rx.event.EventSpec | None:
