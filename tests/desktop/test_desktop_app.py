@@ -120,11 +120,17 @@ def test_key_unlocks_pro_offline_start_keeps_it_tampered_answer_refused_revoke_f
         page = app.start().open(browser)
         page.wait_for_url(f"{app.url}/settings**")
         expect(page.locator("#license-headline")).to_have_text("No license yet")
+        expect(page.get_by_role("link", name="Sign in")).to_have_count(0)  # signed in as the local account
         page.get_by_label("License key").fill(key)
         page.get_by_role("button", name="Activate").click()
         expect(page.locator("#license-headline")).to_have_text("Pro license")
         expect(page.locator("#license-features")).to_contain_text("all_sites")
         expect(page.locator("#data-folder")).to_have_text(str((tmp_path / "home").resolve()))
+        # Pro unlocks every site on the search form (free marks Bayt, Naukri... with a lock).
+        page.goto(f"{app.url}/")
+        expect(page.locator("#account-menu")).to_be_visible()  # the account (and its tier) loaded
+        expect(page.locator("#site-bayt")).to_be_visible()
+        expect(page.locator("#locked-sites-note")).to_have_count(0)
         app.stop()
 
         # Offline: the License Server is gone; the kept signed answer still counts.
@@ -157,5 +163,7 @@ def test_key_unlocks_pro_offline_start_keeps_it_tampered_answer_refused_revoke_f
         license_server.cli("license", "revoke", key, "--reason", "refunded")
         _wait_for_headline(page, "Free (license not valid)")
         expect(page.locator("#license-fell-back")).to_contain_text("revoked")
+        page.goto(f"{app.url}/")
+        expect(page.locator("#locked-sites-note")).to_be_visible()
     finally:
         app.stop()
