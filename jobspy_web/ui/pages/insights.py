@@ -94,7 +94,7 @@ def _headline() -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.text(headline["occupation"], " · ", headline["place"], size="2", color_scheme="gray"),
-            rx.heading(headline["median"], size="7", as_="p", id="insights-median"),
+            rx.text(headline["median"], size="7", weight="bold", id="insights-median"),  # the page's one h1 is its title
             rx.text("Middle half: ", headline["range"], size="3"),
             rx.text(headline["sample"], " · ", headline["share"], size="2", id="insights-sample"),
             rx.hstack(
