@@ -35,11 +35,6 @@ def _found(session: Session, search_ids: Sequence[uuid.UUID]) -> list[tuple[uuid
 
 
 def _seen_keys(session: Session, user_id: uuid.UUID, keys: set[str]) -> set[str]:
-    if not keys:
-        return set()
-    if session.get_bind().dialect.name == "postgresql":  # one array parameter, not one per key
-        statement = text("SELECT dedupe_key FROM seen_jobs WHERE user_id = :user_id AND dedupe_key = ANY(:keys)")
-        return set(session.execute(statement, {"user_id": user_id, "keys": sorted(keys)}).scalars())
     seen: set[str] = set()
     ordered = sorted(keys)
     for start in range(0, len(ordered), 500):  # bounded IN lists (SQLite's parameter limit)
@@ -59,25 +54,34 @@ def _insert_seen(session: Session, user_id: uuid.UUID, keys: set[str]) -> None:
     )
 
 
+# PostgreSQL: the lookup and the insert of the new identities in one round trip.
+_TAKE_SQL = text(
+    # One primary-key probe per identity (user_id, dedupe_key): the cost stays with the run's
+    # size, never the history's (a filter over the user's rows would grow with it).
+    "WITH shown AS (SELECT dedupe_key FROM seen_jobs WHERE user_id = :user_id AND dedupe_key = ANY(CAST(:keys AS varchar[]))), "
+    "added AS (INSERT INTO seen_jobs (user_id, dedupe_key, first_seen_at) "
+    "SELECT :user_id, key, :now FROM unnest(CAST(:keys AS varchar[])) AS key WHERE key NOT IN (SELECT dedupe_key FROM shown) "
+    "ON CONFLICT DO NOTHING) "
+    "SELECT dedupe_key FROM shown"
+)
+
+
 def take_unseen(*, session: Session, user_id: uuid.UUID, search_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
     """The jobs these searches found that `user_id` was never shown; from now on they all count
-    as shown. One read of the searches' jobs, one lookup, one insert of the new identities."""
+    as shown. One read of the searches' jobs, then one lookup-and-insert of their identities."""
     if not search_ids:
         return []
     found = _found(session, search_ids)
     keys: set[str] = set().union(*(keys for _, keys in found)) if found else set()
-    seen = _seen_keys(session, user_id, keys)
-    _insert_seen(session, user_id, keys - seen)
-    return [job_id for job_id, job_keys in found if not job_keys & seen]
-
-
-def unseen_jobs(*, session: Session, user_id: uuid.UUID, search_ids: Sequence[uuid.UUID]) -> list[uuid.UUID]:
-    """The jobs these searches found that `user_id` has never been shown."""
-    if not search_ids:
+    if not keys:
         return []
-    found = _found(session, search_ids)
-    seen = _seen_keys(session, user_id, set().union(*(keys for _, keys in found)) if found else set())
-    return [job_id for job_id, keys in found if not keys & seen]
+    if session.get_bind().dialect.name == "postgresql":
+        parameters = {"user_id": user_id, "keys": sorted(keys), "now": utcnow()}
+        seen = set(session.execute(_TAKE_SQL, parameters).scalars())
+    else:
+        seen = _seen_keys(session, user_id, keys)
+        _insert_seen(session, user_id, keys - seen)
+    return [job_id for job_id, job_keys in found if not job_keys & seen]
 
 
 def record_shown(*, session: Session, user_id: uuid.UUID, search_ids: Sequence[uuid.UUID]) -> None:
