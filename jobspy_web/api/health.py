@@ -47,7 +47,7 @@ async def _database() -> None:
 async def _ping(url: str) -> None:
     client = redis.asyncio.Redis.from_url(url, socket_timeout=CHECK_TIMEOUT_S, socket_connect_timeout=CHECK_TIMEOUT_S)
     try:
-        await client.ping()
+        await client.ping()  # type: ignore[misc]  # redis-py types ping() for both clients
     finally:
         await client.aclose()
 
