@@ -19,12 +19,14 @@ from jobspy_web.insights.corpus import Filters
 __all__ = ["summarise_on_clickhouse"]
 
 _TYPES = {"is_remote": "Bool"}
-_KEYS = {
+_DIMENSIONS = {
     "site": "site",
     "location": "place",
     "seniority": "seniority",
     "remote": "multiIf(is_remote = true, 'remote', is_remote = false, 'on-site', 'unspecified')",
     "top_companies": "company",
+    "month": "formatDateTime(posted_month, '%Y-%m')",
+    "pay_source": "if(pay_source = '', 'unknown', pay_source)",
 }
 _LIMITS = {"location": 20, "top_companies": aggregate.TOP_COMPANIES}
 
@@ -60,34 +62,31 @@ def summarise_on_clickhouse(*, filters: Filters, clickhouse: ClickHouse, currenc
     yearly: dict[str, int | None] = dict.fromkeys([*(f"p{p}" for p in aggregate.PERCENTILES), "mean"])
     if sample:
         yearly = {f"p{p}": _whole(value) for p, value in zip(aggregate.PERCENTILES, quantiles[:5], strict=True)} | {"mean": _whole(mean)}
-    pay_sources = clickhouse.query(
-        f"SELECT if(pay_source = '', 'unknown', pay_source) AS source, count() FROM {table} WHERE {chosen} GROUP BY source ORDER BY source",
-        parameters,
-    )
     others = clickhouse.query(
         f"SELECT currency, count() AS n, quantileExactInclusive(0.5)(yearly) FROM {table} "
         f"WHERE {where} AND yearly IS NOT NULL AND currency != {{currency:String}} GROUP BY currency ORDER BY n DESC",
         parameters,
     )
+    # Every breakdown, the months and the pay sources in one scan: each posting is counted
+    # once per dimension (ARRAY JOIN), then grouped by (dimension, key).
+    dimensions = ", ".join(f"('{name}', {key})" for name, key in _DIMENSIONS.items())
+    groups: dict[str, list[tuple[str, int, list[float]]]] = {name: [] for name in _DIMENSIONS}
+    for dimension, key, n, q in clickhouse.query(
+        f"SELECT dimension.1 AS name, dimension.2 AS key, count(), quantilesExactInclusive(0.25, 0.5, 0.75)(yearly) "
+        f"FROM {table} ARRAY JOIN [{dimensions}] AS dimension WHERE {chosen} GROUP BY name, key",
+        parameters,
+    ):
+        groups[dimension].append((key, int(n), q))
+    pay_sources = sorted((key, n) for key, n, _q in groups.pop("pay_source"))
+    by_month = {key: (n, q[1]) for key, n, q in groups.pop("month")}
     breakdowns: dict[str, Any] = {"min_count": aggregate.MIN_BREAKDOWN_COUNT}
-    for name, key in _KEYS.items():
-        limit = f" LIMIT {_LIMITS[name]}" if name in _LIMITS else ""
-        found = clickhouse.query(
-            f"SELECT {key} AS key, count() AS n, quantilesExactInclusive(0.25, 0.5, 0.75)(yearly) FROM {table} "
-            f"WHERE {chosen} AND key != '' GROUP BY key HAVING n >= {aggregate.MIN_BREAKDOWN_COUNT} ORDER BY n DESC, key{limit}",
-            parameters,
+    for name, found in groups.items():
+        shown = sorted(
+            ((key, n, q) for key, n, q in found if key != "" and n >= aggregate.MIN_BREAKDOWN_COUNT), key=lambda g: (-g[1], g[0])
         )
         breakdowns[name] = [
-            {"key": key_value, "n": int(n), "p25": _whole(q[0]), "p50": _whole(q[1]), "p75": _whole(q[2])} for key_value, n, q in found
+            {"key": key, "n": n, "p25": _whole(q[0]), "p50": _whole(q[1]), "p75": _whole(q[2])} for key, n, q in shown[: _LIMITS.get(name)]
         ]
-    by_month = {
-        month: (int(n), median)
-        for month, n, median in clickhouse.query(
-            f"SELECT formatDateTime(posted_month, '%Y-%m') AS month, count(), quantileExactInclusive(0.5)(yearly) FROM {table} "
-            f"WHERE {chosen} GROUP BY month",
-            parameters,
-        )
-    }
     trend = []
     for month in months:
         n, median = by_month.get(month, (0, None))
@@ -99,7 +98,7 @@ def summarise_on_clickhouse(*, filters: Filters, clickhouse: ClickHouse, currenc
         "postings": int(postings),
         "companies": companies,
         "share_with_pay": round(int(paid) / int(postings), 3),
-        "pay_source": {source: int(n) for source, n in pay_sources},
+        "pay_source": dict(pay_sources),
         "confidence": aggregate.confidence(sample, yearly["p25"], yearly["p50"], yearly["p75"]),
         "other_currencies": [
             {"currency": code, "n": int(n), "p50": _whole(median) if n >= aggregate.MIN_BREAKDOWN_COUNT else None}

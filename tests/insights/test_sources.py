@@ -144,7 +144,10 @@ def test_clickhouse_answers_with_the_same_figures_as_the_primary_database(db, ch
         on_primary = [_answer(**query) for query in queries]
     finally:
         monkeypatch_env.undo()
-    compared = ("yearly", "sample_size", "postings", "companies", "share_with_pay", "breakdowns", "trend", "histogram", "other_currencies")
+    compared = (
+        "yearly", "sample_size", "postings", "companies", "share_with_pay", "pay_source", "confidence",
+        "breakdowns", "trend", "histogram", "other_currencies",
+    )  # fmt: skip
     for clickhouse_answer, primary_answer in zip(on_clickhouse, on_primary, strict=True):
         assert {name: clickhouse_answer[name] for name in compared} == {name: primary_answer[name] for name in compared}
     assert on_primary[0]["sample_size"] == 42 and on_primary[0]["postings"] == 51 - 5 + 5  # EUR ones counted apart
