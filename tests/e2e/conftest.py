@@ -129,6 +129,7 @@ def app_server(replay_proxy: ReplayProxy, tmp_path_factory: pytest.TempPathFacto
     with temporary_postgres_database("jobspy_e2e") as database_url:
         upgrade_to_head(database_url)
         redis.Redis.from_url(E2E_REDIS_URL).flushdb()
+        (data_dir / "prometheus").mkdir()
         env = {
             **os.environ,
             "REFLEX_TELEMETRY_ENABLED": "false",
@@ -139,6 +140,8 @@ def app_server(replay_proxy: ReplayProxy, tmp_path_factory: pytest.TempPathFacto
             "JOBSPY_PROXIES": replay_proxy.url,
             "JOBSPY_CA_CERT": str(replay_proxy.ca_cert_path),
             "JOBSPY_SITE_TIMEOUT_SECONDS": "20",
+            # As `cli serve` sets it: every worker's metrics add up at /metrics.
+            "PROMETHEUS_MULTIPROC_DIR": str(data_dir / "prometheus"),
             "PUBLIC_URL": f"http://127.0.0.1:{port}",
             **_private_keys(data_dir),
             **e2e_stripe_environment(),  # the fake Stripe in this process (tests/fakes)
