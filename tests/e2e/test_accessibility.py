@@ -45,7 +45,7 @@ def violations(page: Page, axe_script: Path) -> list[str]:
 
 def settle(page: Page) -> None:
     """Hydrated: the page's one h1 is on screen and the websocket has answered."""
-    expect(page.locator("h1").first).to_be_visible()
+    expect(page.locator("h1").first).to_be_visible(timeout=45_000)  # a busy 2-core CI machine
     page.wait_for_timeout(300)  # Radix portals and the state's first delta
 
 

@@ -186,6 +186,32 @@ def results_table() -> rx.Component:
     )
 
 
+def _result_pager() -> rx.Component:
+    """Shown past one page of matches: every job is reachable, a page at a time."""
+    return rx.cond(
+        SearchState.page_note != "",
+        rx.el.nav(
+            rx.flex(
+                rx.button(
+                    "Previous", size="1", variant="soft", on_click=SearchState.previous_results, disabled=SearchState.result_page == 0
+                ),
+                rx.text(SearchState.page_note, size="2", id="page-note"),
+                rx.button(
+                    "Next",
+                    size="1",
+                    variant="soft",
+                    on_click=SearchState.next_results,
+                    disabled=~SearchState.has_next_page,
+                    id="next-results",
+                ),
+                gap="2",
+                align="center",
+            ),
+            aria_label="Result pages",
+        ),
+    )
+
+
 def results() -> rx.Component:
     return rx.cond(
         SearchState.search_id != "",
@@ -209,6 +235,7 @@ def results() -> rx.Component:
             filter_bar(),
             tracker_marks.stage_refresher(),
             rx.cond(SearchState.pay_sort_note != "", rx.text(SearchState.pay_sort_note, size="1", color_scheme="gray", id="pay-sort-note")),
+            _result_pager(),
             rx.cond(
                 SearchState.total_count > 0,
                 rx.box(

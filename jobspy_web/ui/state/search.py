@@ -28,7 +28,7 @@ from jobspy_web.ui.state.auth import AuthState
 log = logging.getLogger(__name__)
 
 PHONE_MAX_WIDTH = 768  # px: below it the form folds into a summary after searching
-ROW_LIMIT = 500  # rows sent to the browser at once; exports include every match
+ROW_LIMIT = 100  # rows sent to the browser at once (a page of them); exports include every match
 
 
 def _chip(site: str, outcome: SiteOutcome) -> dict[str, str]:
@@ -110,6 +110,10 @@ class SearchState(AuthState):
     filter_text: str = ""
     sort: str = "date"
     pay_sort_note: str = ""  # how a pay sort treats several currencies
+    # Every row reachable: the matching jobs a page of ROW_LIMIT at a time.
+    result_page: int = 0
+    has_next_page: bool = False
+    page_note: str = ""
 
     # The job opened in the detail dialog.
     detail_open: bool = False
@@ -240,6 +244,7 @@ class SearchState(AuthState):
         self._description_format = shown.params.get("description_format", "markdown")
         self.chips = [_chip(site, SiteOutcome.from_json(raw)) for site, raw in shown.site_outcomes.items()]
         self.cancelling = False
+        self.result_page = 0
 
     @rx.event(background=True)
     async def run_search(self) -> None:
@@ -359,7 +364,7 @@ class SearchState(AuthState):
         self._rows = [row.as_json() for row in rows]
         self._tracker_stages = tracker_marks.stages_of(self.user_id, rows)
         self.total_count = len(rows)
-        self._refilter()
+        self._refilter(keep_page=True)  # rows arriving mid-search keep the page being read
 
     def _current_filter(self) -> jobs.JobFilter:
         return jobs.JobFilter(
@@ -375,11 +380,33 @@ class SearchState(AuthState):
     def _matching(self) -> list[jobs.JobRow]:
         return jobs.filter_rows((jobs.JobRow(**row) for row in self._rows), self._current_filter())
 
-    def _refilter(self) -> None:
+    def _refilter(self, *, keep_page: bool = False) -> None:
         matching = self._matching()
         self.matching_count = len(matching)
         self.pay_sort_note = self._pay_sort_note()
-        self.visible_rows = tracker_marks.with_stages([_view(row) for row in matching[:ROW_LIMIT]], self._tracker_stages)
+        last_page = max(0, (len(matching) - 1) // ROW_LIMIT)
+        self.result_page = min(self.result_page, last_page) if keep_page else 0
+        start = self.result_page * ROW_LIMIT
+        page_rows = matching[start : start + ROW_LIMIT]
+        self.visible_rows = tracker_marks.with_stages([_view(row) for row in page_rows], self._tracker_stages)
+        self.page_note = f"Jobs {start + 1}–{start + len(page_rows)} of {len(matching)}" if len(matching) > ROW_LIMIT else ""
+        self.has_next_page = start + ROW_LIMIT < len(matching)
+
+    @rx.event
+    def next_results(self) -> Any:
+        if self.has_next_page:
+            self.result_page += 1
+            self._refilter(keep_page=True)
+            return rx.call_script("document.getElementById('results-table')?.scrollIntoView({block: 'start'})")
+        return None
+
+    @rx.event
+    def previous_results(self) -> Any:
+        if self.result_page > 0:
+            self.result_page -= 1
+            self._refilter(keep_page=True)
+            return rx.call_script("document.getElementById('results-table')?.scrollIntoView({block: 'start'})")
+        return None
 
     @rx.event
     def set_filter(self, name: str, value: str) -> None:
