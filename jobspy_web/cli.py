@@ -294,7 +294,7 @@ def run_license_command(args: argparse.Namespace) -> None:
             status = LicenseStatus(args.status) if args.status else None
             for license in licenses.list_licenses(session=session, user_id=user_id, status=status):
                 expires = license.expires_at.date().isoformat() if license.expires_at else "perpetual"
-                print(f"{license.id}\t{license.key_prefix}\t{license.license_type}\t{license.status.value}\t{expires}")
+                print(f"{license.id}\t{license.key_prefix}\t{license.license_type}\t{licenses.standing(license)}\t{expires}")
             return
         license_id = licenses.find_license(session=session, reference=args.ref).id
         if args.action == "regenerate":
@@ -329,11 +329,13 @@ def _user_id(session: Any, email: str) -> Any:
 
 
 def _print_license(shown: Any) -> None:
+    from jobspy_web.licensing import licenses
+
     expires = shown.expires_at.isoformat(timespec="seconds") if shown.expires_at else "never (perpetual)"
     print(f"license:   {shown.id}")
     print(f"prefix:    {shown.key_prefix}")
     print(f"type:      {shown.license_type} ({', '.join(shown.features)})")
-    print(f"status:    {shown.status.value}")
+    print(f"status:    {licenses.standing(shown)}")  # expired once past its date, as validate says
     print(f"expires:   {expires}")
     print(f"machines:  {len(shown.machines)} of {shown.max_machines}")
     for machine in shown.machines:
