@@ -16,7 +16,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from typing import Any
 
 from prometheus_client import Counter
@@ -24,7 +23,7 @@ from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import from_settings, get_settings
 
 REPLICA_FALLBACKS = Counter(
     "jobspy_replica_fallbacks", "Reads meant for the replica that went to the primary, by reason (lag, down).", ["reason"]
@@ -66,7 +65,7 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-@lru_cache
+@from_settings
 def primary_engine() -> Engine:
     settings = get_settings()
     if settings.sqlalchemy_url.startswith("sqlite"):
@@ -74,7 +73,7 @@ def primary_engine() -> Engine:
     return make_engine(settings.sqlalchemy_url)
 
 
-@lru_cache
+@from_settings
 def replica_engine() -> Engine:
     url = get_settings().sqlalchemy_replica_url
     # A short connect timeout: a replica that is down must cost a read little before it

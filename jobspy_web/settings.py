@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -361,11 +361,14 @@ def get_settings() -> Settings:
 # reset_process_state() forgets them all with the settings (tests switch settings; nothing
 # else should need to).
 
+if TYPE_CHECKING:
+    from functools import _lru_cache_wrapper
+
 Made = TypeVar("Made")
 _derived: list[Callable[[], None]] = []
 
 
-def from_settings(function: Callable[[], Made]) -> Callable[[], Made]:
+def from_settings(function: Callable[[], Made]) -> _lru_cache_wrapper[Made]:
     """`function`'s result, made once per process and forgotten by reset_process_state()."""
     cached = lru_cache(maxsize=None)(function)
     _derived.append(cached.cache_clear)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from sqlmodel import Session, select
 
 from jobspy_web.infra.local_secrets import write_private_file
 from jobspy_web.models import PushSubscription
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import from_settings, get_settings
 
 KEY_FILE = "vapid_private.pem"
 TIMEOUT_S = 10
@@ -31,7 +30,7 @@ class PushFailed(RuntimeError):
     """Every subscription of the person refused or failed."""
 
 
-@lru_cache
+@from_settings
 def vapid_key() -> Vapid02:
     settings = get_settings()
     pem = settings.vapid_private_key.get_secret_value()

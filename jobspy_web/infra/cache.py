@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import threading
 import time
-from functools import lru_cache
 from typing import Any, Protocol
 
 import orjson
@@ -25,7 +24,7 @@ from redis.retry import Retry
 
 from jobspy_web.infra import redis_health
 from jobspy_web.infra.redis_scripts import HotScript
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import from_settings, get_settings
 
 __all__ = ["REDIS_PREFIX", "Cache", "MemoryCache", "RedisCache", "decode", "generation_key", "get_cache", "redis_key"]
 
@@ -255,7 +254,7 @@ def _set_in_group_call(
     return keys, [_encode(value), int(ttl_s * 1000), int(group_ttl_s * 1000), max_entries, expected]
 
 
-@lru_cache
+@from_settings
 def get_cache() -> Cache:
     url = get_settings().cache_redis_url  # REDIS_CACHE_URL, else REDIS_URL
     return RedisCache(url) if url else MemoryCache()

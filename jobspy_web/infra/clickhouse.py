@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import orjson
 
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import from_settings, get_settings
 
 __all__ = ["ClickHouse", "close_clickhouse", "get_clickhouse"]
 
@@ -93,7 +92,7 @@ class EmbeddedClickHouse:
         self._session.close()
 
 
-@lru_cache
+@from_settings
 def get_clickhouse() -> ClickHouse | None:
     url = get_settings().clickhouse_url.get_secret_value()
     if not url:

@@ -17,7 +17,7 @@ from redis.backoff import NoBackoff
 
 from jobspy_web.infra import cache, redis_health
 from jobspy_web.infra.redis_scripts import HotScript
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import from_settings, get_settings
 
 __all__ = [
     "LOGIN_PER_ACCOUNT",
@@ -70,7 +70,7 @@ class Check(NamedTuple):
     identifiers: tuple[str, ...]
 
 
-@lru_cache
+@from_settings
 def _limiter() -> SlidingWindowCounterRateLimiter:
     url = get_settings().limits_redis_url  # REDIS_LIMITS_URL, else REDIS_URL
     # One retry at once (a pooled connection a Redis restart left dead), then the memory
@@ -89,7 +89,7 @@ def _limiter() -> SlidingWindowCounterRateLimiter:
 _counting_in_memory: ContextVar[bool] = ContextVar("counting_in_memory", default=False)
 
 
-@lru_cache
+@from_settings
 def _memory_limiter() -> SlidingWindowCounterRateLimiter:
     return SlidingWindowCounterRateLimiter(MemoryStorage())
 
@@ -238,7 +238,7 @@ return {0, 0, false}
 """
 
 
-@lru_cache
+@from_settings
 def _each_script() -> HotScript:
     return HotScript(str(get_settings().limits_redis_url), _EACH_SCRIPT)
 

@@ -20,7 +20,6 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any, TypeVar
 
@@ -30,15 +29,15 @@ from anyio import CapacityLimiter, to_thread
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlalchemy import make_url
 from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
-
 from sqlalchemy.exc import DBAPIError
+
 from jobspy_web import db
 from jobspy_web.db import write_session
 from jobspy_web.infra import metrics, rate_limits
 from jobspy_web.licensing import keys, licenses, store
 from jobspy_web.licensing.licenses import APP_VERSION_PATTERN, LicenseError, SignedAnswer
 from jobspy_web.models.base import utcnow
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import from_settings, get_settings
 
 __all__ = ["DeactivateRequest", "ValidateRequest", "aclose", "parse_within_limits", "validate"]
 
@@ -339,7 +338,10 @@ async def _ready(pool: asyncpg.Pool) -> asyncpg.Pool:
 async def _pool(*, replica: bool = False) -> asyncpg.Pool:
     """The running worker's pool of connections for misses (made on first use), on the
     primary or the read replica."""
-    return await asyncio.shield(_pool_task(replica))
+    task = _pool_task(replica)
+    if task.done():
+        return task.result()  # every request after the first: no future to make
+    return await asyncio.shield(task)
 
 
 # --- the full path, in a worker thread ------------------------------------------------------
@@ -365,7 +367,7 @@ def _from_database(body: ValidateRequest, now: datetime | None, counted: bool) -
     raise AssertionError("unreachable")
 
 
-@lru_cache
+@from_settings
 def _database_threads() -> CapacityLimiter:
     return CapacityLimiter(DATABASE_THREADS)
 
