@@ -441,6 +441,11 @@ def main(argv: list[str] | None = None) -> None:
         default="0.0.0.0",
         help="the address to listen on (default: 0.0.0.0, every network interface; 127.0.0.1 keeps it to this machine)",
     )
+    serve_parser.add_argument(
+        "--workers", type=int, default=None, help="queue workers to start beside the app when REDIS_URL is set (default: 1)"
+    )
+    worker_parser = commands.add_parser("worker", help="run a queue worker (needs REDIS_URL): searches, schedules, alerts")
+    worker_parser.add_argument("--concurrency", type=int, default=10, help="jobs run at once by this worker (default: 10)")
     commands.add_parser("migrate", help="upgrade the database to the newest schema")
     add_user_commands(commands)
     add_license_commands(commands)
@@ -473,8 +478,3 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
-    serve_parser.add_argument(
-        "--workers", type=int, default=None, help="queue workers to start beside the app when REDIS_URL is set (default: 1)"
-    )
-    worker_parser = commands.add_parser("worker", help="run a queue worker (needs REDIS_URL): searches, schedules, alerts")
-    worker_parser.add_argument("--concurrency", type=int, default=10, help="jobs run at once by this worker (default: 10)")

@@ -37,7 +37,6 @@ async def require_jwt(request: Request) -> AccessClaims:
     # Off the event loop: a cache miss asks the database about revocation.
     claims = await run_in_threadpool(verify_access_token, token.strip())
     request.state.access_claims = claims  # whose call it was, for api.usage_logging
-    request.state.access_claims = claims  # whose call it was, for api.usage_logging
     app_logging.bind_user(claims.user_id)  # the request's later log lines say whose it is
     return claims
 
