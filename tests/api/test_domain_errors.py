@@ -62,7 +62,7 @@ async def test_a_refused_token_is_a_401_with_a_bearer_challenge_naming_why():
 
 async def test_a_search_refusal_names_each_field_and_keeps_problems():
     error = SearchParamsError({"distance": "Use at most 500.", "search_term": "Enter a search term."})
-    assert error.problems == error.fields and error.message == "Use at most 500.; Enter a search term."
+    assert error.problems == error.fields and error.message == "Use at most 500. Enter a search term."
     async with answering_with(error) as client:
         assert (await client.get("/")).json()["error"]["fields"] == error.fields
 
