@@ -222,6 +222,20 @@ def deactivate_this_machine(*, session: Session) -> LicenseStatus:
     return forget_key(session=session)
 
 
+def license_machines() -> list[dict[str, Any]]:
+    """The machines the kept key is activated on, as the License Server lists them to this
+    (bound) machine; [] without a key. LicenseClientError when it can't be had."""
+    key = stored_key()
+    if not key:
+        return []
+    client = _client()
+    try:
+        machines: list[dict[str, Any]] = client.machines(key).get("machines", [])
+    finally:
+        client.close()
+    return machines
+
+
 def forget_key(*, session: Session) -> LicenseStatus:
     _key_file().unlink(missing_ok=True)
     return run_free(session=session)

@@ -4,6 +4,7 @@ license key is the credential.
   POST /licenses/validate    {license_key, hardware_fp, app_version}         -> signed answer
   POST /licenses/activate    {license_key, hardware_fp, app_version, name?}  -> signed answer
   POST /licenses/deactivate  {license_key, hardware_fp}                      -> signed answer
+  POST /licenses/machines    {license_key, hardware_fp}                      -> {max_machines, machines}
   GET  /licenses/public-key  the Ed25519 key answers are signed with (licensing.signing)
 
 A good key and a bad one both get HTTP 200:
@@ -13,6 +14,10 @@ codes and their order: licensing.licenses; the pipeline: licensing.validate. Dea
 {"deactivated": false, "code": NOT_FOUND | MACHINE_NOT_FOUND, "reason"}. A malformed
 request gets 422 naming its fields (a mistyped key fails its checksum there, never
 reaching the database); too many requests per IP or per key, 429 with Retry-After.
+
+Machines (licensing.machines) are listed only to a machine bound to the key: 200
+{"max_machines", "machines": [{name, short_fingerprint, app_version, first_seen_at,
+last_seen_at, this_machine}]}, else 404 NOT_FOUND (no such key) or 403 MACHINE_NOT_FOUND.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from starlette.types import Receive
 from jobspy_web.api.auth_web import client_ip
 from jobspy_web.api.errors import MAX_BODY_BYTES, UNSTORABLE_TEXT, ApiError
 from jobspy_web.db import write_session
-from jobspy_web.licensing import licenses
+from jobspy_web.licensing import licenses, machines
 from jobspy_web.licensing import validate as validating
 from jobspy_web.licensing.licenses import REASONS, LicenseError, SignedAnswer
 from jobspy_web.licensing.signing import SIGNATURE_HEADER, get_signer
@@ -91,6 +96,20 @@ async def deactivate(request: Request) -> Response:
     return _sent(licenses.sign_answer(payload, fingerprint=body.hardware_fp, checked_at=utcnow()))
 
 
+async def list_machines(request: Request) -> JSONResponse:
+    body = await _parse(request, DeactivateRequest)
+
+    def work() -> dict[str, object]:
+        with write_session() as session:
+            return machines.machines_for_holder(session=session, key=body.license_key, fingerprint=body.hardware_fp)
+
+    try:
+        listed = await validating.in_thread(work)
+    except LicenseError as error:
+        raise _api_error(error) from None
+    return JSONResponse(listed, headers={"Cache-Control": "no-store"})
+
+
 async def _parse(request: Request, model: type[validating.Body]) -> validating.Body:
     try:
         raw = await _read_body(request.receive)
@@ -122,5 +141,6 @@ routes = [
     Route("/licenses/validate", validate, methods=["POST"]),
     Route("/licenses/activate", activate, methods=["POST"]),
     Route("/licenses/deactivate", deactivate, methods=["POST"]),
+    Route("/licenses/machines", list_machines, methods=["POST"]),
     Route("/licenses/public-key", public_key, methods=["GET"]),
 ]

@@ -101,6 +101,17 @@ class LicenseClient:
         self._answer_file(canonical).unlink(missing_ok=True)
         return body["deactivated"] is True
 
+    def machines(self, key: str) -> dict[str, Any]:
+        """{max_machines, machines: [{name, short_fingerprint, last_seen_at, this_machine, ...}]}
+        of the license this machine is bound to (POST /licenses/machines); LicenseClientError
+        if the server refuses (this machine not bound, unknown key) or can't be reached."""
+        payload = {"license_key": self._canonical(key), "hardware_fp": self.fingerprint}
+        try:
+            listed: dict[str, Any] = self._post("/licenses/machines", payload).json()
+        except httpx.TransportError:
+            raise LicenseClientError("The license server can't be reached to list this license's machines.") from None
+        return listed
+
     def close(self) -> None:
         self._http.close()
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import httpx
 import pytest
 
 from jobspy_web.accounts import local_mode
@@ -14,6 +15,7 @@ from jobspy_web.accounts.entitlements import tier_for_user
 from jobspy_web.core.tiers import Tier
 from jobspy_web.db import write_session
 from jobspy_web.settings import get_settings
+from jobspy_web.ui.state.desktop_settings import _machine_row
 from tests.api_server import ApiServer
 from tests.desktop.conftest import issue_key
 
@@ -113,3 +115,24 @@ def test_the_launch_secret_alone_opens_the_local_session(desktop: Path, monkeypa
     get_settings.cache_clear()
     with write_session() as session:
         assert local_mode.start_local_session(session=session, launch_secret="s3cret-launch") is None
+
+
+def test_settings_lists_every_machine_of_the_key_and_a_stranger_is_refused(desktop: Path, license_server: ApiServer) -> None:
+    key = issue_key(license_server)
+    assert local_mode.license_machines() == []  # no key kept yet: nothing to ask about
+    assert _enter(key).licensed
+    other = {"license_key": key, "hardware_fp": "f" * 64, "app_version": "1.0.0", "name": "work-laptop"}
+    assert httpx.post(f"{license_server.url}/licenses/activate", json=other, timeout=10).status_code == 200
+
+    listed = local_mode.license_machines()
+    here = local_mode.license_status()
+    assert [(machine["name"], machine["this_machine"]) for machine in listed] == [(here.machine_name, True), ("work-laptop", False)]
+    assert listed[1]["short_fingerprint"] == "f" * 12 and "f" * 13 not in json.dumps(listed)
+    rows = [_machine_row(machine) for machine in listed]
+    assert rows[0]["this_machine"] == "yes" and rows[1]["this_machine"] == "" and rows[1]["last_seen"].endswith(" UTC")
+
+    stranger = httpx.post(f"{license_server.url}/licenses/machines", json={"license_key": key, "hardware_fp": "e" * 64}, timeout=10)
+    assert stranger.status_code == 403 and "work-laptop" not in stranger.text
+    with write_session() as session:
+        local_mode.deactivate_this_machine(session=session)
+    assert local_mode.license_machines() == []  # the key is forgotten with the slot

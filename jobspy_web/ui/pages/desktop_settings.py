@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from jobspy_web.ui.layout import page_shell
@@ -73,6 +75,16 @@ def _license_card() -> rx.Component:
                 ),
             ),
             rx.text("This machine: ", State.machine_name, " (", State.fingerprint, "…)", size="2", color_scheme="gray"),
+            rx.cond(
+                State.machines.length() > 0,  # type: ignore[attr-defined]
+                rx.vstack(
+                    rx.text("Activated on", size="2", weight="medium"),
+                    rx.foreach(State.machines, _machine_line),
+                    spacing="1",
+                    id="license-machines",
+                ),
+            ),
+            rx.cond(State.machines_problem != "", rx.text(State.machines_problem, size="1", color_scheme="gray")),
             rx.cond(State.checked != "", rx.text("Last checked ", State.checked, size="1", color_scheme="gray")),
             rx.cond(
                 State.license_state == "unset",
@@ -93,6 +105,19 @@ def _license_card() -> rx.Component:
             width="100%",
         ),
         width="100%",
+    )
+
+
+def _machine_line(machine: Any) -> rx.Component:
+    return rx.text(
+        machine["name"],
+        " (",
+        machine["short_fingerprint"],
+        "…) · last seen ",
+        machine["last_seen"],
+        rx.cond(machine["this_machine"] != "", " · this machine", ""),
+        size="2",
+        class_name="license-machine",
     )
 
 

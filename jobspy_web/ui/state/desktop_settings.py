@@ -49,6 +49,8 @@ class DesktopSettingsState(AuthState):
     sync_counts: str = ""
     sync_notes: list[str] = []
     sync_problem: str = ""
+    machines: list[dict[str, str]] = []  # the license's machines, from the License Server
+    machines_problem: str = ""
 
     def _show(self, status: local_mode.LicenseStatus) -> None:
         shown = local_mode.describe(status)
@@ -77,14 +79,26 @@ class DesktopSettingsState(AuthState):
         self.site_timeout_text = f"{chosen.site_timeout_seconds:g}"
         self.data_folder = str(get_settings().data_dir.resolve())
         self._show_sync(local_premium.last_sync())
-        return None
+        return DesktopSettingsState.refresh_machines if local_mode.stored_key() else None
+
+    @rx.event(background=True)
+    async def refresh_machines(self) -> None:
+        """Every machine the key is activated on (the License Server is over the network: off the loop)."""
+        try:
+            listed = await asyncio.to_thread(local_mode.license_machines)
+        except LicenseClientError as error:
+            async with self:
+                self.machines, self.machines_problem = [], str(error)
+            return
+        async with self:
+            self.machines, self.machines_problem = [_machine_row(machine) for machine in listed], ""
 
     def _show_sync(self, report: local_premium.SyncReport) -> None:
         self.synced_at = report.synced_at.replace("T", " ")[:16] + " UTC" if report.synced_at else ""
         self.sync_counts = f"{report.sent} sent, {report.received} received" if report.synced_at else ""
         self.sync_notes = list(report.notes)
 
-    async def _run(self, action: Callable[..., local_mode.LicenseStatus], done: str, **arguments: Any) -> AsyncIterator[None]:
+    async def _run(self, action: Callable[..., local_mode.LicenseStatus], done: str, **arguments: Any) -> AsyncIterator[Any]:
         async with self:
             self.busy, self.settings_notice, self.settings_problem = True, "", ""
         try:
@@ -102,28 +116,30 @@ class DesktopSettingsState(AuthState):
             else:
                 self.settings_problem = status.message
             self._current_user()  # the tier the header and pages show follows the new role
-        yield None
+            if not status.licensed:
+                self.machines = []
+        yield DesktopSettingsState.refresh_machines if status.licensed else None
 
     @rx.event(background=True)
-    async def enter_key(self, form: dict[str, str]) -> AsyncIterator[None]:
+    async def enter_key(self, form: dict[str, str]) -> AsyncIterator[Any]:
         key = (form.get("license_key") or "").strip()[:100]
-        async for _ in self._run(local_mode.enter_key, "License activated on this machine.", key=key):
-            yield
+        async for then in self._run(local_mode.enter_key, "License activated on this machine.", key=key):
+            yield then
 
     @rx.event(background=True)
-    async def run_free(self) -> AsyncIterator[None]:
-        async for _ in self._run(local_mode.run_free, "Running as free. You can enter a key here any time."):
-            yield
+    async def run_free(self) -> AsyncIterator[Any]:
+        async for then in self._run(local_mode.run_free, "Running as free. You can enter a key here any time."):
+            yield then
 
     @rx.event(background=True)
-    async def check_now(self) -> AsyncIterator[None]:
-        async for _ in self._run(local_mode.check_license, "Checked with the license server."):
-            yield
+    async def check_now(self) -> AsyncIterator[Any]:
+        async for then in self._run(local_mode.check_license, "Checked with the license server."):
+            yield then
 
     @rx.event(background=True)
-    async def deactivate(self) -> AsyncIterator[None]:
-        async for _ in self._run(local_mode.deactivate_this_machine, "This machine is deactivated; its slot is free again."):
-            yield
+    async def deactivate(self) -> AsyncIterator[Any]:
+        async for then in self._run(local_mode.deactivate_this_machine, "This machine is deactivated; its slot is free again."):
+            yield then
 
     @rx.event
     def save_preferences(self, form: dict[str, str]) -> None:
@@ -175,6 +191,16 @@ class DesktopSettingsState(AuthState):
         async with self:
             self.busy = False
             self._show_sync(report)
+
+
+def _machine_row(machine: dict[str, Any]) -> dict[str, str]:
+    seen = str(machine.get("last_seen_at") or "")
+    return {
+        "name": str(machine.get("name") or "unnamed machine"),
+        "short_fingerprint": str(machine.get("short_fingerprint") or ""),
+        "last_seen": seen.replace("T", " ")[:16] + " UTC" if seen else "",
+        "this_machine": "yes" if machine.get("this_machine") else "",
+    }
 
 
 def _synced() -> local_premium.SyncReport:
