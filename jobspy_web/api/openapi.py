@@ -20,10 +20,15 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from jobspy_web.api.auth_tokens import TokenRequest
+from jobspy_web.api.billing import PortalRequest, PurchaseRequest
 from jobspy_web.api.licenses import ActivateRequest
+from jobspy_web.api.tracker import CONTENT_TYPES, SyncPush
 from jobspy_web.insights.query import InsightsQuery
 from jobspy_web.licensing.validate import DeactivateRequest, ValidateRequest
+from jobspy_web.models import TrackerStage
+from jobspy_web.saved_searches.store import SavedSearchInput
 from jobspy_web.search.params import SearchParams
+from jobspy_web.tracker.inputs import TrackedJobCreate, TrackedJobUpdate
 
 __all__ = ["openapi_document", "routes"]
 
@@ -47,6 +52,8 @@ _ERROR = {
         }
     },
 }
+_TEXT_OR_NULL = {"type": ["string", "null"]}
+_STAGES = [stage.value for stage in TrackerStage]
 _YEARLY = {
     "type": "object",
     "properties": {name: {"type": ["number", "null"]} for name in ("p10", "p25", "p50", "p75", "p90", "mean")},
@@ -136,6 +143,105 @@ _SCHEMAS: dict[str, Any] = {
 }
 
 
+_SCHEMAS |= {
+    "TrackedJob": {
+        "type": "object",
+        "required": ["id", "url", "site", "title", "stage", "stage_dates", "notes", "postings", "created_at", "updated_at", "deleted"],
+        "properties": {
+            "id": {"type": "string", "format": "uuid"},
+            "url": {"type": "string"},
+            "site": {"type": "string"},
+            "title": {"type": "string"},
+            "company": _TEXT_OR_NULL,
+            "location": _TEXT_OR_NULL,
+            "salary_text": _TEXT_OR_NULL,
+            "description": _TEXT_OR_NULL,
+            "stage": {"enum": _STAGES},
+            "stage_dates": {"type": "object", "additionalProperties": _TEXT_OR_NULL},
+            "notes": {"type": "string"},
+            "follow_up_on": _TEXT_OR_NULL,
+            "job_id": _TEXT_OR_NULL,
+            "postings": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["site", "url"],
+                    "properties": {"site": {"type": "string"}, "url": {"type": "string"}},
+                },
+            },
+            "created_at": _TEXT_OR_NULL,
+            "updated_at": _TEXT_OR_NULL,
+            "deleted": {"type": "boolean"},
+        },
+    },
+    "SavedSearch": {
+        "type": "object",
+        "required": ["id", "name", "search_terms", "locations", "params", "schedule", "schedule_text", "paused", "push"],
+        "properties": {
+            "id": {"type": "string", "format": "uuid"},
+            "name": {"type": "string"},
+            "search_terms": {"type": "array", "items": {"type": "string"}},
+            "locations": {"type": "array", "items": {"type": "string"}},
+            "params": _OBJECT,
+            "schedule": {"type": "string"},
+            "hour": {"type": "integer"},
+            "minute": {"type": "integer"},
+            "weekday": {"type": "integer"},
+            "timezone": {"type": "string"},
+            "schedule_text": {"type": "string"},
+            "paused": {"type": "boolean"},
+            "next_run_at": _TEXT_OR_NULL,
+            "email_digest": {"type": "boolean"},
+            "apprise_channels": {"type": "array", "items": {"type": "string"}, "description": "Masked: never the tokens"},
+            "push": {"type": "boolean"},
+        },
+    },
+    "Alert": {
+        "type": "object",
+        "required": ["id", "title", "body", "job_ids", "read", "created_at"],
+        "properties": {
+            "id": {"type": "string"},
+            "title": {"type": "string"},
+            "body": {"type": "string"},
+            "job_ids": {"type": "array", "items": {"type": "string"}},
+            "saved_search_id": _TEXT_OR_NULL,
+            "read": {"type": "boolean"},
+            "created_at": {"type": "string"},
+        },
+    },
+    "Machines": {
+        "type": "object",
+        "required": ["max_machines", "machines"],
+        "properties": {
+            "max_machines": {"type": "integer"},
+            "machines": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "name": _TEXT_OR_NULL,
+                        "short_fingerprint": {"type": "string"},
+                        "app_version": _TEXT_OR_NULL,
+                        "first_seen_at": _TEXT_OR_NULL,
+                        "last_seen_at": _TEXT_OR_NULL,
+                        "this_machine": {"type": "boolean"},
+                    },
+                },
+            },
+        },
+    },
+    "Readiness": {
+        "type": "object",
+        "required": ["status", "checks", "down"],
+        "properties": {
+            "status": {"enum": ["ok", "degraded"]},
+            "checks": {"type": "object", "additionalProperties": {"type": "string"}},
+            "down": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+}
+
+
 def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -209,6 +315,14 @@ def _paths(defs: dict[str, Any]) -> dict[str, Any]:
                 "Free the slot a machine holds", (200, _OBJECT), requestBody=_body(DeactivateRequest, defs), tags=license_tag
             )
         },
+        "/licenses/machines": {
+            "post": _operation(
+                "The machines bound to a license (asked by one of them)",
+                (200, _ref("Machines")),
+                requestBody=_body(DeactivateRequest, defs),
+                tags=license_tag,
+            )
+        },
         "/licenses/public-key": {"get": _operation("The key license answers are signed with", (200, _OBJECT), tags=license_tag)},
         "/auth/token": {
             "post": _operation(
@@ -268,10 +382,234 @@ def _paths(defs: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _item(status: int = 200) -> tuple[int, dict[str, Any]]:
+    return status, {"type": "object", "required": ["item"], "properties": {"item": _ref("TrackedJob")}}
+
+
+def _tracker_paths(defs: dict[str, Any]) -> dict[str, Any]:
+    item_id = [{"name": "item_id", "in": "path", "required": True, "schema": {"type": "string"}}]
+    stage = {
+        "name": "stage",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": f"Comma-separated stages: {', '.join(_STAGES)}",
+    }
+    items = {"type": "array", "items": _ref("TrackedJob")}
+    tag = {"secured": True, "tags": ["Tracker"]}
+    save = _operation(
+        "Save a job to your tracker (201 new, 200 already tracked)", _item(201), requestBody=_body(TrackedJobCreate, defs), **tag
+    )
+    save["responses"]["200"] = _json(_item()[1], "Already tracked: the item as it is")
+    export_formats = {
+        CONTENT_TYPES["csv"]: {"schema": {"type": "string"}},
+        CONTENT_TYPES["xlsx"]: {"schema": {"type": "string", "format": "binary"}},
+    }
+    export = _operation("The tracker as a file (one of the day's exports)", (200, _OBJECT), parameters=[stage, _EXPORT_FORMAT], **tag)
+    export["responses"]["200"] = {
+        "description": "The file",
+        "content": {**export_formats, CONTENT_TYPES["json"]: {"schema": {"type": "array", "items": _OBJECT}}},
+    }
+    sync_result = {
+        "type": "object",
+        "required": ["id", "status", "item", "note"],
+        "properties": {
+            "id": {"type": "string"},
+            "status": {"enum": ["applied", "unchanged", "conflict", "refused"]},
+            "item": {"anyOf": [_ref("TrackedJob"), {"type": "null"}]},
+            "note": _TEXT_OR_NULL,
+        },
+    }
+    return {
+        "/api/tracker/jobs": {
+            "post": save,
+            "get": _operation(
+                "Your tracked jobs, most recently changed first",
+                (200, {"type": "object", "required": ["items"], "properties": {"items": items}}),
+                parameters=[stage],
+                **tag,
+            ),
+        },
+        "/api/tracker/jobs/{item_id}": {
+            "get": _operation("One tracked job", _item(), parameters=item_id, **tag),
+            "patch": _operation(
+                "Change a tracked job's stage, notes or follow-up date",
+                _item(),
+                parameters=item_id,
+                requestBody=_body(TrackedJobUpdate, defs),
+                **tag,
+            ),
+            "delete": _operation("Remove a tracked job (kept as a tombstone for syncing)", _item(), parameters=item_id, **tag),
+        },
+        "/api/tracker/lookup": {
+            "get": _operation(
+                "Is this posting's address in your tracker?",
+                (
+                    200,
+                    {
+                        "type": "object",
+                        "required": ["found", "item"],
+                        "properties": {"found": {"type": "boolean"}, "item": {"anyOf": [_ref("TrackedJob"), {"type": "null"}]}},
+                    },
+                ),
+                parameters=[{"name": "url", "in": "query", "required": True, "schema": {"type": "string"}}],
+                **tag,
+            )
+        },
+        "/api/tracker/export": {"get": export},
+        "/api/tracker/changes": {
+            "get": _operation(
+                "What changed in your tracker since a time, tombstones included",
+                (
+                    200,
+                    {
+                        "type": "object",
+                        "required": ["items", "next_since"],
+                        "properties": {"items": items, "next_since": {"type": "string"}},
+                    },
+                ),
+                parameters=[
+                    {"name": "since", "in": "query", "required": False, "schema": {"type": "string"}, "description": "ISO 8601 with offset"}
+                ],
+                **tag,
+            ),
+            "post": _operation(
+                "Push a syncing client's items (last writer wins)",
+                (
+                    200,
+                    {
+                        "type": "object",
+                        "required": ["results", "server_time"],
+                        "properties": {"results": {"type": "array", "items": sync_result}, "server_time": {"type": "string"}},
+                    },
+                ),
+                requestBody=_body(SyncPush, defs),
+                **tag,
+            ),
+        },
+    }
+
+
+_EXPORT_FORMAT = {"name": "format", "in": "query", "required": False, "schema": {"enum": ["csv", "xlsx", "json"]}}
+
+
+def _alert_paths(defs: dict[str, Any]) -> dict[str, Any]:
+    tag = {"secured": True, "tags": ["Saved searches and alerts"]}
+    subscription = {
+        "type": "object",
+        "required": ["endpoint", "keys"],
+        "properties": {
+            "endpoint": {"type": "string"},
+            "keys": {
+                "type": "object",
+                "required": ["p256dh", "auth"],
+                "properties": {"p256dh": {"type": "string"}, "auth": {"type": "string"}},
+            },
+        },
+    }
+    return {
+        "/api/saved-searches": {
+            "get": _operation(
+                "Your saved searches",
+                (
+                    200,
+                    {
+                        "type": "object",
+                        "required": ["saved_searches"],
+                        "properties": {"saved_searches": {"type": "array", "items": _ref("SavedSearch")}},
+                    },
+                ),
+                **tag,
+            ),
+            "post": _operation(
+                "Save a search (a schedule needs Pro)", (201, _ref("SavedSearch")), requestBody=_body(SavedSearchInput, defs), **tag
+            ),
+        },
+        "/api/saved-searches/{saved_search_id}/run": {
+            "post": _operation(
+                "Run a saved search now",
+                (202, {"type": "object", "required": ["run_id"], "properties": {"run_id": {"type": "string"}}}),
+                parameters=[{"name": "saved_search_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                **tag,
+            )
+        },
+        "/api/alerts": {
+            "get": _operation(
+                "Your alerts, newest first, and how many are unread",
+                (
+                    200,
+                    {
+                        "type": "object",
+                        "required": ["unread", "alerts"],
+                        "properties": {"unread": {"type": "integer"}, "alerts": {"type": "array", "items": _ref("Alert")}},
+                    },
+                ),
+                **tag,
+            )
+        },
+        "/api/push/key": {
+            "get": _operation(
+                "The VAPID key a browser subscribes to push with",
+                (
+                    200,
+                    {
+                        "type": "object",
+                        "required": ["application_server_key"],
+                        "properties": {"application_server_key": {"type": "string"}},
+                    },
+                ),
+                tags=tag["tags"],
+            )
+        },
+        "/api/push/subscriptions": {
+            "post": _operation(
+                "Store the browser's PushSubscription",
+                (201, {"type": "object", "required": ["subscribed"], "properties": {"subscribed": {"const": True}}}),
+                requestBody={"required": True, "content": {"application/json": {"schema": subscription}}},
+                **tag,
+            )
+        },
+    }
+
+
+def _more_paths(defs: dict[str, Any]) -> dict[str, Any]:
+    billing = ["Billing"]
+    url_answer = (200, {"type": "object", "required": ["url"], "properties": {"url": {"type": "string"}}})
+    checkout = _operation(
+        "A Stripe Checkout page for a plan", url_answer, secured=True, requestBody=_body(PurchaseRequest, defs), tags=billing
+    )
+    portal = _operation("The Stripe billing portal", url_answer, secured=True, requestBody=_body(PortalRequest, defs), tags=billing)
+    for operation in (checkout, portal):
+        operation["description"] = "With a bearer token the answer is JSON; a browser's form post (session cookie) is redirected (303)."
+    ready = _operation("Readiness: the database, Redis and the queue", (200, _ref("Readiness")), tags=["Operations"])
+    ready["responses"]["503"] = _json(_ref("Readiness"), "Something it needs is down (named in `down`)")
+    return {
+        "/ready": {"get": ready},
+        "/billing/checkout": {"post": checkout},
+        "/billing/portal": {"post": portal},
+        "/create-payment-intent": {
+            "post": _operation(
+                "A PaymentIntent for the pay page (Stripe Elements)",
+                (
+                    200,
+                    {
+                        "type": "object",
+                        "required": ["client_secret", "payment_intent_id"],
+                        "properties": {"client_secret": {"type": "string"}, "payment_intent_id": {"type": "string"}},
+                    },
+                ),
+                secured=True,
+                requestBody=_body(PurchaseRequest, defs),
+                tags=billing,
+            )
+        },
+    }
+
+
 @lru_cache(maxsize=1)
 def _document() -> dict[str, Any]:
     defs: dict[str, Any] = {}
-    paths = _paths(defs)
+    paths = _paths(defs) | _tracker_paths(defs) | _alert_paths(defs) | _more_paths(defs)
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
