@@ -93,18 +93,17 @@ async def _too_many(limit: str, *identifiers: str) -> bool:
 # CPU by design, a mail may wait on an SMTP server, and the sessions are synchronous.
 
 
-def _sign_up(form: dict[str, str], ip: str, user_agent: str | None) -> str:
-    """The new account's session secret; "" for an address that has an account already
-    (its owner gets a mail; the form answers the same either way)."""
+def _sign_up(form: dict[str, str], ip: str) -> None:
+    """A new account (its confirmation link mailed), or, for an address that has one, a mail
+    to its owner: the same work either way, and nobody is signed in here."""
     with write_session() as session:
-        user = users.sign_up_from_the_web(
+        users.sign_up_from_the_web(
             session=session,
             email=form.get("email", ""),
             password=form.get("password", ""),
             full_name=form.get("full_name", ""),
             ip=ip,
         )
-        return login_sessions.start_session(session=session, user=user, ip=ip, user_agent=user_agent) if user else ""
 
 
 async def sign_up(request: Request) -> Response:
@@ -114,11 +113,12 @@ async def sign_up(request: Request) -> Response:
     if await _too_many(rate_limits.SIGNUP_PER_IP, "signup-ip", client_ip(request)):
         return _redirect("/signup", error="SIGNUP_RATE_LIMITED")  # its window is an hour, not a minute
     try:
-        secret = await run_in_threadpool(_sign_up, form, client_ip(request), request.headers.get("user-agent"))
+        await run_in_threadpool(_sign_up, form, client_ip(request))
     except AccountError as error:  # the page shows the domain's sentence for the code
         return _redirect("/signup", error=error.code_text, email=form.get("email", "")[:320])
-    welcome = _redirect("/", notice="welcome")
-    return _with_cookie(welcome, secret) if secret else welcome
+    # One answer for a new and a taken address (status, headers, no cookie, body): a session
+    # cookie for new accounts only would tell who has one. The mailed link signs in.
+    return _redirect("/login", notice="check_email")
 
 
 @dataclass(frozen=True)
@@ -227,17 +227,30 @@ async def reset_password(request: Request) -> Response:
     return _with_device(_redirect("/login", notice="password_reset"), device)
 
 
-def _verify_email(token: str) -> None:
+def _verify_email(token: str, ip: str, user_agent: str | None, device_cookie: str) -> _SignIn:
+    """The address confirmed and, for an active account, a new session: the link proves the
+    mailbox, as a reset link does, and is single-use (a second click is USED_LINK)."""
     with write_session() as session:
-        users.verify_email(session=session, token=token)
+        user = users.verify_email(session=session, token=token)
+        if not user.is_active:
+            return _SignIn()
+        secret = login_sessions.start_session(session=session, user=user, ip=ip, user_agent=user_agent)
+        return _SignIn(secret=secret, device=login_throttle.device_cookie(user.id, device_cookie))
 
 
 async def verify_email(request: Request) -> Response:
     try:
-        await run_in_threadpool(_verify_email, request.query_params.get("token", "")[:MAX_FIELD])
+        outcome = await run_in_threadpool(
+            _verify_email,
+            request.query_params.get("token", "")[:MAX_FIELD],
+            client_ip(request),
+            request.headers.get("user-agent"),
+            request.cookies.get(login_throttle.DEVICE_COOKIE, ""),
+        )
     except AccountError as error:
         return _redirect("/login", error=error.code_text)
-    return _redirect("/", notice="verified")
+    verified = _redirect("/", notice="verified")
+    return _with_device(_with_cookie(verified, outcome.secret), outcome.device) if outcome.secret else verified
 
 
 routes = [

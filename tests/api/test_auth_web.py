@@ -1,5 +1,7 @@
 """Browser sign-in routes: HttpOnly cookie, clear error codes, rate limits, CSRF, safe redirects."""
 
+import re
+
 import httpx
 import pytest
 from sqlmodel import select
@@ -7,7 +9,7 @@ from sqlmodel import select
 from jobspy_web.accounts import login_sessions
 from jobspy_web.api.app import build_api
 from jobspy_web.db import read_session, write_session
-from jobspy_web.infra import rate_limits
+from jobspy_web.infra import mail, rate_limits
 from jobspy_web.infra.cache import get_cache
 from jobspy_web.models import AuditEvent, User
 
@@ -25,15 +27,26 @@ async def sign_up(web, email="ada@example.com", password=PASSWORD):
     return await web.post("/auth/signup", data={"email": email, "password": password, "full_name": "Ada"})
 
 
-async def test_sign_up_sets_an_httponly_session_cookie(web):
+def _confirmation_path(email: str) -> str:
+    with read_session() as session:
+        body = mail.outbox(session=session, to=email)[0].body
+    return re.search(r"/auth/verify\?token=\S+", body).group(0)
+
+
+async def test_sign_up_signs_in_only_through_the_confirmation_link(web):
     response = await sign_up(web)
-    assert response.status_code == 303 and response.headers["location"] == "/?notice=welcome"
-    cookie = response.headers["set-cookie"]
+    assert response.status_code == 303 and response.headers["location"] == "/login?notice=check_email"
+    assert "set-cookie" not in response.headers  # a taken address gets no cookie either
+    confirmed = await web.get(_confirmation_path("ada@example.com"))
+    assert confirmed.status_code == 303 and confirmed.headers["location"] == "/?notice=verified"
+    cookie = confirmed.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie
     with write_session() as session:
-        assert (
-            login_sessions.user_for_secret(session=session, secret=response.cookies[login_sessions.COOKIE_NAME]).email == "ada@example.com"
-        )
+        user = login_sessions.user_for_secret(session=session, secret=confirmed.cookies[login_sessions.COOKIE_NAME])
+        assert user.email == "ada@example.com" and user.email_verified_at is not None
+    web.cookies.clear()
+    again = await web.get(_confirmation_path("ada@example.com"))  # single-use: no second session
+    assert "error=USED_LINK" in again.headers["location"] and login_sessions.COOKIE_NAME not in again.cookies
 
 
 @pytest.mark.parametrize(
@@ -88,7 +101,8 @@ async def test_cross_site_form_posts_are_ignored(web):
 
 
 async def test_logout_ends_the_session_on_the_server(web):
-    secret = (await sign_up(web)).cookies[login_sessions.COOKIE_NAME]
+    await sign_up(web)
+    secret = (await web.get(_confirmation_path("ada@example.com"))).cookies[login_sessions.COOKIE_NAME]
     web.cookies.set(login_sessions.COOKIE_NAME, secret)
     response = await web.post("/auth/logout")
     assert response.headers["location"] == "/login?notice=signed_out"

@@ -92,8 +92,8 @@ def test_the_app_log_holds_no_cookie_token_or_link_token(browser: Browser, app_s
     jwt = httpx.post(f"{app_url}/auth/token", json={"api_token": api_token}).json()["access_token"]
     httpx.get(f"{app_url}/auth/me", headers={"Authorization": f"Bearer {jwt}"})
     httpx.get(f"{app_url}/api/searches", headers={"Authorization": "Bearer not-a-real-token"})  # a refused one is logged
-    person.goto(app_url + link[link.index("/auth/verify") :])
-    person.wait_for_url(re.compile(r".*notice=verified"))
+    person.goto(app_url + link[link.index("/auth/verify") :])  # used by sign_up already: once more
+    person.wait_for_url(re.compile(r".*error=USED_LINK"))
     cookie = next(item["value"] for item in person.context.cookies() if item["name"] == "jobspy_session")
     client_token = person.evaluate("window.sessionStorage.getItem('token') || ''")
     # Reflex's websocket URL carries the client token: a reconnect writes it to access logs.

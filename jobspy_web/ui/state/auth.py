@@ -22,8 +22,9 @@ from jobspy_web.models import Role, User
 from jobspy_web.ui import routes
 
 NOTICES = {
-    "welcome": "Welcome! Check your email to confirm your address.",
-    "verified": "Thanks, your email address is confirmed.",
+    # After sign-up, for a new and a taken address alike: the mailed link signs the new person in.
+    "check_email": "Check your email to confirm your address: the link we sent signs you in.",
+    "verified": "Thanks, your email address is confirmed. You are signed in.",
     "signed_out": "You are signed out.",
     "account_deleted": "Your account is deleted: its searches, tokens and sessions are erased. Thanks for trying JobSpy Web.",
     "reset_sent": "If that address has an account, a reset link is on its way.",
