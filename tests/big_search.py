@@ -13,14 +13,15 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-
 from sqlmodel import Session
 
 from jobspy_web.models import Job, Search, SearchJob, SearchStatus
 
 ROLES = ["Python Developer", "Data Engineer", "Product Manager", "Nurse", "Accountant", "Designer", "Welder", "Teacher"]
 LEVELS = ["Senior", "Junior", "Lead", "Staff", "Principal", ""]
-COMPANIES = [f"{name} {suffix}" for name in ("Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark") for suffix in ("Corp", "Labs", "Group")]
+COMPANIES = [
+    f"{name} {suffix}" for name in ("Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark") for suffix in ("Corp", "Labs", "Group")
+]
 PLACES = ["Austin, TX", "Toronto, ON", "Berlin, DE", "Remote", "New York, NY", "Vancouver, BC", "Zürich, CH"]
 SITES = ["indeed", "linkedin", "glassdoor", "zip_recruiter", "google"]
 JOB_TYPES = ["fulltime", "parttime", "contract", "internship", None]
@@ -73,6 +74,8 @@ def seed_big_search(session: Session, *, owner_id: uuid.UUID | None, count: int 
     for row in rows:
         row["yearly_min"], row["yearly_max"] = row["min_amount"], row["max_amount"]
     session.execute(sa.insert(Job.__table__), rows)  # type: ignore[attr-defined]
-    links = [{"search_id": search_id, "job_id": row["id"], "sites": chance.sample(SITES, chance.randint(1, 2)), "found_at": now} for row in rows]
+    links = [
+        {"search_id": search_id, "job_id": row["id"], "sites": chance.sample(SITES, chance.randint(1, 2)), "found_at": now} for row in rows
+    ]
     session.execute(sa.insert(SearchJob.__table__), links)  # type: ignore[attr-defined]
     return search_id

@@ -85,7 +85,9 @@ def _order(session: Session, job_filter: jobs.JobFilter, where: list[ColumnEleme
             .group_by(currency)
         ).all()
         ranked = sorted(counted, key=lambda item: (-item[1], item[0]))
-        rank = case({name: position for position, (name, _) in enumerate(ranked)}, value=currency, else_=len(ranked)) if ranked else literal(0)
+        rank = (
+            case({name: position for position, (name, _) in enumerate(ranked)}, value=currency, else_=len(ranked)) if ranked else literal(0)
+        )
         return [figure.is_(None), case((figure.is_(None), 0), else_=rank), figure.desc(), *_newest_first()]
     if job_filter.sort in ("title", "company"):
         return [func.lower(func.coalesce(getattr(Job, job_filter.sort), "")), *_newest_first()]
