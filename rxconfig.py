@@ -2,6 +2,7 @@ import os
 
 import reflex as rx
 
+from jobspy_web.infra import server_limits
 from jobspy_web.infra.origins import page_origins
 from jobspy_web.settings import get_settings
 
@@ -9,6 +10,9 @@ from jobspy_web.settings import get_settings
 # REFLEX_REDIS_URL, if set, still wins because Reflex reads it after this file.
 redis_url = os.environ.get("REDIS_STATE_URL") or os.environ.get("REDIS_URL") or None
 _settings = get_settings()
+# Reflex starts Granian without options of its own: header-read/idle timeout, HTTP/1.1 and a
+# concurrency cap come from here (infra.server_limits; README "Security notes").
+server_limits.install()
 
 config = rx.Config(
     app_name="jobspy_web",

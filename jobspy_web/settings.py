@@ -158,6 +158,11 @@ class Settings(BaseSettings):
     # Proxies whose X-Forwarded-For we believe (FORWARDED_ALLOW_IPS-style: IPs or CIDRs,
     # comma-separated, "*" for any). Empty: the peer's address is the client's.
     forwarded_allow_ips: Annotated[list[str], NoDecode] = []
+    # The web server's bounds (infra.server_limits): a connection that has not sent a whole
+    # request's headers in this time is closed, an idle kept-alive one included; at most
+    # this many requests (websockets included) in flight per web worker, the rest wait.
+    http_header_timeout_seconds: float = Field(10.0, ge=0.5, le=300)
+    http_max_concurrent_requests: int = Field(1024, ge=1, le=100_000)
     # smtp://user:password@host:587 or smtps://...; empty: mail goes to the log and the outbox.
     smtp_url: SecretStr = SecretStr("")  # it may carry a password
     mail_from: str = "JobSpy Web <no-reply@localhost>"
