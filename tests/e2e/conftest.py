@@ -40,9 +40,6 @@ E2E_REDIS_URL = "redis://127.0.0.1:6379/12"  # its own Redis database, flushed a
 START_TIMEOUT_S = 420  # the first run of a fresh clone installs the frontend's packages
 
 
-_DATABASE_OF: dict[str, str] = {}  # each AppServer's URL -> its DATABASE_URL
-
-
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -67,7 +64,9 @@ class AppServer:
     def __init__(self, env: dict[str, str], port: int, log_path: Path) -> None:
         self.env, self.port, self.log_path = env, port, log_path
         self.url = f"http://127.0.0.1:{port}"
-        _DATABASE_OF[self.url] = env.get("DATABASE_URL", "")  # where sign_up reads the mailed link
+        # Where sign_up reads the mailed link. In os.environ, not a module global: test files
+        # import this conftest again under another name, with globals of its own.
+        os.environ[_database_variable(self.url)] = env.get("DATABASE_URL", "")
         self.process: subprocess.Popen[bytes] | None = None
         self.queue_worker: subprocess.Popen[bytes] | None = None  # runs searches and schedules (REDIS_URL)
 
@@ -206,9 +205,14 @@ def sign_up(page: Page, app_url: str, email: str) -> None:
     page.wait_for_url(f"{app_url}/?notice=verified")
 
 
+def _database_variable(app_url: str) -> str:
+    return "JOBSPY_E2E_DATABASE_" + re.sub(r"\W", "_", app_url)
+
+
 def _mailed_path(app_url: str, email: str, starting: str) -> str:
     """The path of the newest link starting so in a mail to `email`, read from the app's outbox."""
-    engine = sqlalchemy.create_engine(sqlalchemy.make_url(_DATABASE_OF[app_url]).set(drivername="postgresql+psycopg"))
+    database_url = sqlalchemy.make_url(os.environ[_database_variable(app_url)])
+    engine = sqlalchemy.create_engine(database_url.set(drivername="postgresql+psycopg"))
     try:
         with engine.connect() as connection:
             bodies = connection.execute(
