@@ -43,6 +43,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import logging
 import multiprocessing
 import os
 import random
@@ -113,6 +114,16 @@ def bench_api() -> Any:
 
     app = build_api()
     app.router.routes.insert(0, StarletteRoute("/bench/bare", bare, methods=["POST"]))
+    answer_unexpected = app.exception_handlers[Exception]
+
+    async def unexpected(request: Request, error: Exception) -> Response:
+        # The bench's own: every 500 it counts, with its traceback in the server's log.
+        response = await answer_unexpected(request, error)
+        if response.status_code == 500:
+            logging.getLogger("bench.load").error("answered 500 to %s", request.url.path, exc_info=error)
+        return response
+
+    app.exception_handlers[Exception] = unexpected
     return app
 
 
@@ -480,6 +491,19 @@ def inject_faults(servers: OwnServers, seconds: float, down_s: float) -> list[st
     return done
 
 
+def fallback_counts(port: int) -> dict[str, float]:
+    """Calls answered without Redis and reads sent to the primary instead of the replica, all
+    workers together, from the server's /metrics: proof the faults were felt."""
+    import httpx
+
+    totals: dict[str, float] = {}
+    for line in httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=30).text.splitlines():
+        for name in ("jobspy_redis_fallbacks_total", "jobspy_replica_fallbacks_total"):
+            if line.startswith(name + "{"):
+                totals[name] = totals.get(name, 0.0) + float(line.rsplit(" ", 1)[1])
+    return totals
+
+
 # --- the report -----------------------------------------------------------------------------
 
 
@@ -603,9 +627,11 @@ def main() -> None:
             faults = inject_faults(own, args.seconds, args.down_seconds) if own else []
             result = pending.get()
             memory_end = worker_memory_mb(server.pid)
+            fallbacks = fallback_counts(port)
             found = report(result, memory_start, memory_end)
             for line in faults:
                 print(f"fault: {line}")
+            print("fallbacks: " + (", ".join(f"{name} {n:.0f}" for name, n in fallbacks.items()) or "none"))
             in_mix = len(result.routes["validate-hit"].latencies_s) / args.seconds
             if bare:
                 print(f"validate hits in the mix {in_mix:.0f}/s = {in_mix / hits_alone:.2f} of hits alone, "
@@ -617,7 +643,7 @@ def main() -> None:
             else:
                 code = 1 if found.server_errors else 0
             if args.json:
-                args.json.write_text(json.dumps({**found.as_json(), "faults": faults}))
+                args.json.write_text(json.dumps({**found.as_json(), "faults": faults, "fallbacks": fallbacks}))
         finally:
             if server is not None:
                 server.terminate()

@@ -204,7 +204,7 @@ async def _miss_on_replica(
     arguments = [parameters.get(name, default) for name, default in _REPLICA_ARGUMENTS]
     try:
         row = await (await _pool(replica=True)).fetchrow(_REPLICA_SQL, *arguments, timeout=TIMEOUT_S)
-    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+    except (TimeoutError, asyncpg.PostgresError, *_DROPPED):  # a protocol the replica's stop cut mid-operation included
         db.replica_health.mark_down()
         db.REPLICA_FALLBACKS.labels("down").inc()
         return None
