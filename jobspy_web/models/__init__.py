@@ -6,7 +6,7 @@ from jobspy_web.models.audit import AuditEvent
 from jobspy_web.models.billing import Payment, StripeEvent, Subscription
 from jobspy_web.models.insights import JobSalaryFact, OewsArea, OewsOccupation, OewsRelease, OewsWage
 from jobspy_web.models.license import License, LicenseMachine, LicenseStatus
-from jobspy_web.models.saved_search import RunStatus, SavedSearch, SavedSearchRun, ScheduleKind, SeenJob
+from jobspy_web.models.saved_search import RunStatus, SavedSearch, SavedSearchRun, SavedSearchTombstone, ScheduleKind, SeenJob
 from jobspy_web.models.search import Job, Search, SearchJob, SearchStatus
 from jobspy_web.models.throttle import LoginThrottle
 from jobspy_web.models.tracker import TrackedJob, TrackedJobLink, TrackerStage
@@ -40,6 +40,7 @@ __all__ = [
     "RunStatus",
     "SavedSearch",
     "SavedSearchRun",
+    "SavedSearchTombstone",
     "ScheduleKind",
     "Search",
     "SearchJob",

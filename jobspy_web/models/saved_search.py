@@ -1,4 +1,5 @@
-"""Saved searches, their scheduled runs, and which jobs each user has been shown."""
+"""Saved searches, their scheduled runs, which jobs each user has been shown, and the
+tombstones of deleted saved searches (so a synced copy elsewhere learns of the deletion)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, UniqueConstraint, Uuid
+from sqlalchemy import Column, ForeignKey, Index, UniqueConstraint, Uuid
 from sqlmodel import Field, SQLModel
 
 from jobspy_web.models.base import JSONType, UTCDateTime, created_at_field, enum_field, updated_at_field, uuid_pk
@@ -51,7 +52,23 @@ class SavedSearch(SQLModel, table=True):
     apprise_urls: list[str] = Field(default_factory=list, sa_type=JSONType)
     push: bool = False
     created_at: datetime = created_at_field()
+    # When the person last changed it (a synced copy's time when sync wrote it): sync's
+    # last-writer-wins compares these.
     updated_at: datetime = updated_at_field()
+    # When this server last wrote the row: what "changed since" means for a sync's pull.
+    changed_at: datetime = updated_at_field()
+
+
+class SavedSearchTombstone(SQLModel, table=True):
+    """A deleted saved search, kept by id so sync can tell the person's other copies."""
+
+    __tablename__ = "saved_search_tombstones"
+    __table_args__ = (Index("ix_saved_search_tombstones_owner_id_changed_at", "owner_id", "changed_at"),)
+
+    id: uuid.UUID = Field(sa_column=Column(Uuid, primary_key=True))  # the saved search's id
+    owner_id: uuid.UUID = Field(sa_column=Column(Uuid, ForeignKey("users.id", ondelete="CASCADE"), nullable=False))
+    deleted_at: datetime = Field(sa_type=UTCDateTime, nullable=False)  # the deletion, on the deleting device's clock
+    changed_at: datetime = created_at_field()  # when this server wrote it
 
 
 class SavedSearchRun(SQLModel, table=True):

@@ -53,7 +53,8 @@ def claim_due(*, session: Session, now: datetime, tier_of: TierOf) -> list[tuple
         won = session.execute(
             update(SavedSearch)
             .where(col(SavedSearch.id) == saved.id, col(SavedSearch.next_run_at) == saved.next_run_at)
-            .values(next_run_at=following)
+            # Claiming a slot is no edit of the person's: updated_at (sync's last-writer-wins) stays.
+            .values(next_run_at=following, updated_at=col(SavedSearch.updated_at), changed_at=col(SavedSearch.changed_at))
         )
         if not won.rowcount or slot is None:  # type: ignore[attr-defined]
             continue  # another worker claimed it first

@@ -1,4 +1,5 @@
 """Saving a search: what may be saved (checked against the owner's tier), listing, changing, pausing.
+Deleting one leaves a tombstone (saved_searches.sync tells the person's other copies).
 
 The tier is an argument: the caller computes it (accounts.entitlements.tier_for_user).
 """
@@ -16,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from jobspy_web.core import tiers
 from jobspy_web.core.errors import DomainError
-from jobspy_web.models import SavedSearch, ScheduleKind
+from jobspy_web.models import SavedSearch, SavedSearchTombstone, ScheduleKind
 from jobspy_web.models.base import utcnow
 from jobspy_web.saved_searches.schedules import Schedule, known_timezone, next_slot
 from jobspy_web.search.params import SearchParams, SearchParamsError, parse_search_params
@@ -106,7 +107,8 @@ def schedule_of(saved: SavedSearch) -> Schedule:
     return Schedule(saved.schedule, saved.hour, saved.minute, saved.weekday, saved.timezone)
 
 
-def _check_tier(data: SavedSearchInput, tier: tiers.Tier | str) -> None:
+def check_tier(data: SavedSearchInput, tier: tiers.Tier | str) -> None:
+    """SavedSearchError 403 if `tier` can't run `data` (its sites or size, or a schedule)."""
     params = data.search_params(data.search_terms[0], (data.locations or [""])[0])
     if denial := tiers.search_denial(tier, sites=params.site_name, results_wanted=params.results_wanted):
         raise SavedSearchError("TIER_LIMIT", denial)
@@ -114,7 +116,7 @@ def _check_tier(data: SavedSearchInput, tier: tiers.Tier | str) -> None:
         raise SavedSearchError("SCHEDULE_NEEDS_PRO")
 
 
-def _plan_next(saved: SavedSearch, now: datetime) -> None:
+def plan_next(saved: SavedSearch, now: datetime) -> None:
     saved.next_run_at = None if saved.paused else next_slot(schedule_of(saved), now)
 
 
@@ -126,26 +128,31 @@ def create_saved_search(
     *, session: Session, owner_id: uuid.UUID, tier: tiers.Tier | str, data: SavedSearchInput, now: datetime | None = None
 ) -> SavedSearch:
     """Save a search for `owner_id`; refused past the tier's number of saved searches."""
+    check_room(session=session, owner_id=owner_id, tier=tier)
+    check_tier(data, tier)
+    saved = SavedSearch(owner_id=owner_id, **data.model_dump())
+    plan_next(saved, now or utcnow())
+    session.add(saved)
+    session.flush()
+    return saved
+
+
+def check_room(*, session: Session, owner_id: uuid.UUID, tier: tiers.Tier | str) -> None:
+    """SavedSearchError 403 SAVED_SEARCH_LIMIT if the owner has all the saved searches `tier` allows."""
     allowed = tiers.rules_for(tier).saved_searches
     if count_saved(session=session, owner_id=owner_id) >= allowed:
         upgrade = " Pro allows 50." if tiers.Tier(tier) is tiers.Tier.FREE else ""
         raise SavedSearchError("SAVED_SEARCH_LIMIT", f"Your plan allows {allowed} saved searches; delete one to save another.{upgrade}")
-    _check_tier(data, tier)
-    saved = SavedSearch(owner_id=owner_id, **data.model_dump())
-    _plan_next(saved, now or utcnow())
-    session.add(saved)
-    session.flush()
-    return saved
 
 
 def update_saved_search(
     *, session: Session, owner_id: uuid.UUID, saved_search_id: uuid.UUID, tier: tiers.Tier | str, data: SavedSearchInput
 ) -> SavedSearch:
     saved = get_saved_search(session=session, owner_id=owner_id, saved_search_id=saved_search_id)
-    _check_tier(data, tier)
+    check_tier(data, tier)
     for name, value in data.model_dump().items():
         setattr(saved, name, value)
-    _plan_next(saved, utcnow())
+    plan_next(saved, utcnow())
     session.add(saved)
     return saved
 
@@ -156,13 +163,26 @@ def set_paused(
     """Pause (no slot is claimed) or resume (from the next slot on: paused ones are not caught up)."""
     saved = get_saved_search(session=session, owner_id=owner_id, saved_search_id=saved_search_id)
     saved.paused = paused
-    _plan_next(saved, now or utcnow())
+    plan_next(saved, now or utcnow())
     session.add(saved)
     return saved
 
 
-def delete_saved_search(*, session: Session, owner_id: uuid.UUID, saved_search_id: uuid.UUID) -> None:
+def delete_saved_search(*, session: Session, owner_id: uuid.UUID, saved_search_id: uuid.UUID, now: datetime | None = None) -> None:
     session.delete(get_saved_search(session=session, owner_id=owner_id, saved_search_id=saved_search_id))
+    moment = now or utcnow()
+    bury(session, owner_id, saved_search_id, deleted_at=moment, now=moment)
+
+
+def bury(session: Session, owner_id: uuid.UUID, saved_search_id: uuid.UUID, *, deleted_at: datetime, now: datetime) -> SavedSearchTombstone:
+    """Record that saved search `saved_search_id` was deleted at `deleted_at` (written `now`)."""
+    tombstone = session.get(SavedSearchTombstone, saved_search_id)
+    if tombstone is None:
+        tombstone = SavedSearchTombstone(id=saved_search_id, owner_id=owner_id, deleted_at=deleted_at)
+    tombstone.deleted_at, tombstone.changed_at = deleted_at, now
+    session.add(tombstone)
+    session.flush()
+    return tombstone
 
 
 def get_saved_search(*, session: Session, owner_id: uuid.UUID, saved_search_id: uuid.UUID) -> SavedSearch:
