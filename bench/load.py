@@ -579,6 +579,7 @@ def main() -> None:
     parser.add_argument("--load-processes", type=int, default=1, help="processes the load runs in (default 1)")
     parser.add_argument("--warmup", type=float, default=5, help="seconds of the mix before anything is measured")
     parser.add_argument("--baseline-seconds", type=float, default=5, help="each baseline's length (0: none)")
+    parser.add_argument("--route-costs", action="store_true", help="each route of the mix alone too, for its rate and p99")
     parser.add_argument("--faults", action="store_true", help="own Redis and PostgreSQL primary + replica, each restarted once")
     parser.add_argument("--down-seconds", type=float, default=1.0, help="--faults: how long each restart leaves it down")
     parser.add_argument("--json", type=Path, help="write the error tally here")
@@ -621,6 +622,11 @@ def main() -> None:
                     alone = run_load(port, seeded, args.baseline_seconds, args.connections, args.load_processes, only=kind)
                     rate = print_baseline(name, alone, kind)
                     bare, hits_alone = (rate, hits_alone) if kind == BARE else (bare, rate)
+            if args.route_costs:
+                # What each route costs alone: the mix's rate read against these says where it goes.
+                for kind, _ in MIX[1:]:
+                    alone = run_load(port, seeded, args.baseline_seconds or 5, args.connections, args.load_processes, only=kind)
+                    print_baseline(f"{kind} alone", alone, kind)
             memory_start = worker_memory_mb(server.pid)
             print(f"soak: {args.seconds:.0f} s")
             pending = start_load(port, seeded, args.seconds, args.connections, args.load_processes)
