@@ -19,6 +19,7 @@ from jobspy_web.api import (
     observability,
     openapi,
     premium,
+    saved_search_sync,
     searches,
     tracker,
 )
@@ -39,6 +40,7 @@ def all_routes() -> list[BaseRoute]:
         *searches.routes,
         *alerts.routes,
         *tracker.routes,
+        *saved_search_sync.routes,
         *premium.routes,
         *openapi.routes,
         *boards.routes,
