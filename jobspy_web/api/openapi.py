@@ -396,7 +396,7 @@ def _tracker_paths(defs: dict[str, Any]) -> dict[str, Any]:
         "description": f"Comma-separated stages: {', '.join(_STAGES)}",
     }
     items = {"type": "array", "items": _ref("TrackedJob")}
-    tag = {"secured": True, "tags": ["Tracker"]}
+    tag: dict[str, Any] = {"secured": True, "tags": ["Tracker"]}
     save = _operation(
         "Save a job to your tracker (201 new, 200 already tracked)", _item(201), requestBody=_body(TrackedJobCreate, defs), **tag
     )
@@ -494,7 +494,7 @@ _EXPORT_FORMAT = {"name": "format", "in": "query", "required": False, "schema": 
 
 
 def _alert_paths(defs: dict[str, Any]) -> dict[str, Any]:
-    tag = {"secured": True, "tags": ["Saved searches and alerts"]}
+    tag: dict[str, Any] = {"secured": True, "tags": ["Saved searches and alerts"]}
     subscription = {
         "type": "object",
         "required": ["endpoint", "keys"],
