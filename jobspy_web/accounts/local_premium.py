@@ -1,10 +1,12 @@
 """The desktop app's Premium features, with the license key as the sign-in: salary insights
-from the server, and the tracker synced with the person's account (last writer wins per item,
-each conflict kept as a note the Settings page shows).
+from the server, and the tracker and saved searches synced with the person's account (last
+writer wins per item, each conflict kept as a note the Settings page shows).
 
 A sync pushes the local items changed since the last push (the server applies them
 last-writer-wins and says which of its copies were newer), then pulls the server's items
-changed since the last pull and applies them here the same way (tracker.sync on both ends).
+changed since the last pull and applies them here the same way (tracker.sync and
+saved_searches.sync on both ends); the tracker first, then the saved searches, each with
+cursors of its own.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from jobspy_web.accounts import local_mode
+from jobspy_web.accounts.entitlements import tier_for_user
 from jobspy_web.client import PremiumClient, PremiumError
+from jobspy_web.saved_searches import sync as saved_sync
 from jobspy_web.settings import get_settings
 from jobspy_web.tracker import sync
 from jobspy_web.tracker.inputs import TrackedJobSync
@@ -37,6 +41,10 @@ class SyncReport:
     notes: list[str] = field(default_factory=list)  # conflicts: whose copy was kept, and why
     pushed_since: str | None = None
     pulled_since: str | None = None
+    searches_sent: int = 0  # saved searches, with cursors of their own
+    searches_received: int = 0
+    searches_pushed_since: str | None = None
+    searches_pulled_since: str | None = None
 
 
 def _sync_file() -> Path:
@@ -87,8 +95,45 @@ def _apply_here(session: Session, owner_id: Any, pulled: list[dict[str, Any]]) -
     return notes
 
 
+def _apply_searches_here(session: Session, owner: Any, pulled: list[dict[str, Any]]) -> list[str]:
+    notes: list[str] = []
+    incoming: list[saved_sync.SavedSearchSync] = []
+    names: dict[str, str] = {}
+    for item in pulled:
+        try:
+            incoming.append(saved_sync.SavedSearchSync.model_validate(item))
+            names[str(item.get("id"))] = str(item.get("name") or "a saved search")
+        except ValidationError:
+            notes.append(f"Skipped the saved search “{item.get('name', '?')}” from your account: this version can't read it.")
+    tier = tier_for_user(session=session, user=owner)
+    for result in saved_sync.apply_changes(session=session, owner_id=owner.id, tier=tier, incoming=incoming):
+        name = names.get(str(result.id), "a saved search")
+        if result.status == "conflict":
+            notes.append(f"Saved search “{name}”: the copy on this computer was changed later and was kept; it goes to your account next.")
+        elif result.status == "refused" and result.note:
+            notes.append(f"Saved search “{name}” from your account: {result.note}")
+    return notes
+
+
+def _sync_searches(session: Session, client: PremiumClient, owner: Any, previous: SyncReport) -> tuple[int, int, str | None, list[str]]:
+    """Push then pull the saved searches: (sent, received, the next pull's cursor, notes)."""
+    since = datetime.fromisoformat(previous.searches_pushed_since) if previous.searches_pushed_since else None
+    local = saved_sync.changes_since(session=session, owner_id=owner.id, since=since).items
+    notes: list[str] = []
+    if local:
+        names = {item["id"]: item.get("name") or "a saved search" for item in local}
+        answer = client.push_saved_searches(local)
+        for result in answer.get("results", []):
+            if result.get("status") in ("conflict", "refused") and result.get("note"):
+                notes.append(f"Saved search “{names.get(result.get('id'), 'a saved search')}”: {result['note']}")
+    pulled = client.saved_search_changes(since=previous.searches_pulled_since)
+    notes += _apply_searches_here(session, owner, pulled.get("items", []))
+    return len(local), len(pulled.get("items", [])), pulled.get("next_since"), notes
+
+
 def sync_tracker(*, session: Session) -> SyncReport:
-    """Push then pull; the report (counts and conflict notes) is kept for the Settings page."""
+    """Push then pull the tracker, then the saved searches (the Settings page's Sync now); the
+    report (counts and conflict notes) is kept for the Settings page."""
     previous = last_sync()
     owner = local_mode.ensure_local_user(session=session)
     started = datetime.now(UTC)
@@ -104,6 +149,8 @@ def sync_tracker(*, session: Session) -> SyncReport:
                     notes.append(f"“{(result.get('item') or {}).get('title', 'a job')}”: {result['note']}")
         pulled = client.tracker_changes(since=previous.pulled_since)
         notes += _apply_here(session, owner.id, pulled.get("items", []))
+        searches_sent, searches_received, searches_pulled_since, search_notes = _sync_searches(session, client, owner, previous)
+        notes += search_notes
     finally:
         client.close()
     report = SyncReport(
@@ -113,6 +160,10 @@ def sync_tracker(*, session: Session) -> SyncReport:
         notes=notes[:MAX_NOTES],
         pushed_since=started.isoformat(),
         pulled_since=pulled.get("next_since"),
+        searches_sent=searches_sent,
+        searches_received=searches_received,
+        searches_pushed_since=started.isoformat(),
+        searches_pulled_since=searches_pulled_since,
     )
     local_mode.write_private(_sync_file(), json.dumps(asdict(report)))
     return report

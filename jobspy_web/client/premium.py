@@ -2,7 +2,8 @@
 
 POST /auth/token {"grant_type": "license_key", ...} trades the key (and this machine's
 fingerprint) for a short-lived token speaking for the license's owner at its tier; that
-token then reads GET /premium/salary-insights and syncs GET/POST /api/tracker/changes.
+token then reads GET /premium/salary-insights and syncs GET/POST /api/tracker/changes and
+GET/POST /api/saved-searches/changes.
 """
 
 from __future__ import annotations
@@ -55,6 +56,12 @@ class PremiumClient:
 
     def push_tracker(self, items: list[dict[str, Any]]) -> dict[str, Any]:
         return self._call("POST", "/api/tracker/changes", json={"items": items})
+
+    def saved_search_changes(self, *, since: str | None) -> dict[str, Any]:
+        return self._call("GET", "/api/saved-searches/changes", params={"since": since} if since else {})
+
+    def push_saved_searches(self, items: list[dict[str, Any]]) -> dict[str, Any]:
+        return self._call("POST", "/api/saved-searches/changes", json={"items": items})
 
     def _access_token(self) -> str:
         if self._token is None or time.monotonic() >= self._token[1]:

@@ -1,10 +1,12 @@
 """accounts.local_premium against a real server process: with a Pro license key the desktop
 gets a token by the license-key grant, reads salary insights, and syncs its tracker with the
-license owner's account, last writer wins, a conflict kept as a note."""
+license owner's account, last writer wins, a conflict kept as a note; the same for saved
+searches."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -14,6 +16,7 @@ from jobspy_web.accounts import local_mode, local_premium
 from jobspy_web.client import PremiumError
 from jobspy_web.db import write_session
 from jobspy_web.models.tracker import TrackerStage
+from jobspy_web.saved_searches import store
 from jobspy_web.tracker import items
 from jobspy_web.tracker.inputs import TrackedJobCreate, TrackedJobUpdate
 from tests.api_server import ApiServer
@@ -110,3 +113,56 @@ def test_tracker_sync_both_ways_last_writer_wins_with_a_conflict_note(
     with write_session() as session:
         assert items.get_item(session=session, owner_id=owner.id, item_id=local_id).stage == TrackerStage.OFFER
     assert _server_item(license_server, owner_token)["item"]["stage"] == "offer"
+
+
+def _server_saved_searches(server: ApiServer, token: str) -> dict[str, dict]:
+    pulled = httpx.get(f"{server.url}/api/saved-searches/changes", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert pulled.status_code == 200, pulled.text
+    return {item["id"]: item for item in pulled.json()["items"]}
+
+
+def _push_from_the_web(server: ApiServer, token: str, item: dict) -> dict:
+    pushed = httpx.post(
+        f"{server.url}/api/saved-searches/changes", json={"items": [item]}, headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+    assert pushed.status_code == 200, pushed.text
+    [result] = pushed.json()["results"]
+    assert result["status"] == "applied", result
+    return result
+
+
+def test_saved_searches_sync_both_ways_last_writer_wins_with_a_conflict_note(
+    desktop: Path, license_server: ApiServer, owner: str, owner_token: str
+) -> None:
+    _licensed(license_server, owner)
+    with write_session() as session:
+        me = local_mode.ensure_local_user(session=session)
+        data = store.parse_saved_search({"name": "Python in Austin", "search_terms": ["python developer"], "locations": ["Austin, TX"]})
+        local_id = store.create_saved_search(session=session, owner_id=me.id, tier="pro", data=data).id
+
+    first = _sync()
+    assert first.searches_sent == 1 and not first.notes
+    on_server = _server_saved_searches(license_server, owner_token)[str(local_id)]
+    assert on_server["name"] == "Python in Austin" and on_server["locations"] == ["Austin, TX"]
+
+    # Changed on the account, then synced down.
+    renamed = {**on_server, "name": "Python anywhere", "updated_at": datetime.now(UTC).isoformat()}
+    del renamed["created_at"]
+    _push_from_the_web(license_server, owner_token, renamed)
+    second = _sync()
+    assert second.searches_received >= 1 and not second.notes
+    with write_session() as session:
+        assert store.get_saved_search(session=session, owner_id=me.id, saved_search_id=local_id).name == "Python anywhere"
+
+    # Changed on both: here first, on the account later; the account's change wins, visibly.
+    with write_session() as session:
+        data = store.parse_saved_search({"name": "Python on this computer", "search_terms": ["python developer"]})
+        store.update_saved_search(session=session, owner_id=me.id, saved_search_id=local_id, tier="pro", data=data)
+    later = {**renamed, "name": "Python on the web", "updated_at": (datetime.now(UTC) + timedelta(seconds=1)).isoformat()}
+    _push_from_the_web(license_server, owner_token, later)
+    third = _sync()
+    assert any("Python on this computer" in note and "server's copy was kept" in note for note in third.notes), third.notes
+    assert local_premium.last_sync().notes == third.notes  # the Settings page shows them
+    with write_session() as session:
+        assert store.get_saved_search(session=session, owner_id=me.id, saved_search_id=local_id).name == "Python on the web"
+    assert _server_saved_searches(license_server, owner_token)[str(local_id)]["name"] == "Python on the web"

@@ -177,8 +177,8 @@ def _premium_cards() -> rx.Component:
     )
     syncing = rx.card(
         rx.vstack(
-            rx.heading("Tracker on your account", size="4"),
-            rx.text("Sync this computer's tracker with your account, so the web app shows the same jobs.", size="2"),
+            rx.heading("Tracker and saved searches on your account", size="4"),
+            rx.text("Sync this computer's tracker and saved searches with your account, so the web app shows the same.", size="2"),
             rx.button("Sync now", variant="soft", on_click=State.sync_now, loading=State.busy),
             rx.cond(State.synced_at != "", rx.text("Last synced ", State.synced_at, ": ", State.sync_counts, size="2", id="sync-summary")),
             rx.foreach(

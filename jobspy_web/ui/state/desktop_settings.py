@@ -95,7 +95,12 @@ class DesktopSettingsState(AuthState):
 
     def _show_sync(self, report: local_premium.SyncReport) -> None:
         self.synced_at = report.synced_at.replace("T", " ")[:16] + " UTC" if report.synced_at else ""
-        self.sync_counts = f"{report.sent} sent, {report.received} received" if report.synced_at else ""
+        self.sync_counts = (
+            f"jobs {report.sent} sent, {report.received} received; "
+            f"saved searches {report.searches_sent} sent, {report.searches_received} received"
+            if report.synced_at
+            else ""
+        )
         self.sync_notes = list(report.notes)
 
     async def _run(self, action: Callable[..., local_mode.LicenseStatus], done: str, **arguments: Any) -> AsyncIterator[Any]:
