@@ -10,6 +10,7 @@ from jobspy_web.ui.components import tracker_marks
 from jobspy_web.ui.state.insights import InsightsState
 from jobspy_web.ui.state.search import SearchState
 
+FILTER_DEBOUNCE_MS = 60  # typing pauses this long before the filter is sent
 CHIP_COLORS = {"queued": "gray", "running": "blue", "done": "green", "failed": "red", "skipped": "orange"}
 
 
@@ -84,13 +85,18 @@ def _filter_select(field: str, options: list[tuple[str, str]], label: str) -> rx
 
 def filter_bar() -> rx.Component:
     return rx.flex(
-        rx.input(
-            value=SearchState.filter_text,
-            on_change=lambda value: SearchState.set_filter("filter_text", value),
-            placeholder="Filter title, company, place",
-            id="filter-text",
-            width=["100%", "auto"],
-            min_width="220px",
+        # A short pause after typing, not Reflex's default 300 ms: the table answers within 200 ms.
+        rx.debounce_input(
+            rx.input(
+                value=SearchState.filter_text,
+                on_change=lambda value: SearchState.set_filter("filter_text", value),
+                placeholder="Filter title, company, place",
+                aria_label="Filter title, company, place",
+                id="filter-text",
+                width=["100%", "auto"],
+                min_width="220px",
+            ),
+            debounce_timeout=FILTER_DEBOUNCE_MS,
         ),
         _filter_select("filter_site", [("all", "All sites"), *SITES.items()], "Site"),
         _filter_select("filter_remote", [("any", "Remote or not"), ("remote", "Remote"), ("onsite", "On site")], "Remote"),
@@ -193,7 +199,12 @@ def _result_pager() -> rx.Component:
         rx.el.nav(
             rx.flex(
                 rx.button(
-                    "Previous", size="1", variant="soft", on_click=SearchState.previous_results, disabled=SearchState.result_page == 0
+                    "Previous",
+                    size="1",
+                    variant="soft",
+                    on_click=SearchState.previous_results,
+                    disabled=SearchState.result_page == 0,
+                    id="previous-results",
                 ),
                 rx.text(SearchState.page_note, size="2", id="page-note"),
                 rx.button(

@@ -13,7 +13,7 @@ import reflex as rx
 from jobspy_web.core import tiers
 from jobspy_web.core.errors import DomainError
 from jobspy_web.db import read_session, write_session
-from jobspy_web.search import board_health, exports, jobs, runner, tasks
+from jobspy_web.search import board_health, exports, jobs, result_pages, runner, tasks
 from jobspy_web.search.outcomes import STOPPED_BY, SiteOutcome, SiteState
 from jobspy_web.search.params import (
     DEFAULT_SITES,
@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 PHONE_MAX_WIDTH = 768  # px: below it the form folds into a summary after searching
 ROW_LIMIT = 100  # rows sent to the browser at once (a page of them); exports include every match
+# Up to this many jobs the state holds them and filters in Python; past it every filter,
+# sort and page is one database query (search.result_pages) and the state holds one page.
+IN_MEMORY_MAX_ROWS = 1000
 
 
 def _chip(site: str, outcome: SiteOutcome) -> dict[str, str]:
@@ -97,7 +100,9 @@ class SearchState(AuthState):
     _description_format: str = "markdown"
 
     # Results and the filters over them.
-    _rows: list[dict[str, Any]] = []
+    _rows: list[dict[str, Any]] = []  # every job, while there are at most IN_MEMORY_MAX_ROWS
+    _in_database: bool = False  # past that: the database filters, sorts and pages
+    _paid_currencies: dict[str, int] = {}  # the database mode's jobs with pay, per currency
     _tracker_stages: dict[str, str] = {}  # job id -> its stage in the person's tracker
     visible_rows: list[dict[str, str]] = []
     matching_count: int = 0
@@ -127,7 +132,7 @@ class SearchState(AuthState):
         """Sorting by pay never compares two currencies: say so when there are several."""
         if self.sort not in jobs.SALARY_SORTS:
             return ""
-        counts: dict[str, int] = {}
+        counts: dict[str, int] = dict(self._paid_currencies) if self._in_database else {}
         for row in self._rows:
             if row.get("yearly_min") is not None or row.get("yearly_max") is not None:
                 counts[row.get("currency") or "?"] = counts.get(row.get("currency") or "?", 0) + 1
@@ -245,6 +250,10 @@ class SearchState(AuthState):
         self.chips = [_chip(site, SiteOutcome.from_json(raw)) for site, raw in shown.site_outcomes.items()]
         self.cancelling = False
         self.result_page = 0
+        # Nothing of the previous search's results stays (its rows arrive by _set_rows/_load_results).
+        self._rows, self._in_database, self._paid_currencies = [], False, {}
+        self.visible_rows, self.total_count, self.matching_count = [], 0, 0
+        self.page_note, self.has_next_page = "", False
 
     @rx.event(background=True)
     async def run_search(self) -> None:
@@ -258,17 +267,18 @@ class SearchState(AuthState):
             log.exception("search %s: the page's runner stopped", search_id)
             with read_session() as session:
                 shown = runner.get_search(session=session, search_id=search_id, owner_id=owner_id)
-                rows = jobs.search_rows(session=session, search_id=search_id)
             async with self:
                 if self.search_id == str(search_id) and shown is not None:
                     self._show_search(shown)
-                    self._set_rows(rows)
+                    self._load_results(search_id)
 
     async def _show_event(self, search_id: uuid.UUID, event: runner.SearchEvent) -> None:
         rows = None
+        big = False
         if event.jobs_added:
             with read_session() as session:
-                rows = jobs.search_rows(session=session, search_id=search_id)
+                big = jobs.count_search_jobs(session=session, search_id=search_id) > IN_MEMORY_MAX_ROWS
+                rows = None if big else jobs.search_rows(session=session, search_id=search_id)
         settled = None
         if event.status is not None and not event.status.is_active:
             # The end: every site's stored state (after Cancel, the unfinished ones read
@@ -289,7 +299,9 @@ class SearchState(AuthState):
                     self.chips = [_chip(site, SiteOutcome.from_json(raw)) for site, raw in settled_outcomes.items()]
             elif self.status == "queued":
                 self.status = "running"
-            if rows is not None:
+            if big:
+                self._load_results(search_id)  # a page from the database, not every row
+            elif rows is not None:
                 self._set_rows(rows)
 
     @rx.event
@@ -308,9 +320,8 @@ class SearchState(AuthState):
             shown = runner.get_search(session=session, search_id=uuid.UUID(search_id), owner_id=owner_id)
             if shown is None:
                 return rx.toast.error("That search no longer exists.")
-            rows = jobs.search_rows(session=session, search_id=shown.id)
         self._show_search(shown)
-        self._set_rows(rows)
+        self._load_results(shown.id)
         return rx.redirect("/")
 
     @rx.event
@@ -360,7 +371,23 @@ class SearchState(AuthState):
         self.offset = str(params.get("offset") or "0")
         self.form_errors = {}
 
+    def _load_results(self, search_id: uuid.UUID) -> None:
+        """The search's jobs: all of them in the state if few, else the database pages them."""
+        with read_session() as session:
+            total = jobs.count_search_jobs(session=session, search_id=search_id)
+            if total > IN_MEMORY_MAX_ROWS:
+                self._rows, self._in_database = [], True
+                self._paid_currencies = result_pages.paid_currencies(session=session, search_id=search_id)
+                self.total_count = total
+            else:
+                rows = jobs.search_rows(session=session, search_id=search_id)
+        if total > IN_MEMORY_MAX_ROWS:
+            self._refilter(keep_page=True)
+        else:
+            self._set_rows(rows)
+
     def _set_rows(self, rows: list[jobs.JobRow]) -> None:
+        self._in_database, self._paid_currencies = False, {}
         self._rows = [row.as_json() for row in rows]
         self._tracker_stages = tracker_marks.stages_of(self.user_id, rows)
         self.total_count = len(rows)
@@ -380,7 +407,16 @@ class SearchState(AuthState):
     def _matching(self) -> list[jobs.JobRow]:
         return jobs.filter_rows((jobs.JobRow(**row) for row in self._rows), self._current_filter())
 
+    def _matching_ids(self) -> list[str]:
+        if not self._in_database:
+            return [row.id for row in self._matching()]
+        with read_session() as session:
+            return result_pages.matching_ids(session=session, search_id=uuid.UUID(self.search_id), job_filter=self._current_filter())
+
     def _refilter(self, *, keep_page: bool = False) -> None:
+        if self._in_database:
+            self._refilter_in_database(keep_page=keep_page)
+            return
         matching = self._matching()
         self.matching_count = len(matching)
         self.pay_sort_note = self._pay_sort_note()
@@ -391,6 +427,29 @@ class SearchState(AuthState):
         self.visible_rows = tracker_marks.with_stages([_view(row) for row in page_rows], self._tracker_stages)
         self.page_note = f"Jobs {start + 1}–{start + len(page_rows)} of {len(matching)}" if len(matching) > ROW_LIMIT else ""
         self.has_next_page = start + ROW_LIMIT < len(matching)
+
+    def _refilter_in_database(self, *, keep_page: bool) -> None:
+        """One query for the page being read (and the count); a filter change starts at page 1."""
+        if not keep_page:
+            self.result_page = 0
+        search_id, job_filter = uuid.UUID(self.search_id), self._current_filter()
+        with read_session() as session:
+            page = result_pages.result_page(
+                session=session, search_id=search_id, job_filter=job_filter, offset=self.result_page * ROW_LIMIT, limit=ROW_LIMIT
+            )
+            last_page = max(0, (page.matching - 1) // ROW_LIMIT)
+            if self.result_page > last_page:  # fewer matches than the page being read: the last page
+                self.result_page = last_page
+                page = result_pages.result_page(
+                    session=session, search_id=search_id, job_filter=job_filter, offset=last_page * ROW_LIMIT, limit=ROW_LIMIT
+                )
+        self._tracker_stages = tracker_marks.stages_of(self.user_id, page.rows)
+        self.total_count, self.matching_count = page.total, page.matching
+        self.pay_sort_note = self._pay_sort_note()
+        start = self.result_page * ROW_LIMIT
+        self.visible_rows = tracker_marks.with_stages([_view(row) for row in page.rows], self._tracker_stages)
+        self.page_note = f"Jobs {start + 1}–{start + len(page.rows)} of {page.matching}" if page.matching > ROW_LIMIT else ""
+        self.has_next_page = start + ROW_LIMIT < page.matching
 
     @rx.event
     def next_results(self) -> Any:
@@ -459,9 +518,11 @@ class SearchState(AuthState):
     @rx.event
     def refresh_tracker_stages(self) -> None:
         """When the results show again: stages moved on the tracker page meanwhile."""
-        if self._rows:
+        if self._in_database:
+            self._refilter(keep_page=True)
+        elif self._rows:
             self._tracker_stages = tracker_marks.stages_of(self.user_id, [jobs.JobRow(**row) for row in self._rows])
-            self._refilter()
+            self._refilter(keep_page=True)
 
     @rx.event
     def save_to_tracker(self, job_id: str) -> Any:
@@ -473,7 +534,7 @@ class SearchState(AuthState):
             return rx.toast.error("This job can't be saved to the tracker.")
         stage, created = saved
         self._tracker_stages = {**self._tracker_stages, job_id: stage}
-        self._refilter()
+        self._refilter(keep_page=True)  # the row's mark changes; the page being read stays
         if self.detail.get("id") == job_id:
             self.detail = {**self.detail, "tracker_stage": stage}
         return rx.toast.success("Saved to your tracker." if created else f"Already in your tracker: {stage}.")
@@ -488,7 +549,7 @@ class SearchState(AuthState):
 
     @rx.event
     async def export(self, export_format: str) -> Any:
-        ids = [row.id for row in self._matching()]
+        ids = self._matching_ids()
         if not ids:
             return rx.toast.info("Nothing to export yet.")
         user = self._current_user()  # and the tier as it is now
