@@ -22,6 +22,7 @@ from starlette.staticfiles import StaticFiles
 from jobspy_web.api.auth_tokens import TokenRequest
 from jobspy_web.api.billing import PortalRequest, PurchaseRequest
 from jobspy_web.api.licenses import ActivateRequest
+from jobspy_web.api.saved_search_sync import SavedSearchPush
 from jobspy_web.api.tracker import CONTENT_TYPES, SyncPush
 from jobspy_web.insights.query import InsightsQuery
 from jobspy_web.licensing.validate import DeactivateRequest, ValidateRequest
@@ -532,6 +533,36 @@ def _alert_paths(defs: dict[str, Any]) -> dict[str, Any]:
                 parameters=[{"name": "saved_search_id", "in": "path", "required": True, "schema": {"type": "string"}}],
                 **tag,
             )
+        },
+        "/api/saved-searches/changes": {  # the desktop app's sync (api/saved_search_sync.py)
+            "get": _operation(
+                "What changed in your saved searches since a time, tombstones included",
+                (
+                    200,
+                    {
+                        "type": "object",
+                        "required": ["items", "next_since"],
+                        "properties": {"items": {"type": "array", "items": _OBJECT}, "next_since": {"type": "string"}},
+                    },
+                ),
+                parameters=[
+                    {"name": "since", "in": "query", "required": False, "schema": {"type": "string"}, "description": "ISO 8601 with offset"}
+                ],
+                **tag,
+            ),
+            "post": _operation(
+                "Push a syncing client's saved searches (last writer wins; over the plan's limits refused per item)",
+                (
+                    200,
+                    {
+                        "type": "object",
+                        "required": ["results", "server_time"],
+                        "properties": {"results": {"type": "array", "items": _OBJECT}, "server_time": {"type": "string"}},
+                    },
+                ),
+                requestBody=_body(SavedSearchPush, defs),
+                **tag,
+            ),
         },
         "/api/alerts": {
             "get": _operation(
