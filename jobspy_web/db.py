@@ -23,7 +23,7 @@ from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
-from jobspy_web.settings import from_settings, get_settings
+from jobspy_web.settings import from_settings, get_settings, on_reset
 
 REPLICA_FALLBACKS = Counter(
     "jobspy_replica_fallbacks", "Reads meant for the replica that went to the primary, by reason (lag, down).", ["reason"]
@@ -181,3 +181,6 @@ def reset_engines() -> None:
             cached().dispose()
         cached.cache_clear()
     replica_health.forget()
+
+
+on_reset(reset_engines)  # engines are disposed, not only forgotten, with the settings

@@ -370,6 +370,7 @@ if TYPE_CHECKING:
     from functools import _lru_cache_wrapper
 
 Made = TypeVar("Made")
+_closers: list[Callable[[], None]] = []  # run first: they may still use what they close
 _derived: list[Callable[[], None]] = []
 
 
@@ -380,9 +381,16 @@ def from_settings(function: Callable[[], Made]) -> _lru_cache_wrapper[Made]:
     return cached
 
 
+def on_reset(close: Callable[[], None]) -> None:
+    """Have reset_process_state() call `close` first (e.g. to dispose database engines)."""
+    _closers.append(close)
+
+
 def reset_process_state() -> None:
     """Forget the settings and everything made from them (connections owned by an event
     loop are closed by their own aclose(); see tests/db_helpers.close_loop_connections)."""
+    for close in _closers:
+        close()
     get_settings.cache_clear()
     for forget in _derived:
         forget()
