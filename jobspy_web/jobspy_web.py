@@ -24,11 +24,11 @@ from jobspy_web.ui.pages.billing import billing_page, checkout_success_page, pay
 from jobspy_web.ui.pages.history import history_page
 from jobspy_web.ui.pages.insights import insights_page
 from jobspy_web.ui.pages.licenses import licenses_page
-from jobspy_web.ui.pages.usage import usage_page
 from jobspy_web.ui.pages.not_found import not_found_page
 from jobspy_web.ui.pages.saved_searches import saved_searches_page
 from jobspy_web.ui.pages.search import search_page
 from jobspy_web.ui.pages.tracker import tracker_page
+from jobspy_web.ui.pages.usage import usage_page
 from jobspy_web.ui.pwa import PWA_HEAD, offline_banner
 from jobspy_web.ui.session_binding import SessionBinding
 from jobspy_web.ui.state.account import AccountState
@@ -39,9 +39,9 @@ from jobspy_web.ui.state.billing import BillingState, CheckoutSuccessState, PayS
 from jobspy_web.ui.state.history import HistoryState
 from jobspy_web.ui.state.insights import InsightsState
 from jobspy_web.ui.state.licenses import LicensesState
-from jobspy_web.ui.state.usage import UsageState
 from jobspy_web.ui.state.saved_searches import SavedSearchesState
 from jobspy_web.ui.state.tracker import TrackerState
+from jobspy_web.ui.state.usage import UsageState
 
 get_settings()  # fail at start, naming the variable, when a setting is invalid
 app_logging.configure()  # JSON lines in production, every library's through structlog
@@ -83,7 +83,9 @@ app.add_page(billing_page, route=routes.BILLING, title="Billing · JobSpy Web", 
 app.add_page(checkout_success_page, route=routes.BILLING_SUCCESS, title="Thank you · JobSpy Web", on_load=CheckoutSuccessState.load)
 app.add_page(pay_page, route=routes.BILLING_PAY, title="Buy · JobSpy Web", on_load=PayState.load)
 app.add_page(licenses_page, route=routes.LICENSES, title="Your licenses · JobSpy Web", on_load=LicensesState.load)
-app.add_page(insights_page, route=routes.INSIGHTS, title="Salary insights · JobSpy Web", on_load=[AuthState.require_user, InsightsState.load])
+app.add_page(
+    insights_page, route=routes.INSIGHTS, title="Salary insights · JobSpy Web", on_load=[AuthState.require_user, InsightsState.load]
+)
 app.add_page(usage_page, route=routes.USAGE, title="API usage · JobSpy Web", on_load=[AuthState.require_user, UsageState.load])
 app.add_page(tracker_page, route=routes.TRACKER, title="Job tracker · JobSpy Web", on_load=TrackerState.load)
 

@@ -47,7 +47,9 @@ def test_days_outside_one_to_ten_years_are_refused_with_a_sentence(db, days):
 
 def test_a_license_issued_to_an_address_is_claimed_when_its_owner_confirms_it(db):
     with write_session() as session:
-        issued = licenses.issue_license(session=session, license_type="pro", **users.license_owner(session=session, email="New@Example.com"))
+        issued = licenses.issue_license(
+            session=session, license_type="pro", **users.license_owner(session=session, email="New@Example.com")
+        )
     with write_session() as session:
         user = users.sign_up(session=session, email="new@example.com", password=PASSWORD)
         user_id = user.id
