@@ -8,11 +8,10 @@ from __future__ import annotations
 import re
 import uuid
 
-import redis
 import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import ADMIN_EMAIL, E2E_REDIS_URL, PASSWORD, AppServer, sign_in
+from tests.e2e.conftest import ADMIN_EMAIL, PASSWORD, AppServer, fresh_sign_up_budget, sign_in
 from tests.replay import ReplayProxy, SiteBehaviour
 
 PHONE = {"width": 375, "height": 800}
@@ -55,12 +54,7 @@ def test_a_newcomer_signs_up_confirms_searches_on_a_phone_and_finds_their_licens
     expect(page.get_by_role("heading", level=1)).to_have_text("Every job board, one search")
     page.get_by_role("link", name="Create a free account").click()
 
-    # The e2e session signs many people up from 127.0.0.1: give this newcomer a fresh hour of
-    # the per-network sign-up budget (10 an hour), as if they came from their own network.
-    budget = redis.Redis.from_url(E2E_REDIS_URL)
-    for key in budget.scan_iter(match="*signup-ip*"):
-        budget.delete(key)
-    budget.close()
+    fresh_sign_up_budget()  # as if this newcomer came from their own network
 
     # A ten-digit password is refused with the reason; a passphrase is taken.
     page.get_by_label("Email").fill(email)
