@@ -4,22 +4,11 @@ import asyncio
 
 import httpx
 import pytest
+from api_helpers import bearer
 
-from jobspy_web.accounts import jwt_tokens, users
 from jobspy_web.api.app import build_api
-from jobspy_web.core.tiers import Tier
-from jobspy_web.db import write_session
 from jobspy_web.infra import rate_limits
 from jobspy_web.infra.cache import get_cache
-from jobspy_web.models import Role
-
-
-def bearer(email: str, tier: Tier = Tier.FREE) -> dict[str, str]:
-    with write_session() as session:
-        user = users.sign_up(session=session, email=email, password="correct horse battery")
-        user.role = Role(tier.value)
-        issued = jwt_tokens.issue_access_token(user=user, tier=tier)
-    return {"Authorization": f"Bearer {issued.token}"}
 
 
 @pytest.fixture
