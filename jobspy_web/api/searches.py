@@ -88,11 +88,16 @@ def _create(params: SearchParams, owner_id: uuid.UUID) -> Search:
 
 
 def _recent(owner_id: uuid.UUID) -> dict[str, Any]:
-    with write_session() as session:
-        runner.mark_interrupted(session=session)
     with read_session() as session:
         found = runner.recent_searches(session=session, owner_id=owner_id, limit=50)
-        return {"searches": [_public(item) for item in found]}
+    # Searches whose runner went silent are shown settled: marked (a write on the primary)
+    # only when the list holds one, not on every call, then read again from the primary.
+    if any(runner.looks_interrupted(item) for item in found):
+        with write_session() as session:
+            runner.mark_interrupted(session=session)
+        with read_session(fresh=True) as session:
+            found = runner.recent_searches(session=session, owner_id=owner_id, limit=50)
+    return {"searches": [_public(item) for item in found]}
 
 
 def _shown(request: Request, owner_id: uuid.UUID) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from opentelemetry import trace
@@ -72,7 +72,7 @@ def mark_interrupted(*, session: Session, stale_after_s: float | None = None) ->
     A search still waiting in the task queue has no runner yet: it is given QUEUED_PATIENCE
     (busy queue workers) before it counts as lost.
     """
-    stale_after = timedelta(seconds=stale_after_s or get_settings().search_heartbeat_timeout_seconds)
+    stale_after = _stale_after(stale_after_s)
     cutoff = utcnow() - stale_after
     stale = session.exec(
         select(Search).where(
@@ -88,6 +88,21 @@ def mark_interrupted(*, session: Session, stale_after_s: float | None = None) ->
     return len(stale)
 
 
+def _stale_after(stale_after_s: float | None) -> timedelta:
+    return timedelta(seconds=stale_after_s or get_settings().search_heartbeat_timeout_seconds)
+
+
+def looks_interrupted(search: Search, *, stale_after_s: float | None = None) -> bool:
+    """Whether mark_interrupted would settle `search` now (the same rule, on a row already
+    read): a reader that finds none among its rows has nothing to mark and needs no write."""
+    stale_after = _stale_after(stale_after_s)
+    if search.status == SearchStatus.RUNNING:
+        return search.heartbeat_at is None or search.heartbeat_at < utcnow() - stale_after
+    if search.status == SearchStatus.QUEUED:
+        return search.created_at < utcnow() - max(stale_after, QUEUED_PATIENCE)
+    return False
+
+
 def _settle(outcomes: dict[str, Any], state: SiteState, settled: SiteOutcome | None = None) -> dict[str, Any]:
     """Sites still queued or running take `state` (or `settled`); finished ones keep their outcome."""
     return {
@@ -101,6 +116,25 @@ def _settle(outcomes: dict[str, Any], state: SiteState, settled: SiteOutcome | N
 def recent_searches(*, session: Session, owner_id: uuid.UUID | None = None, limit: int = 20, offset: int = 0) -> list[Search]:
     statement = select(Search).where(Search.owner_id == owner_id).order_by(col(Search.created_at).desc(), col(Search.id))
     return list(session.exec(statement.offset(offset).limit(limit)))
+
+
+# A new tab (or window) of the search page shows the person's current search: their newest
+# search if it is still queued or running (followed live), or if it finished within this
+# long (its results). Older than that, the page opens on an empty form: an hour is "what I
+# was just doing", while yesterday's search is one click away in History.
+CURRENT_SEARCH_WINDOW = timedelta(hours=1)
+
+
+def current_search(*, session: Session, owner_id: uuid.UUID, now: datetime | None = None) -> Search | None:
+    """The owner's search a newly opened search page should show, by the rule above."""
+    newest = recent_searches(session=session, owner_id=owner_id, limit=1)
+    if not newest:
+        return None
+    search = newest[0]
+    if search.status.is_active:
+        return search
+    ended = search.finished_at or search.updated_at or search.created_at
+    return search if ended >= (now or utcnow()) - CURRENT_SEARCH_WINDOW else None
 
 
 MAX_LABEL = 300  # searches.label

@@ -1,10 +1,12 @@
 """The search API: a user's searches are theirs alone; runs happen on the server."""
 
 import asyncio
+from datetime import timedelta
 
 import httpx
 import pytest
 from api_helpers import bearer
+from sqlmodel import select
 
 from jobspy_web.api.app import build_api
 from jobspy_web.infra import rate_limits
@@ -78,3 +80,51 @@ async def test_malformed_bodies_and_missing_tokens(api):
     assert (await api.post("/api/searches", json=["a list"], headers=ada)).status_code == 422
     assert (await api.get("/api/searches")).status_code == 401
     assert (await api.get("/api/searches/not-a-uuid", headers=ada)).status_code == 404
+
+
+def _seed_search(owner_email: str, **changes) -> str:
+    """A search of the user with `owner_email`, its row then given `changes` (status, times)."""
+    from jobspy_web.db import write_session
+    from jobspy_web.models import Search, User
+    from jobspy_web.search import runner
+    from jobspy_web.search.params import SearchParams
+
+    with write_session() as session:
+        owner = session.exec(select(User).where(User.email == owner_email)).one()
+        created = runner.create_search(session=session, params=SearchParams(search_term="seeded", site_name=["indeed"]), owner_id=owner.id)
+        row = session.get(Search, created.id)
+        for name, value in changes.items():
+            setattr(row, name, value)
+        session.add(row)
+        return str(created.id)
+
+
+async def test_listing_settles_a_search_whose_runner_went_silent(api):
+    from jobspy_web.models import SearchStatus
+    from jobspy_web.models.base import utcnow
+
+    ada = bearer("ada@example.com")
+    silent = _seed_search("ada@example.com", status=SearchStatus.RUNNING, heartbeat_at=utcnow() - timedelta(hours=1))
+    alive = _seed_search("ada@example.com", status=SearchStatus.RUNNING, heartbeat_at=utcnow())
+    listed = {item["id"]: item for item in (await api.get("/api/searches", headers=ada)).json()["searches"]}
+    assert listed[silent]["status"] == "interrupted" and listed[silent]["sites"]["indeed"]["state"] == "interrupted"
+    assert listed[alive]["status"] == "running"
+    assert (await api.get(f"/api/searches/{silent}", headers=ada)).json()["status"] == "interrupted"  # stored, not only shown
+
+
+async def test_listing_writes_nothing_when_no_search_went_silent(api, monkeypatch):
+    from jobspy_web.models import SearchStatus
+    from jobspy_web.models.base import utcnow
+    from jobspy_web.search import runner
+
+    ada = bearer("ada@example.com")
+    _seed_search("ada@example.com", status=SearchStatus.RUNNING, heartbeat_at=utcnow())
+    _seed_search("ada@example.com", status=SearchStatus.COMPLETED, heartbeat_at=utcnow() - timedelta(hours=1))
+    marked = []
+    monkeypatch.setattr(runner, "mark_interrupted", lambda **kwargs: marked.append(kwargs) or 0)
+    listed = (await api.get("/api/searches", headers=ada)).json()["searches"]
+    assert sorted(item["status"] for item in listed) == ["completed", "running"]
+    assert marked == []  # nothing to settle: no write on the primary
+    _seed_search("ada@example.com", status=SearchStatus.QUEUED, created_at=utcnow() - timedelta(hours=1))
+    await api.get("/api/searches", headers=ada)
+    assert len(marked) == 1  # a search queued for an hour with no runner: marked
