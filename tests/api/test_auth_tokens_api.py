@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from db_helpers import close_loop_connections
 from joserfc import jwt
 from joserfc.jwk import KeySet
+from redis_helpers import redis_test_url
 from sqlmodel import func, select
 
 from jobspy_web.accounts import api_tokens, jwt_tokens
@@ -64,7 +65,7 @@ async def redis_api(db, monkeypatch):
     """The same app with cache and rate limits in Redis (other test runs may share it:
     every key here is unique to this test, through a random client IP and fresh rows)."""
     monkeypatch.setenv("JWT_PRIVATE_KEY", KEY_PEM)
-    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setenv("REDIS_URL", redis_test_url(0))
     reset_shared_state()
     async with client_for(f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}") as client:
         yield client

@@ -12,6 +12,7 @@ import redis
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from db_helpers import close_loop_connections, counting_statements
+from redis_helpers import redis_test_url
 from starlette.requests import ClientDisconnect
 
 from jobspy_web.api.app import build_api
@@ -27,7 +28,7 @@ from jobspy_web.settings import get_settings
 
 HERE = "a" * 64
 THERE = "b" * 64
-REDIS_TEST_URL = "redis://127.0.0.1:6379/11"
+REDIS_TEST_URL = redis_test_url(11)
 
 
 @pytest.fixture

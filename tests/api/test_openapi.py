@@ -16,6 +16,7 @@ import pytest
 import schemathesis
 from db_helpers import temporary_postgres_database, upgrade_to_head
 from hypothesis import HealthCheck, settings
+from redis_helpers import redis_test_url
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -29,7 +30,7 @@ from jobspy_web.api.openapi import openapi_document
 from tests.api.test_premium_api import KEY_PEM
 
 REPO = Path(__file__).resolve().parents[2]
-REDIS_URL = "redis://127.0.0.1:6379/4"
+REDIS_URL = redis_test_url(4)
 # The list of public JSON routes, each with its method.
 PUBLIC = {
     ("post", "/licenses/validate"), ("post", "/licenses/activate"), ("post", "/licenses/deactivate"),

@@ -11,6 +11,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from db_helpers import close_loop_connections
+from redis_helpers import redis_test_url
 
 from jobspy_web.accounts import jwt_tokens
 from jobspy_web.accounts.passwords import hash_password
@@ -183,7 +184,7 @@ async def test_a_pro_account_past_its_per_minute_budget_gets_429_with_retry_afte
 
 async def test_the_per_minute_budget_is_shared_across_workers_through_redis(db, monkeypatch):
     monkeypatch.setenv("JWT_PRIVATE_KEY", KEY_PEM)
-    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/4")
+    monkeypatch.setenv("REDIS_URL", redis_test_url(4))
     monkeypatch.setitem(tiers.RULES, Tier.PRO, dataclasses.replace(tiers.RULES[Tier.PRO], api_calls_per_minute=3))
     _reset()
     user = make_user()

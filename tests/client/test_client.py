@@ -17,6 +17,7 @@ import pytest
 import redis
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from redis_helpers import redis_test_url
 
 from jobspy_web.client import LicenseClient, LicenseClientError, UntrustedAnswer, hardware_fingerprint
 from jobspy_web.client.__main__ import main as client_main
@@ -27,7 +28,7 @@ from jobspy_web.licensing import keys, licenses
 from jobspy_web.settings import get_settings
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_TEST_URL = "redis://127.0.0.1:6379/11"
+REDIS_TEST_URL = redis_test_url(11)
 
 
 def _free_port() -> int:

@@ -7,13 +7,14 @@ import uuid
 import pytest
 import redis
 from db_helpers import close_loop_connections
+from redis_helpers import redis_test_url
 
 from jobspy_web.infra import cache as cache_module
 from jobspy_web.infra.cache import GENERATION_TTL_S, MemoryCache, RedisCache, generation_key, get_cache, redis_key
 from jobspy_web.licensing import licenses
 from jobspy_web.settings import get_settings
 
-REDIS_TEST_URL = "redis://127.0.0.1:6379/10"
+REDIS_TEST_URL = redis_test_url(10)
 TTL_S = 60.0
 GROUP_TTL_S = 120.0
 

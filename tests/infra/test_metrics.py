@@ -13,6 +13,7 @@ import pytest
 import redis
 from db_helpers import close_loop_connections
 from prometheus_client.parser import text_string_to_metric_families
+from redis_helpers import redis_test_url
 
 from jobspy_web.api.app import build_api
 from jobspy_web.db import write_session
@@ -23,7 +24,7 @@ from jobspy_web.licensing.signing import reset_signer
 from jobspy_web.models import Subscription, User
 from jobspy_web.settings import get_settings
 
-REDIS_TEST_URL = "redis://127.0.0.1:6379/7"  # operations' DB
+REDIS_TEST_URL = redis_test_url(7)  # operations' DB
 HERE = "c" * 64
 
 

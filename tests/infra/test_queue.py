@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
+from redis_helpers import redis_test_url
 
 from jobspy_web.infra import queue
 
-REDIS_URL = "redis://127.0.0.1:6379/1"
+REDIS_URL = redis_test_url(1)
 calls: list[tuple[str, int]] = []
 gate = asyncio.Event()
 

@@ -7,12 +7,13 @@ import uuid
 
 import pytest
 import redis
+from redis_helpers import redis_test_url
 
 from jobspy_web.infra import rate_limits
 from jobspy_web.infra.rate_limits import Check
 from jobspy_web.settings import get_settings
 
-REDIS_TEST_URL = "redis://127.0.0.1:6379/10"
+REDIS_TEST_URL = redis_test_url(10)
 
 
 @pytest.fixture(params=["memory", "redis"])

@@ -14,6 +14,7 @@ import pytest
 import redis
 from db_helpers import close_loop_connections
 from prometheus_client import REGISTRY
+from redis_helpers import redis_test_url
 
 from jobspy_web.api.app import build_api
 from jobspy_web.db import write_session
@@ -23,7 +24,7 @@ from jobspy_web.licensing import keys, licenses
 from jobspy_web.licensing.signing import reset_signer
 from jobspy_web.settings import get_settings
 
-CACHE_URL = "redis://127.0.0.1:6379/7"  # operations' DB on the shared server
+CACHE_URL = redis_test_url(7)  # operations' DB
 
 
 def free_port() -> int:

@@ -20,13 +20,14 @@ import redis
 from redis.asyncio.connection import AbstractConnection, Connection
 from redis.exceptions import BusyLoadingError, ResponseError
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis_helpers import redis_test_url
 
 from jobspy_web.infra import redis_scripts
 from jobspy_web.infra.redis_scripts import HotScript, pack_command
 
 pytestmark = pytest.mark.timeout(20)  # a hang is a failure, not a 5-minute wait
 
-REDIS_URL = "redis://127.0.0.1:6379/13"
+REDIS_URL = redis_test_url(13)
 ECHO = "return ARGV[1]"
 PAIR = "return {KEYS[1], ARGV[1]}"
 

@@ -15,6 +15,7 @@ from anyio.from_thread import BlockingPortal, start_blocking_portal
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from db_helpers import close_loop_connections, counting_statements
+from redis_helpers import redis_test_url
 from sqlmodel import select
 
 from jobspy_web.accounts import users
@@ -30,7 +31,7 @@ from jobspy_web.models import AuditEvent, License, LicenseMachine, LicenseStatus
 from jobspy_web.models.base import utcnow
 from jobspy_web.settings import get_settings
 
-REDIS_TEST_URL = "redis://127.0.0.1:6379/11"
+REDIS_TEST_URL = redis_test_url(11)
 HERE = "a" * 64
 THERE = "b" * 64
 

@@ -18,6 +18,7 @@ import httpx
 import pytest
 import redis
 from db_helpers import close_loop_connections
+from redis_helpers import redis_test_url
 from sqlalchemy import text
 from sqlmodel import select
 
@@ -33,7 +34,7 @@ from jobspy_web.models import License, LicenseMachine
 from jobspy_web.models.base import utcnow
 from jobspy_web.settings import get_settings
 
-REDIS_TEST_URL = "redis://127.0.0.1:6379/10"
+REDIS_TEST_URL = redis_test_url(10)
 HERE = "a" * 64
 THERE = "b" * 64
 VERSION = "1.2.0"

@@ -17,6 +17,7 @@ import redis
 import sqlalchemy as sa
 from db_helpers import clean_tables, close_loop_connections
 from prometheus_client import REGISTRY
+from redis_helpers import redis_test_url
 from sqlalchemy import text
 
 from jobspy_web.api.app import build_api
@@ -31,7 +32,7 @@ from jobspy_web.search import runner
 from jobspy_web.search.params import SearchParams
 from jobspy_web.settings import get_settings
 
-REDIS_TEST_URL = "redis://127.0.0.1:6379/7"  # operations' DB
+REDIS_TEST_URL = redis_test_url(7)  # operations' DB
 HERE = "d" * 64
 
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 import redis
+from redis_helpers import redis_test_url
 from sqlmodel import func, select
 
 from jobspy_web import worker as queue_worker_entry
@@ -15,7 +16,7 @@ from jobspy_web.models.base import utcnow
 from jobspy_web.search import tasks
 from tests.saved_searches.factories import make_user, posting, save, storing
 
-REDIS_URL = "redis://127.0.0.1:6379/2"
+REDIS_URL = redis_test_url(2)
 
 
 @pytest.fixture

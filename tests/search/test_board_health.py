@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
+from redis_helpers import redis_test_url
 from sqlmodel import select
 
 from jobspy_web.accounts import users
@@ -20,7 +21,7 @@ from jobspy_web.search.params import SITES, parse_search_params
 from jobspy_web.settings import get_settings
 
 NOW = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)
-REDIS_TEST_URL = "redis://127.0.0.1:6379/15"  # 10-14 belong to other tests and the bench
+REDIS_TEST_URL = redis_test_url(15)  # 10-14 belong to other tests and the bench
 
 
 @pytest.fixture(autouse=True)

@@ -9,12 +9,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
+from redis_helpers import redis_test_url
 
 from jobspy_web.infra.cache import MemoryCache, RedisCache, get_cache
 from jobspy_web.search import proxy_pool
 from jobspy_web.settings import get_settings
 
-REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
+REDIS_TEST_URL = redis_test_url(15)
 NOW = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)
 
 

@@ -1,5 +1,6 @@
 """A search as a queue job: started by name, its events heard through the broadcast (in-process here)."""
 
+from redis_helpers import redis_test_url
 from sqlmodel import select
 
 from jobspy_web.db import read_session, write_session
@@ -41,7 +42,7 @@ async def test_a_queue_worker_killed_mid_search_leaves_it_interrupted_with_its_p
     from jobspy_web.settings import get_settings
     from tests.replay import SiteBehaviour
 
-    redis_url = "redis://127.0.0.1:6379/2"
+    redis_url = redis_test_url(2)
     redis.Redis.from_url(redis_url).flushdb()
     monkeypatch.setenv("REDIS_URL", redis_url)
     monkeypatch.setenv("SEARCH_HEARTBEAT_TIMEOUT_SECONDS", "3")
