@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 from db_helpers import clean_tables, temporary_postgres_database, upgrade_to_head
+from redis_helpers import stop_worker_redis
+from xdist_scheduling import BROWSER_UNIT, SuiteScheduling, unit_of
 
 from jobspy_web.db import reset_engines
 from jobspy_web.settings import get_settings
@@ -33,8 +35,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if "postgres_url" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.postgresql)
     # Browser tests last: pytest-playwright's sync API keeps an event loop running in this
-    # thread until the session ends, and pytest-asyncio can't start one after it.
-    items.sort(key=lambda item: "e2e" in item.nodeid.split("/"))
+    # thread until the session ends, and pytest-asyncio can't start one after it. (Under
+    # xdist, the browser worker runs them and nothing after them.)
+    items.sort(key=lambda item: unit_of(item.nodeid) == BROWSER_UNIT)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """`pytest -n N` (--dist load, the default, or loadgroup): whole files to workers, the
+    files of a SHARED_UNITS entry kept together, the browser tests alone on one worker."""
+    if config.getvalue("dist") not in ("load", "loadgroup"):
+        return None  # another --dist asked for by name: xdist's own
+    return SuiteScheduling(config, log)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    stop_worker_redis()  # an xdist worker's own redis-server (redis_helpers)
 
 
 def _forget_app_state() -> None:
