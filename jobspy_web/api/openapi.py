@@ -247,6 +247,30 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+def _answer(**properties: dict[str, Any]) -> dict[str, Any]:
+    """A JSON object answer whose every property is always there."""
+    return {"type": "object", "required": list(properties), "properties": properties}
+
+
+_STRING: dict[str, Any] = {"type": "string"}
+_SINCE = {"name": "since", "in": "query", "required": False, "schema": _STRING, "description": "ISO 8601 with offset"}
+
+
+def _changes_path(
+    what: str, *, items: dict[str, Any], results: dict[str, Any], push: dict[str, Any], pushed: str, **tag: Any
+) -> dict[str, Any]:
+    """A syncing client's path (the desktop app's): GET what changed since a time, POST its own changes."""
+    return {
+        "get": _operation(
+            f"What changed in your {what} since a time, tombstones included",
+            (200, _answer(items=items, next_since=_STRING)),
+            parameters=[_SINCE],
+            **tag,
+        ),
+        "post": _operation(pushed, (200, _answer(results=results, server_time=_STRING)), requestBody=push, **tag),
+    }
+
+
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -341,7 +365,7 @@ def _paths(defs: dict[str, Any]) -> dict[str, Any]:
             ),
             "get": _operation(
                 "Your recent searches",
-                (200, {"type": "object", "required": ["searches"], "properties": {"searches": {"type": "array", "items": _ref("Search")}}}),
+                (200, _answer(searches={"type": "array", "items": _ref("Search")})),
                 secured=True,
                 tags=search_tag,
             ),
@@ -384,7 +408,7 @@ def _paths(defs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _item(status: int = 200) -> tuple[int, dict[str, Any]]:
-    return status, {"type": "object", "required": ["item"], "properties": {"item": _ref("TrackedJob")}}
+    return status, _answer(item=_ref("TrackedJob"))
 
 
 def _tracker_paths(defs: dict[str, Any]) -> dict[str, Any]:
@@ -426,7 +450,7 @@ def _tracker_paths(defs: dict[str, Any]) -> dict[str, Any]:
             "post": save,
             "get": _operation(
                 "Your tracked jobs, most recently changed first",
-                (200, {"type": "object", "required": ["items"], "properties": {"items": items}}),
+                (200, _answer(items=items)),
                 parameters=[stage],
                 **tag,
             ),
@@ -445,49 +469,20 @@ def _tracker_paths(defs: dict[str, Any]) -> dict[str, Any]:
         "/api/tracker/lookup": {
             "get": _operation(
                 "Is this posting's address in your tracker?",
-                (
-                    200,
-                    {
-                        "type": "object",
-                        "required": ["found", "item"],
-                        "properties": {"found": {"type": "boolean"}, "item": {"anyOf": [_ref("TrackedJob"), {"type": "null"}]}},
-                    },
-                ),
-                parameters=[{"name": "url", "in": "query", "required": True, "schema": {"type": "string"}}],
+                (200, _answer(found={"type": "boolean"}, item={"anyOf": [_ref("TrackedJob"), {"type": "null"}]})),
+                parameters=[{"name": "url", "in": "query", "required": True, "schema": _STRING}],
                 **tag,
             )
         },
         "/api/tracker/export": {"get": export},
-        "/api/tracker/changes": {
-            "get": _operation(
-                "What changed in your tracker since a time, tombstones included",
-                (
-                    200,
-                    {
-                        "type": "object",
-                        "required": ["items", "next_since"],
-                        "properties": {"items": items, "next_since": {"type": "string"}},
-                    },
-                ),
-                parameters=[
-                    {"name": "since", "in": "query", "required": False, "schema": {"type": "string"}, "description": "ISO 8601 with offset"}
-                ],
-                **tag,
-            ),
-            "post": _operation(
-                "Push a syncing client's items (last writer wins)",
-                (
-                    200,
-                    {
-                        "type": "object",
-                        "required": ["results", "server_time"],
-                        "properties": {"results": {"type": "array", "items": sync_result}, "server_time": {"type": "string"}},
-                    },
-                ),
-                requestBody=_body(SyncPush, defs),
-                **tag,
-            ),
-        },
+        "/api/tracker/changes": _changes_path(
+            "tracker",
+            items=items,
+            results={"type": "array", "items": sync_result},
+            push=_body(SyncPush, defs),
+            pushed="Push a syncing client's items (last writer wins)",
+            **tag,
+        ),
     }
 
 
@@ -510,18 +505,7 @@ def _alert_paths(defs: dict[str, Any]) -> dict[str, Any]:
     }
     return {
         "/api/saved-searches": {
-            "get": _operation(
-                "Your saved searches",
-                (
-                    200,
-                    {
-                        "type": "object",
-                        "required": ["saved_searches"],
-                        "properties": {"saved_searches": {"type": "array", "items": _ref("SavedSearch")}},
-                    },
-                ),
-                **tag,
-            ),
+            "get": _operation("Your saved searches", (200, _answer(saved_searches={"type": "array", "items": _ref("SavedSearch")})), **tag),
             "post": _operation(
                 "Save a search (a schedule needs Pro)", (201, _ref("SavedSearch")), requestBody=_body(SavedSearchInput, defs), **tag
             ),
@@ -529,73 +513,37 @@ def _alert_paths(defs: dict[str, Any]) -> dict[str, Any]:
         "/api/saved-searches/{saved_search_id}/run": {
             "post": _operation(
                 "Run a saved search now",
-                (202, {"type": "object", "required": ["run_id"], "properties": {"run_id": {"type": "string"}}}),
-                parameters=[{"name": "saved_search_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                (202, _answer(run_id=_STRING)),
+                parameters=[{"name": "saved_search_id", "in": "path", "required": True, "schema": _STRING}],
                 **tag,
             )
         },
-        "/api/saved-searches/changes": {  # the desktop app's sync (api/saved_search_sync.py)
-            "get": _operation(
-                "What changed in your saved searches since a time, tombstones included",
-                (
-                    200,
-                    {
-                        "type": "object",
-                        "required": ["items", "next_since"],
-                        "properties": {"items": {"type": "array", "items": _OBJECT}, "next_since": {"type": "string"}},
-                    },
-                ),
-                parameters=[
-                    {"name": "since", "in": "query", "required": False, "schema": {"type": "string"}, "description": "ISO 8601 with offset"}
-                ],
-                **tag,
-            ),
-            "post": _operation(
-                "Push a syncing client's saved searches (last writer wins; over the plan's limits refused per item)",
-                (
-                    200,
-                    {
-                        "type": "object",
-                        "required": ["results", "server_time"],
-                        "properties": {"results": {"type": "array", "items": _OBJECT}, "server_time": {"type": "string"}},
-                    },
-                ),
-                requestBody=_body(SavedSearchPush, defs),
-                **tag,
-            ),
-        },
+        "/api/saved-searches/changes": _changes_path(  # the desktop app's sync (api/saved_search_sync.py)
+            "saved searches",
+            items={"type": "array", "items": _OBJECT},
+            results={"type": "array", "items": _OBJECT},
+            push=_body(SavedSearchPush, defs),
+            pushed="Push a syncing client's saved searches (last writer wins; over the plan's limits refused per item)",
+            **tag,
+        ),
         "/api/alerts": {
             "get": _operation(
                 "Your alerts, newest first, and how many are unread",
-                (
-                    200,
-                    {
-                        "type": "object",
-                        "required": ["unread", "alerts"],
-                        "properties": {"unread": {"type": "integer"}, "alerts": {"type": "array", "items": _ref("Alert")}},
-                    },
-                ),
+                (200, _answer(unread={"type": "integer"}, alerts={"type": "array", "items": _ref("Alert")})),
                 **tag,
             )
         },
         "/api/push/key": {
             "get": _operation(
                 "The VAPID key a browser subscribes to push with",
-                (
-                    200,
-                    {
-                        "type": "object",
-                        "required": ["application_server_key"],
-                        "properties": {"application_server_key": {"type": "string"}},
-                    },
-                ),
+                (200, _answer(application_server_key=_STRING)),
                 tags=tag["tags"],
             )
         },
         "/api/push/subscriptions": {
             "post": _operation(
                 "Store the browser's PushSubscription",
-                (201, {"type": "object", "required": ["subscribed"], "properties": {"subscribed": {"const": True}}}),
+                (201, _answer(subscribed={"const": True})),
                 requestBody={"required": True, "content": {"application/json": {"schema": subscription}}},
                 **tag,
             )
@@ -605,7 +553,7 @@ def _alert_paths(defs: dict[str, Any]) -> dict[str, Any]:
 
 def _more_paths(defs: dict[str, Any]) -> dict[str, Any]:
     billing = ["Billing"]
-    url_answer = (200, {"type": "object", "required": ["url"], "properties": {"url": {"type": "string"}}})
+    url_answer = (200, _answer(url=_STRING))
     checkout = _operation(
         "A Stripe Checkout page for a plan", url_answer, secured=True, requestBody=_body(PurchaseRequest, defs), tags=billing
     )
@@ -621,14 +569,7 @@ def _more_paths(defs: dict[str, Any]) -> dict[str, Any]:
         "/create-payment-intent": {
             "post": _operation(
                 "A PaymentIntent for the pay page (Stripe Elements)",
-                (
-                    200,
-                    {
-                        "type": "object",
-                        "required": ["client_secret", "payment_intent_id"],
-                        "properties": {"client_secret": {"type": "string"}, "payment_intent_id": {"type": "string"}},
-                    },
-                ),
+                (200, _answer(client_secret=_STRING, payment_intent_id=_STRING)),
                 secured=True,
                 requestBody=_body(PurchaseRequest, defs),
                 tags=billing,
