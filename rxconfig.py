@@ -1,4 +1,6 @@
+import dataclasses
 import os
+from typing import Any
 
 import reflex as rx
 
@@ -14,6 +16,24 @@ _settings = get_settings()
 # concurrency cap come from here (infra.server_limits; README "Security notes").
 server_limits.install()
 
+# Radix Themes' styles.css carries the colour scales of all 31 colours (tokens.css, 35 KiB of
+# its 86 KiB compressed). The pages use these: the accent (indigo), its gray (slate), the
+# plain gray and the badge/callout colours; a colour_scheme added to a page must be added here.
+RADIX_COLORS = ("gray", "slate", "indigo", "amber", "blue", "green", "orange", "red", "violet")
+
+
+@dataclasses.dataclass
+class RadixThemesUsedColors(rx.plugins.RadixThemesPlugin):
+    """Radix Themes with only the colour scales the app uses: the same rules otherwise
+    (base tokens, components, utilities), as Radix documents for a smaller bundle."""
+
+    def get_stylesheet_paths(self, **context: Any) -> tuple[str, ...]:
+        if not self.enabled:
+            return ()
+        colors = tuple(f"@radix-ui/themes/tokens/colors/{color}.css" for color in RADIX_COLORS)
+        return ("@radix-ui/themes/tokens/base.css", *colors, "@radix-ui/themes/components.css", "@radix-ui/themes/utilities.css")
+
+
 config = rx.Config(
     app_name="jobspy_web",
     telemetry_enabled=False,
@@ -26,5 +46,8 @@ config = rx.Config(
     # Behind FORWARDED_ALLOW_IPS proxies, the websocket's client IP is the forwarded one.
     trusted_proxy_hops=1 if _settings.forwarded_allow_ips else 0,
     disable_plugins=[rx.plugins.SitemapPlugin],
-    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="medium"))],
+    plugins=[RadixThemesUsedColors(theme=rx.theme(accent_color="indigo", radius="medium"))],
+    # Sidecars served by Reflex's static files in place of the plain file: brotli to browsers
+    # that send `br` (over HTTPS), gzip to the rest.
+    frontend_compression_formats=["brotli", "gzip"],
 )
