@@ -26,7 +26,6 @@ import dataclasses
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,6 +37,8 @@ from types import SimpleNamespace
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
+
+from bench.granian_server import start_granian  # noqa: E402  (ROOT on the path first)
 
 REDIS_URL = "redis://127.0.0.1:6379/4"  # insights' own database (team/RULES.md)
 CHUNK = 100_000
@@ -184,24 +185,6 @@ def _queries(count: int) -> list[dict[str, str]]:
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
-def _start_server(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    import httpx
-
-    command = [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "jobspy_web.api.app:build_api",
-               "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--log-level", "warning"]  # fmt: skip
-    process = subprocess.Popen(command, cwd=ROOT, env=env)
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return process
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit("the server did not start")
-        time.sleep(0.3)
 
 
 def _measure_http(port: int, token: str, queries: list[dict[str, str]]) -> dict[str, list[float]]:
@@ -361,7 +344,7 @@ def main() -> None:
         figures: dict[str, dict[str, list[float]]] = {}
         configured = {"postgresql": {"CLICKHOUSE_URL": ""}, "clickhouse": {"CLICKHOUSE_URL": f"chdb://{chdb_folder}"}}
         for store, extra in ((store, configured[store]) for store in stores):
-            server = _start_server(args.port, {**env, **extra})
+            server = start_granian("jobspy_web.api.app:build_api", port=args.port, env={**env, **extra}, cwd=ROOT)
             try:
                 figures[store] = _measure_http(args.port, token, queries)
             finally:

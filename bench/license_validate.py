@@ -55,6 +55,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.granian_server import start_granian  # noqa: E402  (ROOT on the path first)
+
 ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")  # 11: license tests, 12: e2e
 PEER_REDIS_URL = os.environ.get("BENCH_PEER_REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -270,39 +272,6 @@ def _bodies(pairs: list[tuple[str, str]]) -> list[bytes]:
     ]
 
 
-def _start_server(port: int, workers: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    command = [
-        sys.executable,
-        "-m",
-        "granian",
-        "--interface",
-        "asgi",
-        "--factory",
-        "license_validate:bench_app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--log-level",
-        "warning",
-    ]
-    process = subprocess.Popen(command, cwd=Path(__file__).parent, env=env)
-    import httpx
-
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                return process
-        except httpx.TransportError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit("the server did not start")
-        time.sleep(0.2)
-
-
 def _start_peer(port: int, database_url: str, key_file: Path) -> subprocess.Popen[bytes] | None:
     """The Express peer on `port`, or None when node or its node_modules are missing."""
     import shutil
@@ -389,7 +358,7 @@ def main() -> None:
             os.environ.update(DATABASE_URL=database_url, DATA_DIR=data_dir)
             migrate()
             hit_pairs, miss_pairs = _seed(database_url)
-            server = _start_server(args.port, args.workers, env)
+            server = start_granian("license_validate:bench_app", port=args.port, env=env, cwd=ROOT / "bench", workers=args.workers)
             peer = None if args.no_peer else _start_peer(args.peer_port, database_url, key_file)
             print(
                 f"granian, {args.workers} worker(s), {args.connections} connections, {args.seconds} s per phase, "
