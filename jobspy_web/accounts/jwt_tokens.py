@@ -27,6 +27,8 @@ from joserfc.errors import (
     MissingClaimError,
 )
 from joserfc.jwk import RSAKey
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, delete
 
 from jobspy_web.core.errors import DomainError
@@ -37,7 +39,7 @@ from jobspy_web.infra.local_secrets import write_private_file
 from jobspy_web.models.account import ApiToken, RevokedJwt
 from jobspy_web.models.base import utcnow
 from jobspy_web.models.user import User
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import get_settings, on_reset
 
 __all__ = [
     "ALGORITHM",
@@ -258,6 +260,35 @@ def verify_access_token(token: str) -> AccessClaims:
     signature, required claims, expiry, audience, issuer, claim types, revocation of
     the jti and of the personal API token it was minted from.
     """
+    access = _verified_claims(token)
+    if _is_revoked(_jti_key(access.jti), lambda session: _jti_revoked(session, access.jti)):
+        raise TokenError(TokenErrorCode.REVOKED)
+    token_id = access.api_token_id
+    if token_id is not None and _is_revoked(_api_token_key(token_id), lambda session: _api_token_revoked(session, token_id)):
+        raise TokenError(TokenErrorCode.REVOKED, "The API token behind this access token was revoked.")
+    _check_holder(access)
+    return access
+
+
+@dataclass(frozen=True)
+class _Verified:
+    access: AccessClaims
+    expires: int  # the exp claim
+    settings: object  # the settings it was verified under (keys, issuer, audience)
+
+
+# Tokens whose signature and claims were checked, by their text: the same token comes back
+# on every call of a client (a search polled each second), and the RS256 check and the
+# claims registry cost ~400 us of CPU each time. What can change about a verified token is
+# re-checked on every call: expiry here, revocation and the account in verify_access_token.
+VERIFIED_TOKENS_KEPT = 4096
+_verified: dict[str, _Verified] = {}
+
+
+def _verified_claims(token: str) -> AccessClaims:
+    known = _verified.get(token) if isinstance(token, str) else None
+    if known is not None and known.settings is get_settings() and known.expires > int(time.time()) - LEEWAY_SECONDS:
+        return known.access  # still within exp (and leeway), as joserfc would find it
     header, signed = _parse_compact(token)
     if header.get("alg") != ALGORITHM:
         raise TokenError(TokenErrorCode.WRONG_ALGORITHM)
@@ -272,25 +303,74 @@ def verify_access_token(token: str) -> AccessClaims:
     claims = _claims_of(signed.payload)
     _check_registered_claims(claims)
     access = _access_claims(claims)
-    if _is_revoked(_jti_key(access.jti), lambda session: _jti_revoked(session, access.jti)):
-        raise TokenError(TokenErrorCode.REVOKED)
-    token_id = access.api_token_id
-    if token_id is not None and _is_revoked(_api_token_key(token_id), lambda session: _api_token_revoked(session, token_id)):
-        raise TokenError(TokenErrorCode.REVOKED, "The API token behind this access token was revoked.")
-    _check_holder(access)
+    if len(_verified) >= VERIFIED_TOKENS_KEPT:
+        _verified.clear()  # bounded: a burst of new tokens costs a re-check, never memory
+    _verified[token] = _Verified(access, int(claims["exp"]), get_settings())
     return access
+
+
+on_reset(_verified.clear)
+
+
+def _holder_key(user_id: uuid.UUID) -> str:
+    return f"jwt:holder:{user_id}"
 
 
 def _check_holder(access: AccessClaims) -> None:
     """Refuse a token whose account was deleted or deactivated, or whose password changed
-    after the token was issued: the claims alone are not trusted for this (one primary-key
-    read, on the primary, so a change counts at once on every route)."""
-    with read_session(fresh=True) as session:
-        user = session.get(User, access.user_id)
-        if user is None or not user.is_active:
-            raise TokenError(TokenErrorCode.ACCOUNT_INACTIVE)
-        if user.password_changed_at is not None and access.issued_at < user.password_changed_at:
-            raise TokenError(TokenErrorCode.REVOKED, "The account's password changed after this access token was issued; get a new one.")
+    after the token was issued: the claims alone are not trusted for this.
+
+    The account's state is one primary-key read on the primary, remembered in the cache
+    for NOT_REVOKED_CACHE_SECONDS; every commit that deactivates or deletes a user or
+    changes their password forgets it (_forget_changed_holders), so a change made through
+    the app counts at once on every route and every worker. Only a change made outside
+    the app (SQL by hand), or a read racing that commit, waits out the window.
+    """
+    cache = get_cache()
+    key = _holder_key(access.user_id)
+    holder = cache.get(key)
+    if holder is None:
+        with read_session(fresh=True) as session:
+            user = session.get(User, access.user_id)
+            changed = user.password_changed_at if user is not None else None
+            holder = {
+                "active": user is not None and user.is_active,
+                "password_changed_at": changed.timestamp() if changed is not None else None,
+            }
+        cache.set(key, holder, ttl_s=NOT_REVOKED_CACHE_SECONDS)
+    if not holder["active"]:
+        raise TokenError(TokenErrorCode.ACCOUNT_INACTIVE)
+    changed_at = holder["password_changed_at"]
+    if changed_at is not None and access.issued_at.timestamp() < changed_at:
+        raise TokenError(TokenErrorCode.REVOKED, "The account's password changed after this access token was issued; get a new one.")
+
+
+_HOLDER_FIELDS = ("is_active", "password_changed_at")
+_CHANGED_HOLDERS = "jwt_tokens.changed_holders"  # in Session.info: user ids to forget on commit
+
+
+@event.listens_for(OrmSession, "before_flush")
+def _note_changed_holders(session: OrmSession, _context: Any, _instances: Any) -> None:
+    changed = {
+        user.id
+        for user in (*session.dirty, *session.deleted)
+        if isinstance(user, User)
+        and (user in session.deleted or any(inspect(user).attrs[name].history.has_changes() for name in _HOLDER_FIELDS))
+    }
+    if changed:
+        session.info.setdefault(_CHANGED_HOLDERS, set()).update(changed)
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _forget_changed_holders(session: OrmSession) -> None:
+    changed = session.info.pop(_CHANGED_HOLDERS, None)
+    if changed:
+        get_cache().delete(*(_holder_key(user_id) for user_id in changed))
+
+
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _drop_changed_holders(session: OrmSession, _previous: Any) -> None:
+    session.info.pop(_CHANGED_HOLDERS, None)
 
 
 def _parse_compact(token: object) -> tuple[dict[str, Any], jws.CompactSignature]:
