@@ -1,9 +1,25 @@
-// JobSpy Web service worker: the app shell loads offline; live data always goes to the network.
-const CACHE = "jobspy-web-v1";
-const SHELL = ["/", "/history", "/manifest.json", "/icon-192.png", "/icon-512.png"];
+// JobSpy Web service worker.
+//
+// What it keeps, and only that (an allowlist: nothing else is ever cached):
+// - the offline page and its script, the manifest, icons and app.css (precached at install);
+// - the built UI's hashed files under /assets/ (a new build has new names), cache first.
+// Pages go to the network; when it can't be reached, a page load gets the offline page, which
+// shows the person's last results kept by /offline.js in localStorage (cleared on sign-out).
+// Live data (/_event, /api, /auth, /licenses…) is never cached: it carries sessions and owned data.
+// A new cache name drops the old caches at activation.
+const CACHE = "jobspy-web-v2";
+const OFFLINE_PAGE = "/offline.html";
+const SHELL = [OFFLINE_PAGE, "/offline.js", "/manifest.json", "/icon-192.png", "/icon-512.png", "/favicon.ico", "/app.css"];
+const STATIC_FILES = new Set(SHELL);
+const HASHED_PREFIX = "/assets/";
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+  event.waitUntil(
+    caches.open(CACHE)
+      // Fresh from the server, never from the HTTP cache: the shell must match this worker.
+      .then((cache) => cache.addAll(SHELL.map((path) => new Request(path, { cache: "reload" }))))
+      .then(() => self.skipWaiting()),
+  );
 });
 
 self.addEventListener("activate", (event) => {
@@ -14,23 +30,62 @@ self.addEventListener("activate", (event) => {
   );
 });
 
-// Network first, cache as fallback: pages stay fresh online and still open offline.
+function cacheable(response) {
+  // Our own, complete answers only (no redirect, partial, opaque or error answer).
+  return response && response.ok && response.status === 200 && response.type === "basic";
+}
+
+async function cacheFirst(request) {
+  const hit = await caches.match(request);
+  if (hit) return hit;
+  const response = await fetch(request);
+  if (cacheable(response)) {
+    const copy = response.clone();
+    caches.open(CACHE).then((cache) => cache.put(request, copy));
+  }
+  return response;
+}
+
+async function networkFirst(request) {
+  try {
+    const response = await fetch(request);
+    if (cacheable(response)) {
+      const copy = response.clone();
+      caches.open(CACHE).then((cache) => cache.put(request, copy));
+    }
+    return response;
+  } catch (error) {
+    const hit = await caches.match(request);
+    if (hit) return hit;
+    throw error;
+  }
+}
+
+async function pageOrOffline(request) {
+  try {
+    return await fetch(request);
+  } catch (error) {
+    const offline = await caches.match(OFFLINE_PAGE);
+    if (offline) return offline;
+    throw error;
+  }
+}
+
+// Which strategy a request gets, or null to leave it to the browser (never cached).
+function strategyFor(request) {
+  if (request.method !== "GET") return null;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return null;
+  if (request.mode === "navigate") return pageOrOffline;
+  if (url.search) return null; // a query names live data, never a static file
+  if (url.pathname.startsWith(HASHED_PREFIX)) return cacheFirst;
+  if (STATIC_FILES.has(url.pathname)) return networkFirst;
+  return null;
+}
+
 self.addEventListener("fetch", (event) => {
-  const url = new URL(event.request.url);
-  const live = url.pathname.startsWith("/_event") || url.pathname.startsWith("/licenses")
-    || url.pathname.startsWith("/api") || url.pathname === "/health" || url.pathname === "/ping";
-  if (event.request.method !== "GET" || url.origin !== self.location.origin || live) return;
-  event.respondWith(
-    fetch(event.request)
-      .then((response) => {
-        if (response.ok) {
-          const copy = response.clone();
-          caches.open(CACHE).then((cache) => cache.put(event.request, copy));
-        }
-        return response;
-      })
-      .catch(() => caches.match(event.request).then((hit) => hit || caches.match("/"))),
-  );
+  const strategy = strategyFor(event.request);
+  if (strategy) event.respondWith(strategy(event.request));
 });
 
 // Alerts by Web Push (only after the person turned push on): show it, and open the alert on click.
@@ -56,3 +111,6 @@ self.addEventListener("notificationclick", (event) => {
     }),
   );
 });
+
+// For tests under node (tests/test_service_worker.py): the pure parts, without a browser.
+if (typeof module !== "undefined") module.exports = { CACHE, SHELL, strategyFor, cacheable };

@@ -131,6 +131,14 @@ def page_shell(content: Callable[[], rx.Component]) -> Callable[[], rx.Component
                 style={"max_width": "1200px", "margin": "0 auto", "outline": "none"},
                 padding=["12px", "16px", "24px"],
             ),
+            # Who this page belongs to, for /offline.js: it keeps the last results only for
+            # the person signed in, and forgets them when a page finds nobody or someone else.
+            rx.el.div(
+                id="session-marker",
+                hidden=True,
+                data_user=AuthState.user_id,
+                data_checked=rx.cond(AuthState.user_checked, "yes", ""),
+            ),
             min_height="100vh",
         )
 

@@ -27,6 +27,8 @@ PWA_HEAD = [
     ),
     rx.el.link(rel="stylesheet", href="/app.css"),
     rx.script(_REGISTER_WORKER),
+    # Keeps the last results shown for the offline page (and forgets them on sign-out).
+    rx.script(src="/offline.js", defer=True),
 ]
 
 
@@ -38,7 +40,7 @@ def offline_banner() -> rx.Component:
         has_connection_errors,
         rx.box(
             rx.callout(
-                "Offline: showing this page as it was last loaded. It reconnects by itself when the server is back.",
+                "Offline: showing saved results. The page reconnects by itself when the connection is back.",
                 icon="wifi_off",
                 color_scheme="gray",
                 size="1",

@@ -71,6 +71,8 @@ def _search() -> rx.Component:
         job_detail(),
         spacing="5",
         width="100%",
+        # A new tab shows the person's current search (running: live; just finished: its results).
+        on_mount=SearchState.restore_current_search,
     )
 
 

@@ -98,6 +98,9 @@ class SearchState(AuthState):
     search_warnings: list[str] = []
     cancelling: bool = False
     _description_format: str = "markdown"
+    # Whether this tab has looked for the person's current search (restore_current_search)
+    # or been given one (History), so a later visit to the page never replaces it.
+    _restore_done: bool = False
 
     # Results and the filters over them.
     _rows: list[dict[str, Any]] = []  # every job, while there are at most IN_MEMORY_MAX_ROWS
@@ -242,6 +245,7 @@ class SearchState(AuthState):
         return [rx.call_script(f"window.innerWidth < {PHONE_MAX_WIDTH}", callback=SearchState.set_form_collapsed), SearchState.run_search]
 
     def _show_search(self, shown: Any) -> None:
+        self._restore_done = True  # this tab shows a search of its own now
         self.search_id = str(shown.id)
         self.search_label = shown.label
         self.status = shown.status.value
@@ -257,11 +261,20 @@ class SearchState(AuthState):
 
     @rx.event(background=True)
     async def run_search(self) -> None:
+        await self._follow(start=True)
+
+    @rx.event(background=True)
+    async def follow_running_search(self) -> None:
+        """A search started elsewhere (another tab, History): its progress live, not a rerun."""
+        await self._follow(start=False)
+
+    async def _follow(self, *, start: bool) -> None:
         async with self:
             search_id = uuid.UUID(self.search_id)
             owner_id = self._require_user_id()
         try:
-            async for event in tasks.follow_search(search_id):  # run by the queue, heard from any worker
+            # Run by the queue, heard from any worker.
+            async for event in tasks.follow_search(search_id, start=start):
                 await self._show_event(search_id, event)
         except Exception:  # the runner has marked the search failed; show what it stored
             log.exception("search %s: the page's runner stopped", search_id)
@@ -320,9 +333,37 @@ class SearchState(AuthState):
             shown = runner.get_search(session=session, search_id=uuid.UUID(search_id), owner_id=owner_id)
             if shown is None:
                 return rx.toast.error("That search no longer exists.")
+        return [rx.redirect("/"), *self._show_stored(shown)]
+
+    @rx.event
+    def restore_current_search(self) -> Any:
+        """When the search page mounts in a tab that shows no search yet (a new tab, a new
+        window, after signing in): the person's current search, by runner.current_search's
+        rule (the newest one if it is running, or finished within the last hour). Once per
+        tab: a form refilled from History, or a search opened from there, stays as it is."""
+        if self._restore_done or self.search_id:
+            return None
+        user = self._current_user()
+        if user is None:
+            return None  # signed out: the landing page; look again once signed in
+        self._restore_done = True
+        with write_session() as session:
+            runner.mark_interrupted(session=session)
+        with read_session() as session:
+            shown = runner.current_search(session=session, owner_id=user.id)
+        if shown is None:
+            return None
+        self._fill_form(shown.params)  # the form says what is being searched
+        return [
+            rx.call_script(f"window.innerWidth < {PHONE_MAX_WIDTH}", callback=SearchState.set_form_collapsed),
+            *self._show_stored(shown),
+        ]
+
+    def _show_stored(self, shown: Any) -> list[Any]:
+        """A stored search on the page: its results so far, and its progress live while it runs."""
         self._show_search(shown)
         self._load_results(shown.id)
-        return rx.redirect("/")
+        return [SearchState.follow_running_search] if shown.status.is_active else []
 
     @rx.event
     def refill_from(self, search_id: str) -> Any:
@@ -334,6 +375,7 @@ class SearchState(AuthState):
             return rx.toast.error("That search no longer exists.")
         self._fill_form(shown.params)
         self.form_collapsed = False
+        self._restore_done = True  # the refilled form is what this tab shows
         return rx.redirect("/")
 
     @rx.event
