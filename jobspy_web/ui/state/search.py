@@ -353,11 +353,10 @@ class SearchState(AuthState):
             shown = runner.current_search(session=session, owner_id=user.id)
         if shown is None:
             return None
-        self._fill_form(shown.params)  # the form says what is being searched
-        return [
-            rx.call_script(f"window.innerWidth < {PHONE_MAX_WIDTH}", callback=SearchState.set_form_collapsed),
-            *self._show_stored(shown),
-        ]
+        # The form says what is being searched, and stays open (a new tab is often opened to
+        # search something else).
+        self._fill_form(shown.params)
+        return self._show_stored(shown)
 
     def _show_stored(self, shown: Any) -> list[Any]:
         """A stored search on the page: its results so far, and its progress live while it runs."""
