@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from db_helpers import clean_tables, temporary_postgres_database, upgrade_to_head
 from redis_helpers import stop_worker_redis
-from xdist_scheduling import BROWSER_UNIT, SuiteScheduling, unit_of
+from xdist_scheduling import BROWSER_UNIT, SuiteScheduling, machine_to_itself, unit_of
 
 from jobspy_web.db import reset_engines
 from jobspy_web.settings import get_settings
@@ -47,6 +47,12 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | 
     if config.getvalue("dist") not in ("load", "loadgroup"):
         return None  # another --dist asked for by name: xdist's own
     return SuiteScheduling(config, log)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    with machine_to_itself(item.config, item.nodeid):  # xdist_scheduling.QUIET_TESTS
+        return (yield)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

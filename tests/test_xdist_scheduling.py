@@ -1,13 +1,19 @@
 """`pytest -n N` shares the suite out safely (tests/xdist_scheduling.py), driven here with
 stand-in workers: whole files per worker, shared units together, the browser tests alone on
-their worker with nothing after them, and last when there is only one worker."""
+their worker with nothing after them, and last when there is only one worker; and a test
+timing a browser has the machine to itself."""
 
 from __future__ import annotations
 
+import fcntl
+import tempfile
+import threading
+import time
+import uuid
 from types import SimpleNamespace
 
 import pytest
-from xdist_scheduling import BROWSER_UNIT, SuiteScheduling, unit_of
+from xdist_scheduling import BROWSER_UNIT, SuiteScheduling, machine_to_itself, unit_of
 
 COLLECTION = [
     *(f"tests/api/test_big.py::test_{index}" for index in range(12)),
@@ -87,3 +93,52 @@ def test_one_worker_runs_the_browser_tests_last(reorder):
     assert sorted(tests) == sorted(COLLECTION)
     browser_from = next(index for index, test in enumerate(tests) if unit_of(test) == BROWSER_UNIT)
     assert all(unit_of(test) == BROWSER_UNIT for test in tests[browser_from:])
+
+
+def test_a_quiet_test_waits_for_running_tests_then_runs_alone_before_any_new_one(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    config = SimpleNamespace(workerinput={"testrunuid": uuid.uuid4().hex})
+    events: list[str] = []
+    running, finish_running = threading.Event(), threading.Event()
+
+    def test(nodeid: str, name: str, *, hold: threading.Event | None = None) -> None:
+        with machine_to_itself(config, nodeid):  # type: ignore[arg-type]
+            events.append(f"{name} in")
+            running.set()
+            if hold is not None:
+                assert hold.wait(30)
+            events.append(f"{name} out")
+
+    other_worker = threading.Thread(target=test, args=("tests/api/test_a.py::test_1", "running"), kwargs={"hold": finish_running})
+    other_worker.start()
+    assert running.wait(30)
+    quiet = threading.Thread(target=test, args=("tests/e2e/test_big_results.py::test_5000[chromium]", "quiet"))
+    quiet.start()
+    turnstile = tmp_path / f"jobspy-tests-{config.workerinput['testrunuid']}.turnstile"
+    deadline = time.monotonic() + 30
+    while _free(turnstile):  # until the quiet test holds the turnstile (and waits for the CPU)
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    late = threading.Thread(target=test, args=("tests/api/test_b.py::test_2", "late"))
+    late.start()
+    assert events == ["running in"]  # the quiet test waits for the one already running
+    finish_running.set()
+    for thread in (other_worker, quiet, late):
+        thread.join(30)
+    assert events == ["running in", "running out", "quiet in", "quiet out", "late in", "late out"]
+
+
+def test_without_xdist_nothing_is_locked(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with machine_to_itself(SimpleNamespace(), "tests/e2e/test_big_results.py::test"):  # type: ignore[arg-type]
+        assert list(tmp_path.iterdir()) == []
+
+
+def _free(path) -> bool:
+    with path.open("a") as probe:
+        try:
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(probe, fcntl.LOCK_UN)
+        return True

@@ -11,7 +11,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import fcntl
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from xdist.scheduler import LoadScopeScheduling
@@ -67,3 +71,36 @@ class SuiteScheduling(LoadScopeScheduling):
         if node is self.browser_node:  # crashed: its replacement (or another) takes the unit
             self.browser_node = None
         return super().remove_node(node)
+
+
+# --- a quiet machine for tests that time a browser ---------------------------------------
+
+# Tests whose budgets (in ms) are the CPU time of one busy thread: while one of them runs,
+# the other workers wait between their tests, so it has the machine as in a serial run.
+QUIET_TESTS = ("tests/e2e/test_big_results.py",)  # every long task in Chromium under 200 ms
+
+
+@contextmanager
+def machine_to_itself(config: pytest.Config, nodeid: str) -> Iterator[None]:
+    """Around a test's call under xdist: a QUIET_TESTS test takes the run's CPU lock for itself,
+    every other test shares it. (Without xdist, nothing runs beside it anyway.)"""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is None:
+        yield
+        return
+    folder = Path(tempfile.gettempdir())
+    name = f"jobspy-tests-{workerinput['testrunuid']}"
+    quiet = nodeid.startswith(QUIET_TESTS)
+    # A turnstile before the shared lock: once a quiet test waits, no other test starts, so
+    # it can't be starved by workers taking turns at the shared lock.
+    with (folder / f"{name}.turnstile").open("a") as turnstile, (folder / f"{name}.cpu").open("a") as cpu:
+        fcntl.flock(turnstile, fcntl.LOCK_EX)
+        if not quiet:
+            fcntl.flock(turnstile, fcntl.LOCK_UN)
+        fcntl.flock(cpu, fcntl.LOCK_EX if quiet else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(cpu, fcntl.LOCK_UN)
+            if quiet:
+                fcntl.flock(turnstile, fcntl.LOCK_UN)
