@@ -10,7 +10,7 @@ from starlette.requests import Request
 
 from jobspy_web.accounts import api_tokens
 from jobspy_web.accounts.entitlements import tier_for_user
-from jobspy_web.accounts.jwt_tokens import AccessClaims, verify_access_token
+from jobspy_web.accounts.jwt_tokens import AccessClaims, verify_access_token_async
 from jobspy_web.api.errors import REALM, ApiError, bearer_challenge
 from jobspy_web.core.tiers import Tier
 from jobspy_web.db import write_session
@@ -34,8 +34,9 @@ async def require_jwt(request: Request) -> AccessClaims:
             "Send an access token as 'Authorization: Bearer <token>'; get one from POST /auth/token.",
             headers={"WWW-Authenticate": bearer_challenge()},
         )
-    # Off the event loop: a cache miss asks the database about revocation.
-    claims = await run_in_threadpool(verify_access_token, token.strip())
+    # On the event loop when revocation and the account are remembered (the cache, one round
+    # trip); a miss asks the database, in a worker thread.
+    claims = await verify_access_token_async(token.strip())
     request.state.access_claims = claims  # whose call it was, for api.usage_logging
     app_logging.bind_user(claims.user_id)  # the request's later log lines say whose it is
     return claims

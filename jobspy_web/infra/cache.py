@@ -38,6 +38,7 @@ class Cache(Protocol):
     def get(self, key: str) -> Any | None: ...
     def set(self, key: str, value: Any, *, ttl_s: float) -> None: ...
     def delete(self, *keys: str) -> None: ...
+    async def get_many_async(self, *keys: str) -> list[Any | None]: ...
     def set_in_group(
         self, key: str, value: Any, *, ttl_s: float, group: str, group_ttl_s: float, max_entries: int, generation: int | None = None
     ) -> bool: ...
@@ -96,6 +97,10 @@ class MemoryCache:
         with self._lock:
             for key in keys:
                 self._entries.pop(key, None)
+
+    async def get_many_async(self, *keys: str) -> list[Any | None]:
+        """get() of each key, for the event loop (in-process: nothing to wait for)."""
+        return [self.get(key) for key in keys]
 
     def set_in_group(
         self, key: str, value: Any, *, ttl_s: float, group: str, group_ttl_s: float, max_entries: int, generation: int | None = None
@@ -167,6 +172,9 @@ redis.call('del', KEYS[1])
 return 1
 """
 
+# KEYS: the entries to read (a missing one comes back nil).
+_GET_MANY = "return redis.call('mget', unpack(KEYS))"
+
 
 class RedisCache:
     """Reads and writes degrade while Redis is unreachable (a read is a miss, a write is
@@ -187,6 +195,7 @@ class RedisCache:
         self._set_in_group = self._client.register_script(_SET_IN_GROUP)
         self._set_in_group_async = HotScript(url, _SET_IN_GROUP)
         self._delete_group = self._client.register_script(_DELETE_GROUP)
+        self._get_many_async = HotScript(url, _GET_MANY)
 
     def get(self, key: str) -> Any | None:
         if not redis_health.usable("cache"):
@@ -198,6 +207,19 @@ class RedisCache:
             redis_health.failed("cache", error)
             return None
         return None if payload is None else decode(payload)
+
+    async def get_many_async(self, *keys: str) -> list[Any | None]:
+        """get() of each key in one round trip, on the event loop (pipelined, no thread);
+        misses all round while Redis is unreachable, as get() does."""
+        if not redis_health.usable("cache"):
+            redis_health.used_fallback("cache")
+            return [None] * len(keys)
+        try:
+            payloads: list[bytes | None] = await self._get_many_async.future([redis_key(key) for key in keys])
+        except redis_health.REDIS_ERRORS as error:
+            redis_health.failed("cache", error)
+            return [None] * len(keys)
+        return [None if payload is None else decode(payload) for payload in payloads]
 
     def set(self, key: str, value: Any, *, ttl_s: float) -> None:
         if not redis_health.usable("cache"):
@@ -239,6 +261,7 @@ class RedisCache:
     async def aclose(self) -> None:
         """Close the running event loop's connection and the blocking client's (tests)."""
         await self._set_in_group_async.aclose()
+        await self._get_many_async.aclose()
         self._client.close()
 
     def delete_group(self, group: str) -> None:

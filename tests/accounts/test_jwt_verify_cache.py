@@ -4,6 +4,7 @@ an old password through: each of those still counts at once."""
 
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
@@ -15,6 +16,7 @@ from jobspy_web.core.tiers import Tier
 from jobspy_web.db import write_session
 from jobspy_web.infra.cache import get_cache
 from jobspy_web.models import User
+from jobspy_web.models.base import utcnow
 from jobspy_web.settings import get_settings
 
 PASSWORD = "correct horse battery"
@@ -150,3 +152,98 @@ def test_a_change_made_outside_the_unit_of_work_counts_when_the_short_entry_expi
     assert jwt_tokens.verify_access_token(token)  # still remembered as active...
     get_cache().delete(jwt_tokens._holder_key(user.id))  # ...until its entry expires
     assert refusal(token) == TokenErrorCode.ACCOUNT_INACTIVE
+
+
+# --- on the event loop: verify_access_token_async ---------------------------------------------
+
+
+@pytest.fixture(params=["memory", "redis"])
+def cache_kind(request, monkeypatch):
+    """The app's cache in memory or in Redis (DB 14; the keys are per test: random ids)."""
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/14" if request.param == "redis" else "")
+    get_settings.cache_clear()
+    get_cache.cache_clear()
+    yield request.param
+    get_settings.cache_clear()
+    get_cache.cache_clear()
+
+
+@pytest.fixture
+def threads(monkeypatch):
+    """How many times verify_access_token_async fell back to a worker thread."""
+    return Counting(monkeypatch, jwt_tokens.to_thread, "run_sync")
+
+
+async def closing(work):
+    try:
+        return await work
+    finally:
+        await get_cache().aclose()
+
+
+async def test_on_the_loop_a_remembered_token_needs_no_thread_and_no_read(cache_kind, threads, monkeypatch):
+    user = signed_up()
+    token = jwt_tokens.issue_access_token(user=user, tier=Tier.PRO).token
+
+    async def twice():
+        first = await jwt_tokens.verify_access_token_async(token)  # nothing remembered yet: a thread
+        reads = Counting(monkeypatch, jwt_tokens, "read_session")
+        second = await jwt_tokens.verify_access_token_async(token)
+        return first, second, reads.calls
+
+    first, second, reads = await closing(twice())
+    assert first == second and second.user_id == user.id
+    assert threads.calls == 1 and reads == 0
+
+
+async def test_on_the_loop_revocation_deactivation_and_a_new_password_count_at_once(cache_kind):
+    async def refused(token) -> TokenErrorCode:
+        with pytest.raises(TokenError) as raised:
+            await jwt_tokens.verify_access_token_async(token)
+        return raised.value.code
+
+    async def run():
+        revoked, deactivated, repassworded = signed_up(), signed_up(), signed_up()
+        tokens = {user.id: jwt_tokens.issue_access_token(user=user, tier=Tier.PRO) for user in (revoked, deactivated, repassworded)}
+        for issued in tokens.values():
+            assert await jwt_tokens.verify_access_token_async(issued.token)  # all three remembered
+        with write_session() as session:
+            jwt_tokens.revoke_jti(session=session, jti=tokens[revoked.id].jti, expires_at=utcnow() + timedelta(minutes=10))
+            session.get(User, deactivated.id).is_active = False
+            users.change_password(
+                session=session,
+                user=session.get(User, repassworded.id),
+                current_password=PASSWORD,
+                new_password="another horse battery staple",
+            )
+        return [await refused(tokens[user.id].token) for user in (revoked, deactivated, repassworded)]
+
+    assert await closing(run()) == [TokenErrorCode.REVOKED, TokenErrorCode.ACCOUNT_INACTIVE, TokenErrorCode.REVOKED]
+
+
+async def test_on_the_loop_a_revoked_api_token_counts_at_once(cache_kind):
+    from jobspy_web.accounts import api_tokens
+
+    async def run():
+        user = signed_up()
+        with write_session() as session:
+            created = api_tokens.create_api_token(session=session, user=session.get(User, user.id), name="script")
+            issued = api_tokens.exchange_api_token(session=session, secret=created.secret)
+        assert (await jwt_tokens.verify_access_token_async(issued.token)).api_token_id == created.token_row.id
+        with write_session() as session:
+            assert api_tokens.revoke_api_token(session=session, user=session.get(User, user.id), token_id=created.token_row.id)
+        with pytest.raises(TokenError) as raised:
+            await jwt_tokens.verify_access_token_async(issued.token)
+        return raised.value
+
+    refused = await closing(run())
+    assert refused.code == TokenErrorCode.REVOKED and "API token" in str(refused)
+
+
+async def test_on_the_loop_a_bad_token_is_refused_as_before(cache_kind):
+    async def run():
+        with pytest.raises(TokenError) as raised:
+            await jwt_tokens.verify_access_token_async("not.a.token")
+        return raised.value.code
+
+    assert await closing(run()) == TokenErrorCode.MALFORMED
