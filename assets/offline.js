@@ -165,6 +165,13 @@
     var retry = document.getElementById("offline-retry");
     if (retry) retry.addEventListener("click", function () { window.location.reload(); });
     window.addEventListener("online", function () { window.location.reload(); });
+    // Online but the server was unreachable (restarting): back to the app once it answers.
+    window.setInterval(function () {
+      if (!navigator.onLine) return;
+      fetch("/health", { cache: "no-store" })
+        .then(function (response) { if (response.ok) window.location.reload(); })
+        .catch(function () {});
+    }, 15000);
   }
 
   var start = function () {
