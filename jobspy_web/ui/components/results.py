@@ -59,7 +59,7 @@ def site_status() -> rx.Component:
         SearchState.search_id != "",
         rx.vstack(
             rx.hstack(
-                rx.heading(SearchState.search_label, size="4", as_="h2"),
+                rx.heading(SearchState.search_label, size="4", as_="h2", id="search-label"),
                 rx.badge(SearchState.status, id="search-status", variant="outline", role="status"),
                 align="center",
                 wrap="wrap",
@@ -168,6 +168,7 @@ def _row(row: rx.Var) -> rx.Component:
         rx.table.cell(row["date_posted"], white_space="nowrap"),
         class_name="job-row",
         data_job_id=row["id"],
+        data_job_url=row["job_url"],  # for the copy /offline.js keeps of the last results
     )
 
 
