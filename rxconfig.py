@@ -50,4 +50,8 @@ config = rx.Config(
     # Sidecars served by Reflex's static files in place of the plain file: brotli to browsers
     # that send `br` (over HTTPS), gzip to the rest.
     frontend_compression_formats=["brotli", "gzip"],
+    # Reflex would otherwise `import * as` every bundled library (all of Radix Themes) into
+    # the root of every page, for dynamic components that read window.__reflex: the app has
+    # none, so those load only if one is ever evaluated.
+    frontend_lazy_bundled_libraries=True,
 )

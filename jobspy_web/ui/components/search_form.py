@@ -169,7 +169,8 @@ def search_form() -> rx.Component:
                 _switch("is_remote", "Remote only"),
                 rx.button(
                     "Advanced options",
-                    rx.icon(rx.cond(SearchState.show_advanced, "chevron_up", "chevron_down"), size=16),
+                    # Two static icons, not rx.icon(<a Var>): that one loads lucide's whole icon map.
+                    rx.cond(SearchState.show_advanced, rx.icon("chevron_up", size=16), rx.icon("chevron_down", size=16)),
                     variant="ghost",
                     type="button",
                     on_click=SearchState.toggle_advanced,
