@@ -81,6 +81,14 @@ def test_the_advanced_toggle_uses_static_icons_not_lucides_dynamic_map():
     assert all(path and path.startswith("/dist/esm/icons/") for _, path in lucide), lucide  # not /dynamic.mjs
 
 
+def test_markdown_descriptions_load_no_katex_and_no_syntax_highlighter():
+    from jobspy_web.ui.components import results
+
+    libraries = " ".join(results.job_detail()._get_all_imports())
+    assert "react-markdown" in libraries  # descriptions are still markdown
+    assert "katex" not in libraries and "react-syntax-highlighter" not in libraries
+
+
 def test_lazy_bundled_libraries_keep_radix_out_of_every_pages_root():
     assert rxconfig.config.frontend_lazy_bundled_libraries is True
     assert rxconfig.config.frontend_compression_formats[:2] == ["brotli", "gzip"]
