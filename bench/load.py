@@ -318,6 +318,15 @@ def worker_memory_mb(server_pid: int) -> dict[int, float]:
     return found
 
 
+def workers_cpu_s(server_pid: int) -> float:
+    """CPU seconds (user + system) the server's granian workers have used so far, from /proc."""
+    ticks = 0
+    for pid in Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text().split():
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def seed(environment: dict[str, str]) -> Seeded:
     """Licenses with one activated machine each, a Pro user, a JWT for them and a few searches."""
     import sqlalchemy as sa
@@ -563,12 +572,22 @@ def report(result: LoadResult, memory_start: dict[int, float], memory_end: dict[
     return found
 
 
-def print_baseline(name: str, result: LoadResult, kind: str) -> float:
+def print_baseline(name: str, result: LoadResult, kind: str, server_cpu_s: float | None = None) -> float:
     route = result.routes.get(kind, Route())
     rate = len(route.latencies_s) / result.seconds
+    # The server's CPU per request of this route: what it costs, whatever the rate the
+    # machine allowed (a route waiting on the database shows a low rate and a low cost).
+    cost = f", server {server_cpu_s / max(1, len(route.latencies_s)) * 1e6:.0f} us CPU/request" if server_cpu_s is not None else ""
     print(f"baseline {name}: {rate:.0f}/s, p99 {route.percentile_ms(0.99):.1f} ms, "
-          f"load {result.load_cpu_s / result.seconds * 100:.0f}% of a core")  # fmt: skip
+          f"load {result.load_cpu_s / result.seconds * 100:.0f}% of a core{cost}")  # fmt: skip
     return rate
+
+
+def run_alone(port: int, seeded: Seeded, seconds: float, args: argparse.Namespace, server_pid: int, kind: str) -> tuple[LoadResult, float]:
+    """One route alone, with the server's CPU it took."""
+    before = workers_cpu_s(server_pid)
+    alone = run_load(port, seeded, seconds, args.connections, args.load_processes, only=kind)
+    return alone, workers_cpu_s(server_pid) - before
 
 
 def main() -> None:
@@ -619,22 +638,26 @@ def main() -> None:
             bare = hits_alone = 0.0
             if args.baseline_seconds:
                 for name, kind in (("bare route", BARE), ("validate hits alone", "validate-hit")):
-                    alone = run_load(port, seeded, args.baseline_seconds, args.connections, args.load_processes, only=kind)
-                    rate = print_baseline(name, alone, kind)
+                    alone, cpu_s = run_alone(port, seeded, args.baseline_seconds, args, server.pid, kind)
+                    rate = print_baseline(name, alone, kind, cpu_s)
                     bare, hits_alone = (rate, hits_alone) if kind == BARE else (bare, rate)
             if args.route_costs:
                 # What each route costs alone: the mix's rate read against these says where it goes.
                 for kind, _ in MIX[1:]:
-                    alone = run_load(port, seeded, args.baseline_seconds or 5, args.connections, args.load_processes, only=kind)
-                    print_baseline(f"{kind} alone", alone, kind)
+                    alone, cpu_s = run_alone(port, seeded, args.baseline_seconds or 5, args, server.pid, kind)
+                    print_baseline(f"{kind} alone", alone, kind, cpu_s)
             memory_start = worker_memory_mb(server.pid)
             print(f"soak: {args.seconds:.0f} s")
+            cpu_started = workers_cpu_s(server.pid)
             pending = start_load(port, seeded, args.seconds, args.connections, args.load_processes)
             faults = inject_faults(own, args.seconds, args.down_seconds) if own else []
             result = pending.get()
+            server_cpu_s = workers_cpu_s(server.pid) - cpu_started
             memory_end = worker_memory_mb(server.pid)
             fallbacks = fallback_counts(port)
             found = report(result, memory_start, memory_end)
+            print(f"server: {server_cpu_s / args.seconds * 100:.0f}% of a core in its {args.workers} workers "
+                  f"({os.cpu_count()} cores here)")  # fmt: skip
             for line in faults:
                 print(f"fault: {line}")
             print("fallbacks: " + (", ".join(f"{name} {n:.0f}" for name, n in fallbacks.items()) or "none"))

@@ -10,7 +10,7 @@ import logging
 import uuid
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
+from anyio import CapacityLimiter, to_thread
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -22,6 +22,7 @@ from jobspy_web.api.usage_logging import logged
 from jobspy_web.core import tiers
 from jobspy_web.db import read_session, write_session
 from jobspy_web.infra import rate_limits
+from jobspy_web.infra.connection_sets import PerLoop
 from jobspy_web.models import Search
 from jobspy_web.search import jobs, runner, tasks
 from jobspy_web.search.params import SearchParams, parse_search_params
@@ -73,13 +74,23 @@ async def start_search(request: Request) -> JSONResponse:
     params = parse_search_params(await read_json_object(request))  # SearchParamsError: a 422 naming fields
     if denial := tiers.search_denial(claims.tier, sites=params.site_name, results_wanted=params.results_wanted):
         raise ApiError(403, "TIER_LIMIT", denial)
-    created = await run_in_threadpool(_create, params, claims.user_id)
+    created = await _in_thread(_create, params, claims.user_id)
     await tasks.start_search(created.id)  # a queue worker runs it (in-process without Redis)
     return JSONResponse(_public(created), status_code=202, headers={"Location": f"/api/searches/{created.id}"})
 
 
 # Each database call below runs in a worker thread: the sessions are synchronous, and on
-# the event loop they would stall every other request (and running search) meanwhile.
+# the event loop they would stall every other request (and running search) meanwhile. At
+# most DATABASE_THREADS of them at once per worker, fewer than the engine's pool keeps
+# (db.make_engine: 10): with anyio's 40 threads, a burst of polls overflowed the pool, and
+# each overflow connection was opened for one read and closed again (bench/load.py: a poll
+# cost ~2.4 ms of CPU), the threads fighting for the GIL meanwhile.
+DATABASE_THREADS = 8
+_database_threads = PerLoop(lambda: CapacityLimiter(DATABASE_THREADS))
+
+
+async def _in_thread(work: Any, *args: Any) -> Any:
+    return await to_thread.run_sync(work, *args, limiter=_database_threads.get())
 
 
 def _create(params: SearchParams, owner_id: uuid.UUID) -> Search:
@@ -122,22 +133,22 @@ def _cancel(request: Request, owner_id: uuid.UUID) -> dict[str, Any]:
 
 async def list_searches(request: Request) -> JSONResponse:
     claims = await _caller(request)
-    return JSONResponse(await run_in_threadpool(_recent, claims.user_id))
+    return JSONResponse(await _in_thread(_recent, claims.user_id))
 
 
 async def show_search(request: Request) -> JSONResponse:
     claims = await _caller(request)
-    return JSONResponse(await run_in_threadpool(_shown, request, claims.user_id))
+    return JSONResponse(await _in_thread(_shown, request, claims.user_id))
 
 
 async def search_jobs(request: Request) -> JSONResponse:
     claims = await _caller(request)
-    return JSONResponse(await run_in_threadpool(_jobs, request, claims.user_id))
+    return JSONResponse(await _in_thread(_jobs, request, claims.user_id))
 
 
 async def cancel_search(request: Request) -> JSONResponse:
     claims = await _caller(request)
-    return JSONResponse(await run_in_threadpool(_cancel, request, claims.user_id), status_code=202)
+    return JSONResponse(await _in_thread(_cancel, request, claims.user_id), status_code=202)
 
 
 # Each call is logged to api_usage (api.usage_logging).
