@@ -195,6 +195,7 @@ async def test_the_per_minute_budget_is_shared_across_workers_through_redis(db, 
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             for _ in range(2):
                 statuses.append((await client.get(URL, params=query, headers=bearer(user))).status_code)
+        await get_cache().aclose()  # closed, not just forgotten: its connection would leak into a later test
         get_cache.cache_clear()
     assert statuses == [200, 200, 200, 429]
     await close_loop_connections()
