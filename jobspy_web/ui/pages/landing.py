@@ -50,10 +50,17 @@ def landing() -> rx.Component:
             sizes="(max-width: 1232px) calc(100vw - 32px), 1200px",
             alt="The search page while LinkedIn is still running: Indeed and ZipRecruiter have their jobs in, "
             "Glassdoor was blocked and says what to do.",
-            width="1280",
-            height="860",
+            # The picture's size as HTML attributes (rx.image's width/height props become CSS):
+            # with them and the aspect ratio, the browser keeps its box before it arrives.
+            custom_attrs={"width": "1280", "height": "860"},
             loading="lazy",
-            style={"width": "100%", "height": "auto", "border": "1px solid var(--gray-a5)", "border_radius": "var(--radius-3)"},
+            style={
+                "width": "100%",
+                "height": "auto",
+                "aspect_ratio": "1280 / 860",
+                "border": "1px solid var(--gray-a5)",
+                "border_radius": "var(--radius-3)",
+            },
         ),
         rx.heading("The sites", size="5", as_="h2"),
         rx.flex(*[rx.badge(name, size="2", variant="soft") for name in SITES.values()], wrap="wrap", gap="2", id="landing-sites"),
