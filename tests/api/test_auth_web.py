@@ -12,6 +12,7 @@ from jobspy_web.db import read_session, write_session
 from jobspy_web.infra import mail, rate_limits
 from jobspy_web.infra.cache import get_cache
 from jobspy_web.models import AuditEvent, User
+from jobspy_web.settings import get_settings
 
 PASSWORD = "correct horse battery"
 
@@ -87,8 +88,8 @@ async def test_repeated_failures_are_slowed_down(web):
         response = await web.post("/auth/login", data={"email": "ada@example.com", "password": "guess guess guess"})
         codes.append(response.headers["location"])
     # Five free guesses, then the account's throttle makes the next one wait (login_throttle).
-    assert all("INVALID_CREDENTIALS" in code for code in codes[:5])
-    assert all("error=THROTTLED" in code for code in codes[5:])
+    assert all("INVALID_CREDENTIALS" in code for code in codes[:5]), codes
+    assert all("error=THROTTLED" in code for code in codes[5:]), codes
 
 
 async def test_cross_site_form_posts_are_ignored(web):
@@ -136,3 +137,41 @@ async def test_sign_up_limit_says_its_own_window_of_an_hour(web):
 async def test_a_common_password_of_ten_digits_is_refused_at_sign_up(web):
     response = await sign_up(web, password="1234567890")
     assert "error=WEAK_PASSWORD" in response.headers["location"]
+
+
+def _set_cookies(response: httpx.Response) -> dict[str, str]:
+    """Each Set-Cookie header of the response, by cookie name."""
+    return {header.split("=", 1)[0]: header for header in response.headers.get_list("set-cookie")}
+
+
+def _assert_hint_set_beside_the_session(response: httpx.Response) -> None:
+    cookies = _set_cookies(response)
+    session_cookie, hint = cookies[login_sessions.COOKIE_NAME], cookies[login_sessions.HINT_COOKIE_NAME]
+    # The page's head script must read it: not HttpOnly, and it holds no secret, only "1".
+    assert hint.startswith(f"{login_sessions.HINT_COOKIE_NAME}=1;") and "HttpOnly" not in hint
+    assert "HttpOnly" in session_cookie
+    for attribute in ("Path=/", "SameSite=lax", f"Max-Age={get_settings().session_days * 86400}"):
+        assert attribute in hint and attribute in session_cookie
+
+
+async def test_every_sign_in_sets_the_signed_in_hint_beside_the_session_cookie(web):
+    await sign_up(web)
+    confirmed = await web.get(_confirmation_path("ada@example.com"))  # the mailed link signs in
+    _assert_hint_set_beside_the_session(confirmed)
+    web.cookies.clear()
+    password = await web.post("/auth/login", data={"email": "ada@example.com", "password": PASSWORD})
+    _assert_hint_set_beside_the_session(password)
+    web.cookies.clear()
+    wrong = await web.post("/auth/login", data={"email": "ada@example.com", "password": "not it at all"})
+    assert login_sessions.HINT_COOKIE_NAME not in _set_cookies(wrong)
+
+
+async def test_sign_out_clears_the_signed_in_hint_with_the_session_cookie(web):
+    await sign_up(web)
+    await web.get(_confirmation_path("ada@example.com"))
+    assert web.cookies.get(login_sessions.HINT_COOKIE_NAME) == "1"
+    response = await web.post("/auth/logout")
+    cookies = _set_cookies(response)
+    for name in (login_sessions.COOKIE_NAME, login_sessions.HINT_COOKIE_NAME):
+        assert "Max-Age=0" in cookies[name] and "Path=/" in cookies[name]
+    assert login_sessions.HINT_COOKIE_NAME not in web.cookies and login_sessions.COOKIE_NAME not in web.cookies
