@@ -36,6 +36,7 @@ from jobspy_web.ui.pages.tracker import tracker_page
 from jobspy_web.ui.pages.usage import usage_page
 from jobspy_web.ui.pwa import PWA_HEAD, offline_banner
 from jobspy_web.ui.session_binding import SessionBinding
+from jobspy_web.ui.signed_in_hint import head_script as signed_in_hint_script
 from jobspy_web.ui.state.account import AccountState
 from jobspy_web.ui.state.admin import AdminState
 from jobspy_web.ui.state.alerts import AlertsState
@@ -85,7 +86,8 @@ def _static_assets(asgi_app: ASGIApp) -> ASGIApp:
 http_hardening.install(rx.App)  # security headers, CORS closed but for the extension, no Host in redirects
 app = rx.App(
     api_transformer=[build_api(), _static_assets],
-    head_components=PWA_HEAD,
+    # The signed-in hint's script first: "/" shows spinner or landing before the body paints.
+    head_components=[signed_in_hint_script(), *PWA_HEAD],
 )
 # A calm offline line instead of Reflex's "Cannot connect to server: websocket error" toast.
 app.app_wraps[(5, "Overlay")] = lambda stateful: offline_banner() if stateful else None

@@ -15,6 +15,11 @@ from jobspy_web.models.base import utcnow
 from jobspy_web.settings import get_settings
 
 COOKIE_NAME = "jobspy_session"
+# Set and cleared beside the session cookie, readable by scripts: it only tells the page
+# "this browser signed in" so "/" can show a spinner instead of the landing before the
+# server has checked. It carries no secret and grants nothing: who is signed in is decided
+# from COOKIE_NAME alone. A stale one (session expired) means a spinner, then the landing.
+HINT_COOKIE_NAME = "jobspy_signed_in"
 # last_seen_at is refreshed at most this often, so reads don't turn into writes.
 TOUCH_EVERY = timedelta(minutes=5)
 

@@ -73,15 +73,19 @@ def _from_page(request: Request, form: dict[str, str], name: str) -> str:
 
 
 def _with_cookie(response: Response, secret: str) -> Response:
-    response.set_cookie(
-        login_sessions.COOKIE_NAME,
-        secret,
-        max_age=get_settings().session_days * 86400,
-        httponly=True,
-        samesite="lax",
-        secure=get_settings().public_url.startswith("https://"),
-        path="/",
-    )
+    """The session cookie, and beside it the signed-in hint (login_sessions.HINT_COOKIE_NAME):
+    not HttpOnly, no secret, it grants nothing; "/" reads it before the websocket so a
+    signed-in person sees a spinner, not the landing, while the server checks the session."""
+    secure = get_settings().public_url.startswith("https://")
+    max_age = get_settings().session_days * 86400
+    response.set_cookie(login_sessions.COOKIE_NAME, secret, max_age=max_age, httponly=True, samesite="lax", secure=secure, path="/")
+    response.set_cookie(login_sessions.HINT_COOKIE_NAME, "1", max_age=max_age, httponly=False, samesite="lax", secure=secure, path="/")
+    return response
+
+
+def _without_cookie(response: Response) -> Response:
+    response.delete_cookie(login_sessions.COOKIE_NAME, path="/")
+    response.delete_cookie(login_sessions.HINT_COOKIE_NAME, path="/")
     return response
 
 
@@ -188,9 +192,7 @@ def _log_out(secret: str) -> None:
 async def log_out(request: Request) -> Response:
     if same_origin(request):
         await run_in_threadpool(_log_out, request.cookies.get(login_sessions.COOKIE_NAME, ""))
-    response = _redirect("/login", notice="signed_out")
-    response.delete_cookie(login_sessions.COOKIE_NAME, path="/")
-    return response
+    return _without_cookie(_redirect("/login", notice="signed_out"))
 
 
 def _forgot_password(email: str, ip: str) -> None:

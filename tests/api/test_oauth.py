@@ -53,6 +53,9 @@ async def test_new_github_user_gets_an_account_and_a_session(github):
         user = login_sessions.user_for_secret(session=session, secret=secret)
         assert user.email == "ada@example.com" and user.email_verified_at is not None
         assert user.password_hash is None
+    # Beside the session, the signed-in hint "/" reads before the websocket (not HttpOnly).
+    hint = next(h for h in done.headers.get_list("set-cookie") if h.startswith(f"{login_sessions.HINT_COOKIE_NAME}=1;"))
+    assert "HttpOnly" not in hint and "Path=/" in hint
 
 
 async def test_existing_email_is_not_linked_silently(github):
@@ -62,6 +65,7 @@ async def test_existing_email_is_not_linked_silently(github):
         done = await sign_in_with_github(http)
     assert "error=OAUTH_NEEDS_LINK" in done.headers["location"]
     assert login_sessions.COOKIE_NAME not in done.cookies
+    assert login_sessions.HINT_COOKIE_NAME not in done.cookies
     with read_session() as session:
         assert session.exec(select(OAuthIdentity)).all() == []
 

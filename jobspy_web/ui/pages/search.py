@@ -76,10 +76,21 @@ def _search() -> rx.Component:
     )
 
 
+def _signed_out() -> rx.Component:
+    """The landing, in the prerendered HTML too (it is the page's largest paint). Until the
+    server has checked the session cookie it carries `landing-before-check`: the head script
+    of ui.signed_in_hint then hides it (and shows the spinner) in a browser that signed in,
+    so a signed-in person never sees the landing on the way to the search."""
+    return rx.fragment(
+        rx.box(landing(), class_name=rx.cond(AuthState.user_checked, "", "landing-before-check"), width="100%"),
+        rx.cond(
+            AuthState.user_checked,
+            rx.fragment(),
+            rx.box(rx.center(rx.spinner(size="3"), padding="48px", aria_label="Loading"), class_name="spinner-before-check"),
+        ),
+    )
+
+
 @page_shell
 def search_page() -> rx.Component:
-    return rx.cond(
-        AuthState.user_id != "",
-        _search(),
-        rx.cond(AuthState.user_checked, landing(), rx.center(rx.spinner(size="3"), padding="48px", aria_label="Loading")),
-    )
+    return rx.cond(AuthState.user_id != "", _search(), _signed_out())

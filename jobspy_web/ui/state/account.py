@@ -15,7 +15,7 @@ from jobspy_web.db import write_session
 from jobspy_web.infra import audit
 from jobspy_web.models import User
 from jobspy_web.ui import routes
-from jobspy_web.ui.state.auth import AuthState
+from jobspy_web.ui.state.auth import AuthState, forget_signed_in_hint
 from jobspy_web.ui.user_agents import describe_user_agent
 
 _WHEN = "%Y-%m-%d %H:%M UTC"
@@ -159,7 +159,7 @@ class AccountState(AuthState):
         return rx.download(data=json.dumps(data, indent=1, default=str), filename="jobspy-web-my-data.json")
 
     @rx.event
-    def delete_account(self, form: dict[str, Any]) -> rx.event.EventSpec | None:
+    def delete_account(self, form: dict[str, Any]) -> rx.event.EventSpec | list[rx.event.EventSpec] | None:
         user_id = self._require_user_id()
         if wait_s := self._password_check_waits(user_id):
             self._say(error=f"Too many wrong passwords. Try again in {wait_s} seconds.")
@@ -178,4 +178,4 @@ class AccountState(AuthState):
                 self._say(error=error.message)
                 return None
         self._show_user(None, "")
-        return rx.redirect(f"{routes.LOGIN}?notice=account_deleted")
+        return [forget_signed_in_hint(), rx.redirect(f"{routes.LOGIN}?notice=account_deleted")]

@@ -19,6 +19,7 @@ from jobspy_web.accounts.oauth_login import configured_providers
 from jobspy_web.accounts.users import AccountError
 from jobspy_web.db import write_session
 from jobspy_web.models import Role, User
+from jobspy_web.settings import get_settings
 from jobspy_web.ui import routes
 
 NOTICES = {
@@ -49,6 +50,11 @@ ERRORS = {
 }
 
 
+def forget_signed_in_hint() -> rx.event.EventSpec:
+    """Clear the signed-in hint in the browser (it is not HttpOnly, so a script may)."""
+    return rx.remove_cookie(login_sessions.HINT_COOKIE_NAME, {"path": "/"})
+
+
 def error_sentence(code: str) -> str:
     """The sentence for a sign-in page's `?error=` code: the domain's own for its codes."""
     return ERRORS.get(code) or AccountError.sentence_for(code) or ""
@@ -72,14 +78,33 @@ class AuthState(rx.State):
     # the search page before it knows which one this visitor gets.
     user_checked: bool = False
 
-    def _cookie_secret(self) -> str:
+    def _cookie(self, name: str) -> str:
         cookie = SimpleCookie()
         try:
             cookie.load(self.router.headers.cookie or "")
         except Exception:  # a malformed Cookie header means: not signed in
             return ""
-        morsel = cookie.get(login_sessions.COOKIE_NAME)
+        morsel = cookie.get(name)
         return morsel.value if morsel else ""
+
+    def _cookie_secret(self) -> str:
+        return self._cookie(login_sessions.COOKIE_NAME)
+
+    def _sync_signed_in_hint(self, signed_in: bool) -> rx.event.EventSpec | None:
+        """Make the browser's signed-in hint (login_sessions.HINT_COOKIE_NAME, which only
+        picks spinner or landing on "/" before this check) agree with the session: gone
+        once the session has ended elsewhere or expired, set for a sign-in made before the
+        hint existed. Never read to decide anything here: the session cookie decides."""
+        has_hint = bool(self._cookie(login_sessions.HINT_COOKIE_NAME))
+        if signed_in and not has_hint:
+            max_age = get_settings().session_days * 86400
+            return rx.call_script(
+                f"document.cookie = '{login_sessions.HINT_COOKIE_NAME}=1; Path=/; Max-Age={max_age}; SameSite=Lax'"
+                " + (location.protocol === 'https:' ? '; Secure' : '')"
+            )
+        if not signed_in and has_hint:
+            return forget_signed_in_hint()
+        return None
 
     def _session_fingerprint(self) -> str:
         secret = self._cookie_secret()
@@ -129,9 +154,9 @@ class AuthState(rx.State):
         self.error = error_sentence(query.get("error", ""))
 
     @rx.event
-    def load_user(self) -> None:
+    def load_user(self) -> rx.event.EventSpec | None:
         self._read_messages()
-        self._current_user()
+        return self._sync_signed_in_hint(self._current_user() is not None)
 
     @rx.event
     def require_user(self) -> rx.event.EventSpec | None:
