@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from typing import Any
 
 import reflex as rx
 from reflex.utils.prerequisites import get_web_dir
@@ -63,21 +61,6 @@ async def _on_start() -> None:
     await asyncio.to_thread(scraping.warm_up)
 
 
-def _own_bundle(page: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
-    """Reflex writes a page's compiled components into `.web/app_components/<module>.jsx`,
-    named after the page function's `__module__`. `ui.layout.page_shell` returns a wrapper
-    defined in layout, so every page's components (charts, markdown, all of them) would land
-    in one layout file that every page downloads: give the wrapper its page's module."""
-    cells = [cell.cell_contents for cell in page.__closure__ or ()]
-    content = next((cell for cell in cells if callable(cell) and getattr(cell, "__name__", "") == page.__name__), page)
-    page.__module__ = content.__module__
-    return page
-
-
-def _add_page(component: Callable[[], rx.Component], **options: Any) -> None:
-    app.add_page(_own_bundle(component), **options)
-
-
 def _static_assets(asgi_app: ASGIApp) -> ASGIApp:
     # Hashed /assets/* cached immutable; /login answered without a 307 to /login/.
     return static_assets.StaticAssets(asgi_app, lambda: get_web_dir() / constants.Dirs.STATIC)  # type: ignore[arg-type,return-value]
@@ -96,33 +79,33 @@ app.register_lifespan_task(usage_lifespan)  # writes the usage events still queu
 # Before any handler runs: a client's state belongs to the sign-in it was made under.
 app.add_middleware(SessionBinding(), index=0)
 # "/" is the landing page for signed-out visitors and the search for everyone else.
-_add_page(search_page, route=routes.SEARCH, title="JobSpy Web: search every job board at once", on_load=AuthState.load_user)
-_add_page(not_found_page, route="404", title="Page not found · JobSpy Web", on_load=AuthState.load_user)
-_add_page(
+app.add_page(search_page, route=routes.SEARCH, title="JobSpy Web: search every job board at once", on_load=AuthState.load_user)
+app.add_page(not_found_page, route="404", title="Page not found · JobSpy Web", on_load=AuthState.load_user)
+app.add_page(
     history_page,
     route=routes.HISTORY,
     title="Search history · JobSpy Web",
     on_load=[AuthState.require_user, HistoryState.load],
 )
-_add_page(login_page, route=routes.LOGIN, title="Sign in · JobSpy Web", on_load=AuthState.load_user)
-_add_page(signup_page, route=routes.SIGNUP, title="Create an account · JobSpy Web", on_load=AuthState.load_user)
-_add_page(forgot_page, route=routes.FORGOT, title="Reset your password · JobSpy Web", on_load=AuthState.load_user)
-_add_page(reset_page, route=routes.RESET, title="Choose a new password · JobSpy Web", on_load=AuthState.load_user)
-_add_page(account_page, route=routes.ACCOUNT, title="Your account · JobSpy Web", on_load=AccountState.load)
-_add_page(admin_page, route=routes.ADMIN, title="Admin · JobSpy Web", on_load=AdminState.load)
-_add_page(pricing_page, route=routes.PRICING, title="Plans · JobSpy Web", on_load=PricingState.load)
-_add_page(billing_page, route=routes.BILLING, title="Billing · JobSpy Web", on_load=BillingState.load)
-_add_page(checkout_success_page, route=routes.BILLING_SUCCESS, title="Thank you · JobSpy Web", on_load=CheckoutSuccessState.load)
-_add_page(pay_page, route=routes.BILLING_PAY, title="Buy · JobSpy Web", on_load=PayState.load)
-_add_page(licenses_page, route=routes.LICENSES, title="Your licenses · JobSpy Web", on_load=LicensesState.load)
-_add_page(
+app.add_page(login_page, route=routes.LOGIN, title="Sign in · JobSpy Web", on_load=AuthState.load_user)
+app.add_page(signup_page, route=routes.SIGNUP, title="Create an account · JobSpy Web", on_load=AuthState.load_user)
+app.add_page(forgot_page, route=routes.FORGOT, title="Reset your password · JobSpy Web", on_load=AuthState.load_user)
+app.add_page(reset_page, route=routes.RESET, title="Choose a new password · JobSpy Web", on_load=AuthState.load_user)
+app.add_page(account_page, route=routes.ACCOUNT, title="Your account · JobSpy Web", on_load=AccountState.load)
+app.add_page(admin_page, route=routes.ADMIN, title="Admin · JobSpy Web", on_load=AdminState.load)
+app.add_page(pricing_page, route=routes.PRICING, title="Plans · JobSpy Web", on_load=PricingState.load)
+app.add_page(billing_page, route=routes.BILLING, title="Billing · JobSpy Web", on_load=BillingState.load)
+app.add_page(checkout_success_page, route=routes.BILLING_SUCCESS, title="Thank you · JobSpy Web", on_load=CheckoutSuccessState.load)
+app.add_page(pay_page, route=routes.BILLING_PAY, title="Buy · JobSpy Web", on_load=PayState.load)
+app.add_page(licenses_page, route=routes.LICENSES, title="Your licenses · JobSpy Web", on_load=LicensesState.load)
+app.add_page(
     insights_page,
     route=routes.INSIGHTS,
     title="Salary insights · JobSpy Web",
     on_load=[AuthState.require_user, InsightsState.load],
 )
-_add_page(usage_page, route=routes.USAGE, title="API usage · JobSpy Web", on_load=[AuthState.require_user, UsageState.load])
-_add_page(tracker_page, route=routes.TRACKER, title="Job tracker · JobSpy Web", on_load=TrackerState.load)
+app.add_page(usage_page, route=routes.USAGE, title="API usage · JobSpy Web", on_load=[AuthState.require_user, UsageState.load])
+app.add_page(tracker_page, route=routes.TRACKER, title="Job tracker · JobSpy Web", on_load=TrackerState.load)
 
 if get_settings().desktop_mode:
     # The desktop app (jobspy_web.desktop): its Settings page and the license's background
@@ -131,13 +114,13 @@ if get_settings().desktop_mode:
     from jobspy_web.ui.pages.desktop_settings import settings_page
     from jobspy_web.ui.state.desktop_settings import DesktopSettingsState
 
-    _add_page(settings_page, route=routes.SETTINGS, title="Settings · JobSpy Web", on_load=DesktopSettingsState.load)
+    app.add_page(settings_page, route=routes.SETTINGS, title="Settings · JobSpy Web", on_load=DesktopSettingsState.load)
     app.register_lifespan_task(local_mode.keep_license_checked)
-_add_page(
+app.add_page(
     saved_searches_page,
     route=routes.SAVED_SEARCHES,
     title="Saved searches · JobSpy Web",
     on_load=[AuthState.require_user, SavedSearchesState.load],
 )
-_add_page(alerts_page, route=routes.ALERTS, title="Alerts · JobSpy Web", on_load=[AuthState.require_user, AlertsState.load])
-_add_page(alert_page, route=routes.ALERT, title="Alert · JobSpy Web", on_load=[AuthState.require_user, AlertsState.open_alert])
+app.add_page(alerts_page, route=routes.ALERTS, title="Alerts · JobSpy Web", on_load=[AuthState.require_user, AlertsState.load])
+app.add_page(alert_page, route=routes.ALERT, title="Alert · JobSpy Web", on_load=[AuthState.require_user, AlertsState.open_alert])

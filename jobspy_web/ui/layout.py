@@ -143,4 +143,8 @@ def page_shell(content: Callable[[], rx.Component]) -> Callable[[], rx.Component
         )
 
     page.__name__ = content.__name__
+    # Reflex writes a page's compiled components into .web/app_components/<__module__>.jsx:
+    # without its page's module, every page's components (charts, markdown, all of them)
+    # would land in one layout file that every page downloads.
+    page.__module__ = content.__module__
     return page
