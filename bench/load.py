@@ -62,6 +62,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.granian_server import start_granian  # noqa: E402  (ROOT on the path first)
+
 ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = "redis://127.0.0.1:6379/7"  # operations' DB
 WEBHOOK_SECRET = "whsec_benchload0000000000"
@@ -372,21 +374,8 @@ def seed(environment: dict[str, str]) -> Seeded:
 
 
 def start_server(port: int, workers: int, environment: dict[str, str]) -> subprocess.Popen[bytes]:
-    import httpx
-
-    command = [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "bench.load:bench_api",
-               "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--log-level", "warning"]  # fmt: skip
-    server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **environment}, stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        if server.poll() is not None or time.monotonic() > deadline:
-            raise SystemExit("the server did not start")
-        time.sleep(0.3)
+    env = {**os.environ, **environment}
+    return start_granian("bench.load:bench_api", port=port, env=env, cwd=ROOT, workers=workers, stdout=subprocess.DEVNULL)
 
 
 def migrate(database_url: str) -> None:
