@@ -6,6 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from tests.e2e.test_search_page import fill_search
 from tests.replay import SiteBehaviour
 
 SAVED_KEY = "jobspy-last-results"
@@ -13,12 +14,7 @@ TIMEOUT_MS = 30_000
 
 
 def _search(page: Page, app_url: str, term: str) -> None:
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(app_url)
-    expect(page.locator("#account-menu")).to_be_visible()
-    page.get_by_placeholder("Job title, skill or company").fill(term)
-    page.get_by_placeholder("City, state or country").fill("Austin, TX")
-    page.locator("input[name=results_wanted]").fill("10")
+    fill_search(page, app_url, term)
     page.locator("#search-button").click()
 
 
