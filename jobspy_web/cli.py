@@ -56,6 +56,7 @@ _PHASES = [
 
 def _supervise(command: list[str], env: dict[str, str], log_path: Path, url: str, listening: str) -> int:
     """Run the server, keep its output in `log_path`, say our own progress; its exit code."""
+    import signal
     import threading
     import time
     import urllib.request
@@ -63,6 +64,10 @@ def _supervise(command: list[str], env: dict[str, str], log_path: Path, url: str
     from jobspy_web.infra.mail import CONSOLE_MARK
 
     said: set[str] = set()
+    # SIGTERM (the desktop launcher's stop, a service manager's) stops the server as Ctrl+C
+    # does: its own session would otherwise outlive us, still holding the port.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
     with log_path.open("a", encoding="utf-8") as log:
         process = subprocess.Popen(
             command, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -73,3 +77,42 @@ def test_the_terminal_shows_our_progress_and_the_mail_while_the_noise_goes_to_th
     assert "npmmirror" not in shown and "uv run" not in shown
     kept = log_path.read_text()
     assert "npmmirror" in kept and "Confirm your email" not in kept  # links stay off the disk
+
+
+def test_a_terminated_serve_stops_its_server_too(tmp_path):
+    """The desktop launcher stops `serve` with SIGTERM; the server, in a session of its own, must go with it."""
+    child_pid = tmp_path / "server.pid"
+    server = f"import os, time; open({str(child_pid)!r}, 'w').write(str(os.getpid())); time.sleep(600)"
+    supervise = (
+        "import sys; from pathlib import Path; from jobspy_web import cli; "
+        f"cli._supervise([sys.executable, '-c', {server!r}], dict(__import__('os').environ), Path({str(tmp_path / 'serve.log')!r}), "
+        "'http://localhost:1', '127.0.0.1:1')"
+    )
+    supervisor = subprocess.Popen([sys.executable, "-c", supervise], cwd=Path(__file__).parent.parent)
+    deadline = time.monotonic() + 30
+    while not (child_pid.exists() and child_pid.read_text()):
+        assert time.monotonic() < deadline and supervisor.poll() is None, "the server never started"
+        time.sleep(0.1)
+    pid = int(child_pid.read_text())
+    supervisor.send_signal(signal.SIGTERM)
+    supervisor.wait(timeout=40)
+    deadline = time.monotonic() + 10
+    try:
+        while _alive(pid):
+            assert time.monotonic() < deadline, "the server outlived the terminated serve"
+            time.sleep(0.1)
+    finally:
+        if _alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (exited, not yet reaped by init) counts as gone.
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
