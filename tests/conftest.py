@@ -16,7 +16,7 @@ Tests that need it are marked `postgresql`; without a server: `pytest -m "not po
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -24,8 +24,7 @@ from db_helpers import clean_tables, temporary_postgres_database, upgrade_to_hea
 from redis_helpers import stop_worker_redis
 from xdist_scheduling import BROWSER_UNIT, SuiteScheduling, machine_to_itself, unit_of
 
-from jobspy_web.db import reset_engines
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import reset_process_state
 from tests.replay import ReplayProxy
 
 
@@ -59,25 +58,38 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     stop_worker_redis()  # an xdist worker's own redis-server (redis_helpers)
 
 
-def _forget_app_state() -> None:
-    # get_settings() and the engines are cached per process: drop them so the next
-    # call reads the environment as this test has set it.
-    get_settings.cache_clear()
-    reset_engines()
-
-
 @pytest.fixture(autouse=True)
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Point the app at a per-test DATA_DIR (not created yet), never the repo's data/."""
+    """Point the app at a per-test DATA_DIR (not created yet), never the repo's data/.
+
+    The settings and all the process made from them (engines, cache, limiter, signer:
+    settings.reset_process_state) are forgotten before and after each test, so a test
+    starts from its own environment. To change it within a test, use `reconfigure`."""
     path = tmp_path / "data"
     monkeypatch.setenv("DATA_DIR", str(path))
     # Also ignore a developer's .env / shell DATABASE_URL: tests never touch a real
     # database unless they ask for one through `db` or `pg_db`.
     monkeypatch.setenv("DATABASE_URL", "")
     monkeypatch.setenv("DATABASE_REPLICA_URL", "")
-    _forget_app_state()
+    reset_process_state()
     yield path
-    _forget_app_state()
+    reset_process_state()
+
+
+@pytest.fixture
+def reconfigure(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """`reconfigure(REDIS_URL="", ...)`: set those environment variables (None unsets one)
+    for the rest of the test, then forget the settings and what was made from them."""
+
+    def set_env(**env: str | None) -> None:
+        for name, value in env.items():
+            if value is None:
+                monkeypatch.delenv(name, raising=False)
+            else:
+                monkeypatch.setenv(name, value)
+        reset_process_state()
+
+    return set_env
 
 
 @pytest.fixture(autouse=True)
@@ -132,10 +144,8 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 def _use_database(url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("DATABASE_URL", url)
-    _forget_app_state()
-    yield url
-    # Dispose the pool before the next test empties tables / the session drops the DB.
-    _forget_app_state()
+    reset_process_state()
+    yield url  # data_dir's reset disposes the pool, before the next test empties tables
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
@@ -175,7 +185,6 @@ def replay(replay_proxy: ReplayProxy, monkeypatch: pytest.MonkeyPatch) -> Iterat
     replay_proxy.scenario.clear()
     monkeypatch.setenv("JOBSPY_PROXIES", replay_proxy.url)
     monkeypatch.setenv("JOBSPY_CA_CERT", str(replay_proxy.ca_cert_path))
-    get_settings.cache_clear()
+    reset_process_state()
     yield replay_proxy
     replay_proxy.scenario.clear()
-    get_settings.cache_clear()

@@ -11,13 +11,10 @@ from sqlmodel import select
 
 from jobspy_web import cli
 from jobspy_web.db import read_session, write_session
-from jobspy_web.infra import rate_limits
-from jobspy_web.infra.cache import get_cache
 from jobspy_web.licensing import licenses
 from jobspy_web.licensing.licenses import LicenseCode
-from jobspy_web.licensing.signing import reset_signer
 from jobspy_web.models import AuditEvent
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import reset_process_state
 
 ROOT = Path(__file__).resolve().parent.parent
 HERE = "c" * 64
@@ -26,10 +23,7 @@ HERE = "c" * 64
 @pytest.fixture(autouse=True)
 def no_redis(monkeypatch):
     monkeypatch.setenv("REDIS_URL", "")
-    get_settings.cache_clear()
-    get_cache.cache_clear()
-    rate_limits.reset_limiter()
-    reset_signer()
+    reset_process_state()
 
 
 def run(capsys, *args: str) -> str:

@@ -11,7 +11,7 @@ from jobspy_web.models import LoginSession, OutboxMessage, RevokedJwt, Search, S
 from jobspy_web.models.base import utcnow
 from jobspy_web.search import runner
 from jobspy_web.search.params import parse_search_params
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import reset_process_state
 from tests.saved_searches.factories import make_user
 
 
@@ -52,7 +52,7 @@ def test_housekeeping_purges_settles_prunes_and_keeps_what_is_live(db, monkeypat
             delivered.append(message["To"])
 
     monkeypatch.setenv("SMTP_URL", "smtp://mail.invalid:25")
-    get_settings.cache_clear()
+    reset_process_state()
     monkeypatch.setattr(smtplib, "SMTP", FakeSmtp)
 
     done = worker.housekeeping_once()

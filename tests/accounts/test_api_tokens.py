@@ -18,10 +18,9 @@ from jobspy_web.accounts.jwt_tokens import TokenError, TokenErrorCode
 from jobspy_web.accounts.passwords import hash_password
 from jobspy_web.core.tiers import Tier
 from jobspy_web.db import read_session, write_session
-from jobspy_web.infra.cache import get_cache
 from jobspy_web.models import ApiToken, AuditEvent, User
 from jobspy_web.models.user import Role
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import reset_process_state
 
 PASSWORD = "correct horse battery"
 KEY_PEM = (
@@ -34,10 +33,8 @@ KEY_PEM = (
 @pytest.fixture(autouse=True)
 def fresh_state(data_dir, monkeypatch):
     monkeypatch.setenv("JWT_PRIVATE_KEY", KEY_PEM)
-    get_settings.cache_clear()
-    get_cache.cache_clear()
+    reset_process_state()
     yield
-    get_cache.cache_clear()
 
 
 def make_user(email: str = "ada@example.com", *, role: Role = Role.PRO, password: str | None = None, **fields) -> User:
@@ -220,7 +217,7 @@ def test_access_tokens_minted_from_a_revoked_api_token_stop_working_at_once(db):
         with pytest.raises(TokenError) as caught:
             jwt_tokens.verify_access_token(issued.token)
         assert caught.value.code == TokenErrorCode.REVOKED
-        get_cache.cache_clear()
+        reset_process_state()
 
 
 def test_password_exchange_gives_a_token_at_the_users_tier(db):

@@ -20,10 +20,9 @@ from jobspy_web.accounts import jwt_tokens
 from jobspy_web.accounts.jwt_tokens import SigningKeyError, TokenError, TokenErrorCode
 from jobspy_web.core.tiers import Tier
 from jobspy_web.db import read_session, write_session
-from jobspy_web.infra.cache import get_cache
 from jobspy_web.models import RevokedJwt, User
 from jobspy_web.models.base import utcnow
-from jobspy_web.settings import SettingsError, get_settings, load_settings
+from jobspy_web.settings import SettingsError, get_settings, load_settings, reset_process_state
 
 
 def pem_of(key: rsa.RSAPrivateKey) -> str:
@@ -39,10 +38,8 @@ MISSING = object()
 @pytest.fixture(autouse=True)
 def our_key(data_dir, monkeypatch):
     monkeypatch.setenv("JWT_PRIVATE_KEY", OUR_PEM)
-    get_settings.cache_clear()
-    get_cache.cache_clear()
+    reset_process_state()
     yield
-    get_cache.cache_clear()
 
 
 def a_user(**fields) -> User:
@@ -135,7 +132,7 @@ def test_jwks_publishes_only_the_public_key_and_clients_can_verify_with_it():
 
 def test_ttl_comes_from_settings(monkeypatch):
     monkeypatch.setenv("JWT_TTL_SECONDS", "120")
-    get_settings.cache_clear()
+    reset_process_state()
     assert jwt_tokens.issue_access_token(user=a_user(), tier=Tier.PRO).expires_in == 120
 
 
@@ -245,7 +242,7 @@ def test_a_revoked_jti_is_refused_at_once_and_after_the_cache_forgets(db):
     with write_session() as session:
         jwt_tokens.revoke_jti(session=session, jti=issued.jti, expires_at=utcnow() + timedelta(minutes=15))
     assert refusal(issued.token) == TokenErrorCode.REVOKED
-    get_cache.cache_clear()
+    reset_process_state()
     assert refusal(issued.token) == TokenErrorCode.REVOKED
 
 
@@ -266,7 +263,7 @@ def test_revoking_twice_keeps_one_row_and_a_revocation_drops_only_expired_ones(d
 @pytest.fixture
 def no_configured_key(monkeypatch):
     monkeypatch.delenv("JWT_PRIVATE_KEY")
-    get_settings.cache_clear()
+    reset_process_state()
 
 
 def test_dev_key_is_generated_once_private_to_us_and_reused(no_configured_key, data_dir):
@@ -281,7 +278,7 @@ def test_dev_key_is_generated_once_private_to_us_and_reused(no_configured_key, d
 
 def test_production_refuses_to_generate_a_key_and_names_the_variable(no_configured_key, data_dir, monkeypatch):
     monkeypatch.setenv("ENVIRONMENT", "production")
-    get_settings.cache_clear()
+    reset_process_state()
     with pytest.raises(SigningKeyError, match="JWT_PRIVATE_KEY"):
         jwt_tokens.issue_access_token(user=a_user(), tier=Tier.PRO)
     assert not (data_dir / "jwt_private.pem").exists()
@@ -289,7 +286,7 @@ def test_production_refuses_to_generate_a_key_and_names_the_variable(no_configur
 
 def test_production_uses_a_configured_key(monkeypatch):
     monkeypatch.setenv("ENVIRONMENT", "production")
-    get_settings.cache_clear()
+    reset_process_state()
     assert jwt_tokens.signing_key().is_private
 
 
@@ -297,13 +294,13 @@ def test_key_can_come_from_a_file(no_configured_key, tmp_path, monkeypatch):
     path = tmp_path / "key.pem"
     path.write_text(OUR_PEM)
     monkeypatch.setenv("JWT_PRIVATE_KEY_FILE", str(path))
-    get_settings.cache_clear()
+    reset_process_state()
     assert jwt_tokens.signing_key().thumbprint() == RSAKey.import_key(OUR_PEM).thumbprint()
 
 
 def test_a_one_line_pem_with_escaped_newlines_is_accepted(monkeypatch):
     monkeypatch.setenv("JWT_PRIVATE_KEY", OUR_PEM.replace("\n", "\\n"))
-    get_settings.cache_clear()
+    reset_process_state()
     assert jwt_tokens.signing_key().thumbprint() == RSAKey.import_key(OUR_PEM).thumbprint()
 
 
@@ -316,7 +313,7 @@ def test_a_one_line_pem_with_escaped_newlines_is_accepted(monkeypatch):
 )
 def test_an_unusable_key_is_refused_naming_the_variable(monkeypatch, pem):
     monkeypatch.setenv("JWT_PRIVATE_KEY", pem)
-    get_settings.cache_clear()
+    reset_process_state()
     with pytest.raises(SigningKeyError, match="JWT_PRIVATE_KEY"):
         jwt_tokens.signing_key()
 
@@ -335,6 +332,6 @@ def test_setting_both_key_variables_is_refused(tmp_path, monkeypatch):
     path = tmp_path / "key.pem"
     path.write_text(OUR_PEM)
     monkeypatch.setenv("JWT_PRIVATE_KEY_FILE", str(path))
-    get_settings.cache_clear()
+    reset_process_state()
     with pytest.raises(SigningKeyError, match="not both"):
         jwt_tokens.signing_key()

@@ -17,17 +17,17 @@ from jobspy_web.db import write_session
 from jobspy_web.infra.cache import get_cache
 from jobspy_web.models import User
 from jobspy_web.models.base import utcnow
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import reset_process_state
 
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(autouse=True)
 def fresh_caches(db):
-    get_cache.cache_clear()
+    reset_process_state()
     jwt_tokens._verified.clear()
     yield
-    get_cache.cache_clear()
+    reset_process_state()
     jwt_tokens._verified.clear()
 
 
@@ -79,7 +79,7 @@ def test_a_remembered_token_is_checked_again_under_other_settings(monkeypatch):
     token = jwt_tokens.issue_access_token(user=user, tier=Tier.PRO).token
     assert jwt_tokens.verify_access_token(token)
     monkeypatch.setenv("JWT_AUDIENCE", "someone-else")
-    get_settings.cache_clear()
+    reset_process_state()
     assert refusal(token) == TokenErrorCode.WRONG_AUDIENCE
 
 
@@ -161,11 +161,8 @@ def test_a_change_made_outside_the_unit_of_work_counts_when_the_short_entry_expi
 def cache_kind(request, monkeypatch):
     """The app's cache in memory or in Redis (DB 14; the keys are per test: random ids)."""
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/14" if request.param == "redis" else "")
-    get_settings.cache_clear()
-    get_cache.cache_clear()
+    reset_process_state()
     yield request.param
-    get_settings.cache_clear()
-    get_cache.cache_clear()
 
 
 @pytest.fixture

@@ -21,10 +21,10 @@ from jobspy_web.api.app import build_api
 from jobspy_web.core import tiers
 from jobspy_web.core.tiers import Tier
 from jobspy_web.db import write_session
-from jobspy_web.infra import mail, rate_limits
-from jobspy_web.infra.cache import get_cache
+from jobspy_web.infra import mail
 from jobspy_web.models import LoginSession, User
 from jobspy_web.models.base import utcnow
+from jobspy_web.settings import reset_process_state
 from jobspy_web.ui.state.account import AccountState
 from jobspy_web.usage import stop_recorder
 
@@ -34,8 +34,7 @@ WRONG = {"email": "ada@example.com", "password": "not the password"}
 
 @pytest.fixture
 async def web(db):
-    get_cache.cache_clear()
-    rate_limits.reset_limiter()
+    reset_process_state()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=build_api()), base_url="http://testserver") as client:
         yield client
     stop_recorder()  # the API usage log writes off the request path: finish before the database goes
@@ -172,7 +171,7 @@ async def test_uniform_sign_up_answers_are_byte_identical_for_an_existing_and_a_
     """Same status, headers (no Set-Cookie for either: sign-up never signs in), body and
     similar time for an address that has an account; its owner gets a mail instead."""
     make_user()
-    rate_limits.reset_limiter()
+    reset_process_state()
     web = httpx.AsyncClient(transport=httpx.ASGITransport(app=build_api()), base_url="http://testserver")
 
     async def timed(email: str) -> tuple[bytes, float]:

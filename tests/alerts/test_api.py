@@ -10,15 +10,13 @@ from jobspy_web.alerts import digest
 from jobspy_web.api.app import build_api
 from jobspy_web.core.tiers import Tier
 from jobspy_web.db import read_session
-from jobspy_web.infra import rate_limits
-from jobspy_web.infra.cache import get_cache
 from jobspy_web.models import SavedSearch
+from jobspy_web.settings import reset_process_state
 
 
 @pytest.fixture
 def api(db):
-    get_cache.cache_clear()
-    rate_limits.reset_limiter()
+    reset_process_state()
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=build_api()), base_url="http://testserver")
 
 

@@ -10,17 +10,15 @@ from jobspy_web.accounts import login_sessions
 from jobspy_web.api.app import build_api
 from jobspy_web.db import read_session, write_session
 from jobspy_web.infra import mail, rate_limits
-from jobspy_web.infra.cache import get_cache
 from jobspy_web.models import AuditEvent, User
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import get_settings, reset_process_state
 
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
 def web(db):
-    get_cache.cache_clear()
-    rate_limits.reset_limiter()
+    reset_process_state()
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=build_api()), base_url="http://testserver")
 
 

@@ -11,14 +11,12 @@ from jobspy_web.accounts import jwt_tokens, users
 from jobspy_web.api.app import build_api
 from jobspy_web.core.tiers import Tier
 from jobspy_web.db import write_session
-from jobspy_web.infra import rate_limits
-from jobspy_web.infra.cache import get_cache
 from jobspy_web.models import Role, SearchStatus, User
 from jobspy_web.models.base import utcnow
 from jobspy_web.search import proxy_pool, runner
 from jobspy_web.search.outcomes import FailureReason, SiteOutcome, SiteState
 from jobspy_web.search.params import SITES, parse_search_params
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import reset_process_state
 
 SECRET_PROXY = "http://ada:s3cret-pw@proxy.example:8080"
 
@@ -36,12 +34,8 @@ def bearer(email: str, role: Role = Role.FREE) -> dict[str, str]:
 def api(db, monkeypatch):
     monkeypatch.setenv("REDIS_URL", "")
     monkeypatch.setenv("JOBSPY_PROXIES", f"{SECRET_PROXY}, 10.0.0.2:3128")
-    get_settings.cache_clear()
-    get_cache.cache_clear()
-    rate_limits.reset_limiter()
+    reset_process_state()
     yield httpx.AsyncClient(transport=httpx.ASGITransport(app=build_api()), base_url="http://testserver")
-    get_cache.cache_clear()
-    get_settings.cache_clear()
 
 
 def add_blocked_linkedin_searches() -> None:

@@ -23,10 +23,10 @@ from jobspy_web.api import health
 from jobspy_web.api.app import build_api
 from jobspy_web.core.tiers import Tier
 from jobspy_web.db import write_session
-from jobspy_web.infra import mail, rate_limits
-from jobspy_web.infra.cache import get_cache
+from jobspy_web.infra import mail
 from jobspy_web.models import User
 from jobspy_web.search import runner
+from jobspy_web.settings import reset_process_state
 
 SLOW_S = 0.5
 PASSWORD = "correct horse battery"
@@ -65,8 +65,7 @@ def assert_not_stalled(slow_done: float, health_done: float) -> None:
 
 @pytest.fixture
 def web(db: str) -> httpx.AsyncClient:
-    get_cache.cache_clear()
-    rate_limits.reset_limiter()
+    reset_process_state()
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=build_api()), base_url="http://testserver")
 
 

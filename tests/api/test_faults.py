@@ -27,12 +27,10 @@ from db_helpers import close_loop_connections, temporary_postgres_database, upgr
 
 from jobspy_web.accounts import api_tokens, users
 from jobspy_web.api.app import build_api
-from jobspy_web.db import reset_engines, write_session
-from jobspy_web.infra import rate_limits, redis_health
-from jobspy_web.infra.cache import get_cache
+from jobspy_web.db import write_session
+from jobspy_web.infra import redis_health
 from jobspy_web.licensing import licenses
-from jobspy_web.licensing.signing import reset_signer
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import reset_process_state
 
 CALLERS = 32
 PASSWORD = "correct horse battery"
@@ -92,10 +90,9 @@ def throwaway_postgres(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     with temporary_postgres_database("jobspy_faults") as url:
         upgrade_to_head(url)
         monkeypatch.setenv("DATABASE_URL", url)
-        reset_engines()
-        get_settings.cache_clear()
+        reset_process_state()
         yield url
-        reset_engines()
+        reset_process_state()
 
 
 def _configure(monkeypatch: pytest.MonkeyPatch, redis_url: str = "") -> None:
@@ -103,11 +100,9 @@ def _configure(monkeypatch: pytest.MonkeyPatch, redis_url: str = "") -> None:
     # The load is one client from one IP on one key: limits out of the way of the fault.
     monkeypatch.setenv("LICENSE_LIMIT_PER_IP", "1000000/minute")
     monkeypatch.setenv("LICENSE_LIMIT_PER_KEY", "1000000/minute")
-    get_settings.cache_clear()
-    get_cache.cache_clear()
-    rate_limits.reset_limiter()
+    reset_process_state()
     redis_health.forget()
-    reset_signer()
+    reset_process_state()
 
 
 def _license_and_api_token() -> tuple[str, str]:

@@ -18,7 +18,7 @@ from jobspy_web.api.auth_web import client_ip, same_origin
 from jobspy_web.api.errors import EXCEPTION_HANDLERS
 from jobspy_web.api.http_hardening import HttpHardening, content_security_policy
 from jobspy_web.infra.origins import client_address, origin_of, page_origins
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import get_settings, reset_process_state
 
 
 async def _echo(request: Request) -> JSONResponse:
@@ -28,7 +28,7 @@ async def _echo(request: Request) -> JSONResponse:
 def _client(monkeypatch: pytest.MonkeyPatch, **env: str) -> httpx.AsyncClient:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
+    reset_process_state()
     app = Starlette(
         routes=[
             Route("/api/tracker/jobs", _echo, methods=["GET", "POST"]),
@@ -115,7 +115,7 @@ def test_page_origins_are_public_url_and_dev_aliases(monkeypatch):
     monkeypatch.setenv("PUBLIC_URL", "https://Jobs.Example.com:443/")
     monkeypatch.setenv("ENVIRONMENT", "production")
     assert page_origins(get_settings()) == ["https://jobs.example.com"]
-    get_settings.cache_clear()
+    reset_process_state()
     monkeypatch.setenv("ENVIRONMENT", "development")
     monkeypatch.setenv("PUBLIC_URL", "http://localhost:3000")
     assert {"http://localhost:3000", "http://127.0.0.1:3000"} <= set(page_origins(get_settings()))

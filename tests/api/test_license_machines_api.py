@@ -7,11 +7,8 @@ from db_helpers import close_loop_connections
 
 from jobspy_web.api.app import build_api
 from jobspy_web.db import write_session
-from jobspy_web.infra import rate_limits
-from jobspy_web.infra.cache import get_cache
 from jobspy_web.licensing import keys, licenses
-from jobspy_web.licensing.signing import reset_signer
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import reset_process_state
 
 HERE = "a" * 64
 THERE = "b" * 64
@@ -23,10 +20,7 @@ async def api(db, monkeypatch):
     """The API with in-process limits (no Redis)."""
     monkeypatch.delenv("REDIS_URL", raising=False)
     monkeypatch.setenv("LICENSE_MIN_APP_VERSION", "1.0")
-    get_settings.cache_clear()
-    get_cache.cache_clear()
-    rate_limits.reset_limiter()
-    reset_signer()
+    reset_process_state()
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=build_api()), base_url="http://testserver") as client:
         yield client
     await close_loop_connections()
@@ -101,7 +95,7 @@ async def test_a_bad_body_is_422_naming_the_field(api, payload, field):
 
 async def test_it_counts_against_the_key_limit_like_validate(api, monkeypatch):
     monkeypatch.setenv("LICENSE_LIMIT_PER_KEY", "2/minute")
-    get_settings.cache_clear()
+    reset_process_state()
     key = issue()
     await activate(api, key, HERE, "laptop")  # one
     statuses = [(await machines(api, key, HERE)).status_code for _ in range(2)]

@@ -8,10 +8,8 @@ from sqlmodel import select
 from jobspy_web.accounts import login_sessions, users
 from jobspy_web.api.app import build_api
 from jobspy_web.db import read_session, write_session
-from jobspy_web.infra import rate_limits
-from jobspy_web.infra.cache import get_cache
 from jobspy_web.models import OAuthIdentity, User
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import reset_process_state
 
 
 @pytest.fixture
@@ -19,9 +17,7 @@ def github(db, monkeypatch):
     monkeypatch.setenv("GITHUB_CLIENT_ID", "gh-client")
     monkeypatch.setenv("GITHUB_CLIENT_SECRET", "gh-secret")
     monkeypatch.setenv("PUBLIC_URL", "http://testserver")
-    get_settings.cache_clear()
-    get_cache.cache_clear()
-    rate_limits.reset_limiter()
+    reset_process_state()
     with respx.mock(assert_all_called=False) as mock:
         mock.post("https://github.com/login/oauth/access_token").respond(
             json={"access_token": "gho_x", "token_type": "bearer", "scope": "read:user"}
@@ -29,7 +25,7 @@ def github(db, monkeypatch):
         mock.get("https://api.github.com/user").respond(json={"id": 4242, "login": "ada"})
         mock.get("https://api.github.com/user/emails").respond(json=[{"email": "ada@example.com", "primary": True, "verified": True}])
         yield mock
-    get_settings.cache_clear()
+    reset_process_state()
 
 
 def client() -> httpx.AsyncClient:

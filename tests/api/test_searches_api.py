@@ -9,14 +9,12 @@ from api_helpers import bearer
 from sqlmodel import select
 
 from jobspy_web.api.app import build_api
-from jobspy_web.infra import rate_limits
-from jobspy_web.infra.cache import get_cache
+from jobspy_web.settings import reset_process_state
 
 
 @pytest.fixture
 def api(db):
-    get_cache.cache_clear()
-    rate_limits.reset_limiter()
+    reset_process_state()
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=build_api()), base_url="http://testserver")
 
 

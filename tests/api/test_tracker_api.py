@@ -14,9 +14,8 @@ from jobspy_web.accounts import api_tokens, jwt_tokens, users
 from jobspy_web.api.app import build_api
 from jobspy_web.core.tiers import Tier
 from jobspy_web.db import write_session
-from jobspy_web.infra import rate_limits
-from jobspy_web.infra.cache import get_cache
 from jobspy_web.models import Role
+from jobspy_web.settings import reset_process_state
 from tests.tracker.factories import stored_result
 
 LINKEDIN = {
@@ -40,8 +39,7 @@ def person(email: str | None = None, tier: Tier = Tier.FREE) -> tuple[uuid.UUID,
 
 @pytest.fixture
 def api(db):
-    get_cache.cache_clear()
-    rate_limits.reset_limiter()
+    reset_process_state()
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=build_api()), base_url="http://testserver")
 
 

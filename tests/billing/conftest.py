@@ -2,8 +2,7 @@
 
 import pytest
 
-from jobspy_web.infra.cache import get_cache
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import reset_process_state
 from tests.fakes.stripe_server import FakeStripe, app_environment, install_prices
 
 
@@ -14,7 +13,6 @@ def fake(db, monkeypatch):
         install_prices(running)
         for name, value in {**app_environment(running), "REDIS_URL": ""}.items():
             monkeypatch.setenv(name, value)
-        get_settings.cache_clear()
-        get_cache.cache_clear()
+        reset_process_state()
         yield running
-    get_cache.cache_clear()
+    reset_process_state()

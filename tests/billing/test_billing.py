@@ -19,7 +19,7 @@ from jobspy_web.db import read_session, write_session
 from jobspy_web.licensing import licenses
 from jobspy_web.models import License, Role, Subscription, User
 from jobspy_web.models.base import utcnow
-from jobspy_web.settings import SettingsError, get_settings, load_settings
+from jobspy_web.settings import SettingsError, load_settings, reset_process_state
 from tests.fakes.stripe_server import TEST_PLANS
 
 
@@ -87,7 +87,7 @@ def test_a_plan_publishes_only_limits_something_enforces(data_dir):
 
 def test_plans_come_from_billing_plans_and_prices_find_their_plan(monkeypatch):
     monkeypatch.setenv("BILLING_PLANS", json.dumps(TEST_PLANS))
-    get_settings.cache_clear()
+    reset_process_state()
     assert plan_for_price("price_test_team_monthly").id == "team_monthly"
     assert plan_for_price("price_unknown") is None and plan_for_price(None) is None
 
@@ -198,7 +198,7 @@ def test_checkout_refuses_what_it_cant_sell(fake, plan_id, code):
 def test_a_plan_without_its_stripe_price_is_not_for_sale(fake, monkeypatch):
     plans = [{**plan, "stripe_price_id": ""} if plan["id"] == "pro_monthly" else plan for plan in TEST_PLANS]
     monkeypatch.setenv("BILLING_PLANS", json.dumps(plans))
-    get_settings.cache_clear()
+    reset_process_state()
     with pytest.raises(BillingError) as caught:
         as_user(make_user(), checkout.start_checkout, plan_id="pro_monthly")
     assert caught.value.code is BillingErrorCode.NOT_FOR_SALE
@@ -206,7 +206,7 @@ def test_a_plan_without_its_stripe_price_is_not_for_sale(fake, monkeypatch):
 
 def test_without_stripe_keys_nothing_can_be_bought_and_nothing_crashes(db, monkeypatch):
     monkeypatch.setenv("BILLING_PLANS", json.dumps(TEST_PLANS))
-    get_settings.cache_clear()
+    reset_process_state()
     user = make_user()
     for verb, arguments in [
         (checkout.start_checkout, {"plan_id": "pro_monthly"}),

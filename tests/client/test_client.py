@@ -22,10 +22,8 @@ from redis_helpers import redis_test_url
 from jobspy_web.client import LicenseClient, LicenseClientError, UntrustedAnswer, hardware_fingerprint
 from jobspy_web.client.__main__ import main as client_main
 from jobspy_web.db import write_session
-from jobspy_web.infra import rate_limits
-from jobspy_web.infra.cache import get_cache
 from jobspy_web.licensing import keys, licenses
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import reset_process_state
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_TEST_URL = redis_test_url(11)
@@ -92,12 +90,9 @@ def shared_redis(pg_db, monkeypatch):
     """This process changes licenses in the server's database and Redis, as an operator would."""
     monkeypatch.setenv("REDIS_URL", REDIS_TEST_URL)
     redis.Redis.from_url(REDIS_TEST_URL).flushdb()
-    get_settings.cache_clear()
-    get_cache.cache_clear()
-    rate_limits.reset_limiter()
+    reset_process_state()
     yield
     redis.Redis.from_url(REDIS_TEST_URL).flushdb()
-    get_cache.cache_clear()
 
 
 @pytest.fixture

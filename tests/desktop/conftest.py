@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from jobspy_web.db import reset_engines
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import reset_process_state
 from tests.api_server import ApiServer, migrated_sqlite
 
 
@@ -44,6 +43,5 @@ def desktop(tmp_path: Path, license_server: ApiServer, monkeypatch: pytest.Monke
     monkeypatch.setenv("DATABASE_URL", database)
     monkeypatch.setenv("DESKTOP_MODE", "true")
     monkeypatch.setenv("LICENSE_SERVER_URL", license_server.url)
-    get_settings.cache_clear()
-    reset_engines()
+    reset_process_state()
     return folder

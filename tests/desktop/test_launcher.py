@@ -17,6 +17,7 @@ from db_helpers import REPO_ROOT
 
 from jobspy_web.accounts import local_mode
 from jobspy_web.desktop import data_folder, server_environment
+from jobspy_web.settings import reset_process_state
 
 
 def test_the_data_folder_is_the_oss_app_data_folder_unless_overridden(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -29,9 +30,8 @@ def test_the_data_folder_is_the_oss_app_data_folder_unless_overridden(monkeypatc
 def test_the_server_runs_embedded_for_one_person_with_the_saved_preferences(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("DATA_DIR", str(tmp_path))
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/5")  # a developer's shell must not leak in
-    from jobspy_web.settings import get_settings
 
-    get_settings.cache_clear()
+    reset_process_state()
     local_mode.save_preferences(proxies_text="user:pw@proxy.local:8080\nproxy2.local:3128", site_timeout_text="45")
     env = server_environment(tmp_path, port=4321, launch_secret="s", license_server="https://licenses.example.com")
     assert env["DESKTOP_MODE"] == "true" and env["DESKTOP_LAUNCH_SECRET"] == "s"
@@ -64,14 +64,12 @@ def test_pip_install_gives_the_jobspy_desktop_command() -> None:
 def test_the_backup_holds_the_database_and_preferences_but_never_the_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from db_helpers import upgrade_to_head
 
-    from jobspy_web.db import reset_engines, write_session
-    from jobspy_web.settings import get_settings
+    from jobspy_web.db import write_session
 
     database = f"sqlite:///{tmp_path / 'local.db'}"
     upgrade_to_head(database)
     monkeypatch.setenv("DATABASE_URL", database)
-    get_settings.cache_clear()
-    reset_engines()
+    reset_process_state()
     with write_session() as session:
         local_mode.ensure_local_user(session=session)
     local_mode.save_preferences(proxies_text="", site_timeout_text="60")
@@ -84,4 +82,4 @@ def test_the_backup_holds_the_database_and_preferences_but_never_the_key(tmp_pat
         assert b"JSW-SECRET" not in b"".join(archive.read(name) for name in archive.namelist())
     with sqlite3.connect(copy) as restored:
         assert restored.execute("SELECT email FROM users").fetchall() == [(local_mode.LOCAL_EMAIL,)]
-    reset_engines()
+    reset_process_state()

@@ -14,7 +14,7 @@ from jobspy_web.accounts import local_mode
 from jobspy_web.accounts.entitlements import tier_for_user
 from jobspy_web.core.tiers import Tier
 from jobspy_web.db import write_session
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import reset_process_state
 from jobspy_web.ui.state.desktop_settings import _machine_row
 from tests.api_server import ApiServer
 from tests.desktop.conftest import issue_key
@@ -107,12 +107,12 @@ def test_deactivate_frees_this_machines_slot_and_runs_free(desktop: Path, licens
 
 def test_the_launch_secret_alone_opens_the_local_session(desktop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DESKTOP_LAUNCH_SECRET", "s3cret-launch")
-    get_settings.cache_clear()
+    reset_process_state()
     with write_session() as session:
         assert local_mode.start_local_session(session=session, launch_secret="wrong") is None
         assert local_mode.start_local_session(session=session, launch_secret="s3cret-launch")
     monkeypatch.setenv("DESKTOP_MODE", "false")
-    get_settings.cache_clear()
+    reset_process_state()
     with write_session() as session:
         assert local_mode.start_local_session(session=session, launch_secret="s3cret-launch") is None
 

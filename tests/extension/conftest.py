@@ -14,9 +14,9 @@ import httpx
 import pytest
 
 from jobspy_web.accounts import api_tokens, users
-from jobspy_web.db import reset_engines, write_session
+from jobspy_web.db import write_session
 from jobspy_web.models import Role
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import reset_process_state
 from tests.api_server import ApiServer
 
 EXTENSION = Path(__file__).resolve().parents[2] / "extension"
@@ -59,14 +59,13 @@ def tracker_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServ
 def _make_account(tracker_server: ApiServer, monkeypatch: pytest.MonkeyPatch, role: Role) -> Account:
     monkeypatch.setenv("DATABASE_URL", tracker_server.database_url)
     monkeypatch.setenv("DATA_DIR", str(tracker_server.data_dir))
-    get_settings.cache_clear()
-    reset_engines()
+    reset_process_state()
     email = f"ext-{uuid.uuid4().hex[:8]}@example.com"
     with write_session() as session:
         user = users.sign_up(session=session, email=email, password="correct horse battery", verified=True)
         users.set_role(session=session, user=user, role=role)
         created = api_tokens.create_api_token(session=session, user=user, name="browser extension")
-    reset_engines()
+    reset_process_state()
     return Account(email=email, api_token=created.secret)
 
 

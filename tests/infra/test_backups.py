@@ -23,7 +23,7 @@ from jobspy_web.db import write_session
 from jobspy_web.infra import backups
 from jobspy_web.licensing import licenses
 from jobspy_web.models import Search, User
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import reset_process_state
 
 BUCKET = "jobspy-backups"
 KEY = backups.generate_key()
@@ -70,7 +70,7 @@ def cli(*arguments: str, **environment: str) -> subprocess.CompletedProcess[str]
 
 def seed(url: str, monkeypatch) -> None:
     monkeypatch.setenv("DATABASE_URL", url.replace("+psycopg", ""))
-    get_settings.cache_clear()
+    reset_process_state()
     with write_session() as session:
         for n in range(25):
             session.add(User(email=f"person{n}@example.com", password_hash=f"hash-{n}"))

@@ -12,7 +12,7 @@ from redis_helpers import redis_test_url
 from jobspy_web.infra import cache as cache_module
 from jobspy_web.infra.cache import GENERATION_TTL_S, MemoryCache, RedisCache, generation_key, get_cache, redis_key
 from jobspy_web.licensing import licenses
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import reset_process_state
 
 REDIS_TEST_URL = redis_test_url(10)
 TTL_S = 60.0
@@ -26,16 +26,13 @@ def cache(request, monkeypatch):
     monkeypatch.setenv("REDIS_URL", url)
     if url:
         _flush()
-    get_settings.cache_clear()
-    get_cache.cache_clear()
+    reset_process_state()
     chosen = get_cache()
     assert isinstance(chosen, RedisCache if url else MemoryCache)
     yield chosen
     if url:
         chosen._client.close()  # type: ignore[attr-defined]  (async tests closed theirs already)
         _flush()
-    get_cache.cache_clear()
-    get_settings.cache_clear()
 
 
 def _flush() -> None:

@@ -17,12 +17,10 @@ from redis_helpers import redis_test_url
 
 from jobspy_web.api.app import build_api
 from jobspy_web.db import write_session
-from jobspy_web.infra import metrics, rate_limits
-from jobspy_web.infra.cache import get_cache
+from jobspy_web.infra import metrics
 from jobspy_web.licensing import licenses
-from jobspy_web.licensing.signing import reset_signer
 from jobspy_web.models import Subscription, User
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import reset_process_state
 
 REDIS_TEST_URL = redis_test_url(7)  # operations' DB
 HERE = "c" * 64
@@ -51,10 +49,7 @@ async def api(db, monkeypatch):
     monkeypatch.setenv("REDIS_URL", REDIS_TEST_URL)
     redis.Redis.from_url(REDIS_TEST_URL).flushdb()
     monkeypatch.setenv("LICENSE_LIMIT_PER_KEY", "3/minute")
-    get_settings.cache_clear()
-    get_cache.cache_clear()
-    rate_limits.reset_limiter()
-    reset_signer()
+    reset_process_state()
     async with api_client() as client:
         yield client
     await close_loop_connections()
@@ -133,7 +128,7 @@ async def test_a_scrape_from_elsewhere_needs_the_metrics_token(api, monkeypatch)
         assert refused.status_code == 403
         assert refused.json()["error"]["code"] == "FORBIDDEN"
         monkeypatch.setenv("METRICS_TOKEN", "scrape-secret-1")
-        get_settings.cache_clear()
+        reset_process_state()
         assert (await outside.get("/metrics")).status_code == 403
         assert (await outside.get("/metrics", headers={"Authorization": "Bearer wrong"})).status_code == 403
         allowed = await outside.get("/metrics", headers={"Authorization": "Bearer scrape-secret-1"})

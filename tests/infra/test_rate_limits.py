@@ -11,7 +11,7 @@ from redis_helpers import redis_test_url
 
 from jobspy_web.infra import rate_limits
 from jobspy_web.infra.rate_limits import Check
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import reset_process_state
 
 REDIS_TEST_URL = redis_test_url(10)
 
@@ -19,23 +19,17 @@ REDIS_TEST_URL = redis_test_url(10)
 @pytest.fixture(params=["memory", "redis"])
 async def limiter(request, monkeypatch):
     monkeypatch.setenv("REDIS_URL", REDIS_TEST_URL if request.param == "redis" else "")
-    get_settings.cache_clear()
-    rate_limits.reset_limiter()
+    reset_process_state()
     yield request.param
     await rate_limits.aclose()
-    get_settings.cache_clear()
-    rate_limits.reset_limiter()
 
 
 @pytest.fixture
 async def redis_limiter(monkeypatch):
     monkeypatch.setenv("REDIS_URL", REDIS_TEST_URL)
-    get_settings.cache_clear()
-    rate_limits.reset_limiter()
+    reset_process_state()
     yield
     await rate_limits.aclose()
-    get_settings.cache_clear()
-    rate_limits.reset_limiter()
 
 
 def bucket() -> tuple[str, ...]:
@@ -64,7 +58,7 @@ async def test_the_cache_keys_are_read_only_when_every_check_allows(limiter):
     else:
         from jobspy_web.infra.cache import get_cache
 
-        get_cache.cache_clear()
+        reset_process_state()
         get_cache().set("limits-test-entry", {"answer": 42}, ttl_s=60)
     check = Check("1/minute", bucket())
     assert await rate_limits.hit_each([check], then_get=["limits-test-entry", "absent"]) == (rate_limits.ALLOWED, [{"answer": 42}, None])

@@ -18,11 +18,8 @@ from redis_helpers import redis_test_url
 
 from jobspy_web.api.app import build_api
 from jobspy_web.db import write_session
-from jobspy_web.infra import rate_limits
-from jobspy_web.infra.cache import get_cache
 from jobspy_web.licensing import keys, licenses
-from jobspy_web.licensing.signing import reset_signer
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import get_settings, reset_process_state
 
 CACHE_URL = redis_test_url(7)  # operations' DB
 
@@ -56,7 +53,7 @@ def limits_redis():
 def test_each_role_defaults_to_redis_url(monkeypatch):
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/7")
     monkeypatch.setenv("REDIS_LIMITS_URL", "redis://10.0.0.2:6379/0")
-    get_settings.cache_clear()
+    reset_process_state()
     settings = get_settings()
     assert settings.cache_redis_url == settings.state_redis_url == "redis://127.0.0.1:6379/7"
     assert settings.limits_redis_url == "redis://10.0.0.2:6379/0"
@@ -68,10 +65,7 @@ async def test_limits_and_cached_answers_live_in_their_own_redis(db, limits_redi
     cache_client.flushdb()
     monkeypatch.setenv("REDIS_URL", CACHE_URL)
     monkeypatch.setenv("REDIS_LIMITS_URL", limits_url)
-    get_settings.cache_clear()
-    get_cache.cache_clear()
-    rate_limits.reset_limiter()
-    reset_signer()
+    reset_process_state()
     with write_session() as session:
         key = licenses.issue_license(session=session, license_type="pro", pending_email="roles@example.com").key
     body = {"license_key": key, "hardware_fp": "e" * 64, "app_version": "1.0.0"}

@@ -12,10 +12,11 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from sentry_sdk.transport import Transport
 
 from jobspy_web.api.app import build_api
-from jobspy_web.db import reset_engines, write_session
+from jobspy_web.db import write_session
 from jobspy_web.infra import tracing
 from jobspy_web.search import runner
 from jobspy_web.search.params import parse_search_params
+from jobspy_web.settings import reset_process_state
 from tests.replay import SiteBehaviour
 
 EXPORTER = InMemorySpanExporter()
@@ -26,7 +27,7 @@ def spans():
     """Tracing on for this process (once: OpenTelemetry keeps its first provider), engines
     made afresh so SQLAlchemy's are traced; the spans each test made."""
     assert tracing.configure(exporter=EXPORTER)
-    reset_engines()
+    reset_process_state()
     EXPORTER.clear()
     yield EXPORTER
     EXPORTER.clear()

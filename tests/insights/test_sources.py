@@ -15,7 +15,7 @@ from jobspy_web.db import primary_engine
 from jobspy_web.infra.clickhouse import close_clickhouse, get_clickhouse
 from jobspy_web.insights import benchmark, corpus, service
 from jobspy_web.insights.query import InsightsQuery
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import reset_process_state
 from tests.insights.factories import add_jobs, software_jobs
 
 TODAY = date.today()
@@ -76,7 +76,7 @@ def test_configured_providers_are_asked_in_parallel_and_a_slow_or_broken_one_onl
     ]
     monkeypatch.setenv("SALARY_PROVIDERS", json.dumps(providers))
     monkeypatch.setenv("INSIGHTS_SOURCE_TIMEOUT_SECONDS", "0.5")
-    get_settings.cache_clear()
+    reset_process_state()
     add_jobs(software_jobs(5))
     started = time.perf_counter()
     answer = _answer(title="Software Engineer", location="Austin, TX")
@@ -117,7 +117,7 @@ def test_the_window_leaves_out_postings_older_than_its_months(db):
 @pytest.fixture
 def chdb_url(tmp_path, monkeypatch):
     monkeypatch.setenv("CLICKHOUSE_URL", f"chdb://{tmp_path / 'clickhouse'}")
-    get_settings.cache_clear()
+    reset_process_state()
     close_clickhouse()
     yield
     close_clickhouse()
@@ -138,7 +138,7 @@ def test_clickhouse_answers_with_the_same_figures_as_the_primary_database(db, ch
     assert all(answer["sources"][0]["status"] == "ok" for answer in on_clickhouse), [answer["sources"] for answer in on_clickhouse]
     monkeypatch_env = pytest.MonkeyPatch()
     monkeypatch_env.setenv("CLICKHOUSE_URL", "")
-    get_settings.cache_clear()
+    reset_process_state()
     close_clickhouse()
     try:
         on_primary = [_answer(**query) for query in queries]
@@ -173,14 +173,12 @@ def test_a_job_seen_again_refreshes_its_fact_on_clickhouse_too(db, chdb_url):
 
 
 def test_a_partial_answer_is_not_cached_and_a_whole_one_is(db, provider_server, monkeypatch):
-    from jobspy_web.infra.cache import get_cache
 
     monkeypatch.setenv("INSIGHTS_SOURCE_TIMEOUT_SECONDS", "0.5")
     add_jobs(software_jobs(5))
     for path, asked in (("/slow", 2), ("/fast", 1)):
         monkeypatch.setenv("SALARY_PROVIDERS", json.dumps([{"name": "payscale", "url": f"{provider_server}{path}"}]))
-        get_settings.cache_clear()
-        get_cache.cache_clear()
+        reset_process_state()
         FakeProvider.seen = []
         query = service.normalised(InsightsQuery(title="Software Engineer"))
         first = asyncio.run(service.cached_answer(query))

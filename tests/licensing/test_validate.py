@@ -24,15 +24,14 @@ from sqlmodel import select
 
 from jobspy_web.api.app import build_api
 from jobspy_web.db import primary_engine, read_session, write_session
-from jobspy_web.infra import rate_limits
 from jobspy_web.infra.cache import MemoryCache, RedisCache, get_cache
 from jobspy_web.licensing import keys, licenses
 from jobspy_web.licensing import validate as validating
 from jobspy_web.licensing.licenses import LicenseCode, LicenseError
-from jobspy_web.licensing.signing import get_signer, reset_signer
+from jobspy_web.licensing.signing import get_signer
 from jobspy_web.models import License, LicenseMachine
 from jobspy_web.models.base import utcnow
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import reset_process_state
 
 REDIS_TEST_URL = redis_test_url(10)
 HERE = "a" * 64
@@ -43,10 +42,7 @@ APPLICATION_NAME = "jobspy-license-validate"  # what the hot path's connections 
 
 
 def _fresh_state() -> None:
-    get_settings.cache_clear()
-    get_cache.cache_clear()
-    rate_limits.reset_limiter()
-    reset_signer()
+    reset_process_state()
 
 
 def _flush_redis() -> None:

@@ -15,7 +15,7 @@ from jobspy_web.accounts.jwt_tokens import TokenError, TokenErrorCode
 from jobspy_web.core.tiers import Tier
 from jobspy_web.db import write_session
 from jobspy_web.models import User
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import reset_process_state
 
 
 def new_key() -> rsa.RSAPrivateKey:
@@ -33,7 +33,7 @@ def public_pem(key: rsa.RSAPrivateKey) -> str:
 def use(monkeypatch, signing: rsa.RSAPrivateKey, previous: rsa.RSAPrivateKey | None = None) -> None:
     monkeypatch.setenv("JWT_PRIVATE_KEY", private_pem(signing))
     monkeypatch.setenv("JWT_PREVIOUS_PUBLIC_KEY", public_pem(previous) if previous else "")
-    get_settings.cache_clear()
+    reset_process_state()
 
 
 def test_a_rotation_keeps_old_tokens_valid_until_the_previous_key_is_dropped(db, monkeypatch):
@@ -64,6 +64,6 @@ def test_a_rotation_keeps_old_tokens_valid_until_the_previous_key_is_dropped(db,
 def test_a_previous_key_that_is_not_a_public_key_stops_with_a_sentence(monkeypatch):
     use(monkeypatch, new_key())
     monkeypatch.setenv("JWT_PREVIOUS_PUBLIC_KEY", "not a key")
-    get_settings.cache_clear()
+    reset_process_state()
     with pytest.raises(jwt_tokens.SigningKeyError, match="JWT_PREVIOUS_PUBLIC_KEY is not an RSA public key"):
         jwt_tokens.public_jwks()

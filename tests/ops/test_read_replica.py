@@ -21,16 +21,13 @@ from redis_helpers import redis_test_url
 from sqlalchemy import text
 
 from jobspy_web.api.app import build_api
-from jobspy_web.db import read_session, reset_engines, write_session
-from jobspy_web.infra import rate_limits
-from jobspy_web.infra.cache import get_cache
+from jobspy_web.db import read_session, write_session
 from jobspy_web.licensing import licenses
 from jobspy_web.licensing import validate as validating
-from jobspy_web.licensing.signing import reset_signer
 from jobspy_web.models import License
 from jobspy_web.search import runner
 from jobspy_web.search.params import SearchParams
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import reset_process_state
 
 REDIS_TEST_URL = redis_test_url(7)  # operations' DB
 HERE = "d" * 64
@@ -51,20 +48,12 @@ def cluster(replica_cluster, monkeypatch):
     monkeypatch.setenv("DATABASE_REPLICA_MAX_LAG_SECONDS", "3600")  # paused replay is not "lag" unless a test says so
     monkeypatch.setenv("REDIS_URL", REDIS_TEST_URL)
     redis.Redis.from_url(REDIS_TEST_URL).flushdb()
-    _reload()
+    reset_process_state()
     yield replica_cluster
-    reset_engines()
+    reset_process_state()
     if not (replica_cluster.replica_dir / "postmaster.pid").exists():
         replica_cluster.start_replica()
     replica_cluster.resume_replay()
-
-
-def _reload() -> None:
-    get_settings.cache_clear()
-    reset_engines()
-    get_cache.cache_clear()
-    rate_limits.reset_limiter()
-    reset_signer()
 
 
 @pytest.fixture
@@ -176,7 +165,7 @@ async def test_a_lagging_replica_is_skipped_and_counted(api, cluster, monkeypatc
     key = issue_key()
     cluster.wait_until_replayed()
     monkeypatch.setenv("DATABASE_REPLICA_MAX_LAG_SECONDS", "0.5")
-    _reload()
+    reset_process_state()
     cluster.pause_replay()
     revoke(key)
     time.sleep(1.2)  # the replica now trails the primary by more than 0.5 s

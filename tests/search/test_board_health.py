@@ -18,7 +18,7 @@ from jobspy_web.models import Search, SearchStatus
 from jobspy_web.search import board_health, runner
 from jobspy_web.search.outcomes import FailureReason, SiteOutcome, SiteState
 from jobspy_web.search.params import SITES, parse_search_params
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import reset_process_state
 
 NOW = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)
 REDIS_TEST_URL = redis_test_url(15)  # 10-14 belong to other tests and the bench
@@ -29,11 +29,8 @@ def fresh_cache(monkeypatch):
     """The in-process cache, new for each test (should_back_off keeps its probe claims there)."""
     monkeypatch.setenv("REDIS_URL", "")
     monkeypatch.setenv("JOBSPY_PROXIES", "")
-    get_settings.cache_clear()
-    get_cache.cache_clear()
+    reset_process_state()
     yield
-    get_cache.cache_clear()
-    get_settings.cache_clear()
 
 
 def done(count: int = 10, ms: int = 1000) -> SiteOutcome:
@@ -173,7 +170,7 @@ def test_three_refusals_in_a_row_make_a_notice_that_says_since_when(db):
 
 def test_the_notice_says_the_proxies_are_blocked_too_when_there_are_some(db, monkeypatch):
     monkeypatch.setenv("JOBSPY_PROXIES", "http://ada:s3cret@10.0.0.1:8080, 10.0.0.2:3128")
-    get_settings.cache_clear()
+    reset_process_state()
     for minutes_ago in (25, 15, 5):
         add_search({"indeed": failed(ms=0)}, at=NOW - timedelta(minutes=minutes_ago))
 
@@ -236,8 +233,7 @@ def test_backoff_is_capped(db):
 @pytest.mark.parametrize("backend", ["memory", "redis"])
 def test_only_one_attempt_probes_per_window_in_any_process(db, monkeypatch, backend):
     monkeypatch.setenv("REDIS_URL", REDIS_TEST_URL if backend == "redis" else "")
-    get_settings.cache_clear()
-    get_cache.cache_clear()
+    reset_process_state()
     _forget_probes()
     last = NOW - timedelta(hours=1)
     for minutes_before in (2, 1, 0):

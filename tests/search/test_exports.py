@@ -13,17 +13,16 @@ import pytest
 from jobspy_web.core.errors import DomainError
 from jobspy_web.core.tiers import Tier, rules_for
 from jobspy_web.db import read_session, write_session
-from jobspy_web.infra import rate_limits
 from jobspy_web.models import Search
 from jobspy_web.search import exports, jobs
+from jobspy_web.settings import reset_process_state
 
 
 @pytest.fixture
 def limiter(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("REDIS_URL", "")  # the embedded default: counted in memory
-    rate_limits.reset_limiter()
+    reset_process_state()
     yield
-    rate_limits.reset_limiter()
 
 
 def stored_job_ids() -> list[str]:

@@ -13,7 +13,7 @@ from redis_helpers import redis_test_url
 
 from jobspy_web.infra.cache import MemoryCache, RedisCache, get_cache
 from jobspy_web.search import proxy_pool
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import reset_process_state
 
 REDIS_TEST_URL = redis_test_url(15)
 NOW = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)
@@ -22,16 +22,13 @@ NOW = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)
 @pytest.fixture(params=["memory", "redis"])
 def cache(request, monkeypatch):
     monkeypatch.setenv("REDIS_URL", REDIS_TEST_URL if request.param == "redis" else "")
-    get_settings.cache_clear()
-    get_cache.cache_clear()
+    reset_process_state()
     chosen = get_cache()
     assert isinstance(chosen, RedisCache if request.param == "redis" else MemoryCache)
     yield chosen
     if request.param == "redis":
         chosen._client.close()  # type: ignore[attr-defined]
         _forget_pool_keys()
-    get_cache.cache_clear()
-    get_settings.cache_clear()
 
 
 def _forget_pool_keys() -> None:

@@ -14,7 +14,7 @@ from jobspy_web.models.base import utcnow
 from jobspy_web.search import jobs, proxy_pool, runner
 from jobspy_web.search.outcomes import FailureReason, SiteState
 from jobspy_web.search.params import parse_search_params
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import get_settings, reset_process_state
 from tests.replay import SiteBehaviour
 
 
@@ -232,7 +232,7 @@ def test_searches_at_the_default_size_finish_under_uvloop_with_the_cpu_loaded(db
 
 async def test_a_dead_proxy_is_set_aside_and_the_site_goes_on_through_the_others(db, replay, monkeypatch):
     monkeypatch.setenv("JOBSPY_PROXIES", f"http://127.0.0.1:9,{replay.url}")  # port 9: nothing listens
-    get_settings.cache_clear()
+    reset_process_state()
     search_id = start(site_name=["indeed", "linkedin"])
 
     events = await collect(search_id)

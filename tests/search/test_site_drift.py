@@ -21,12 +21,11 @@ from typing import Any
 import pytest
 
 from jobspy_web.db import read_session, write_session
-from jobspy_web.infra.cache import get_cache
 from jobspy_web.models import Search, SearchStatus
 from jobspy_web.search import jobs, runner
 from jobspy_web.search.outcomes import HINTS, NO_RESULTS_HINT, FailureReason, SiteState
 from jobspy_web.search.params import SITES, parse_search_params
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import reset_process_state
 from tests.replay import CHALLENGE_KINDS, ReplayProxy, SiteBehaviour
 
 # SQLite only: these tests are about what sites answer, not the database.
@@ -46,8 +45,7 @@ RAW_ERRORS = re.compile(r"HTTPSConnectionPool|Expecting value|validation errors?
 def fresh_proxy_health(monkeypatch: pytest.MonkeyPatch) -> None:
     """Challenge pages count against the replay proxy: each test starts with its health unknown."""
     monkeypatch.setenv("REDIS_URL", "")
-    get_settings.cache_clear()
-    get_cache.cache_clear()
+    reset_process_state()
 
 
 def job_count(site: str) -> int:

@@ -8,6 +8,7 @@ from jobspy_web.infra import queue
 from jobspy_web.models import Search, SearchStatus, SeenJob
 from jobspy_web.search import runner, tasks
 from jobspy_web.search.params import parse_search_params
+from jobspy_web.settings import reset_process_state
 from tests.saved_searches.factories import make_user
 
 
@@ -39,14 +40,13 @@ async def test_a_queue_worker_killed_mid_search_leaves_it_interrupted_with_its_p
     import redis
 
     from jobspy_web.search import jobs
-    from jobspy_web.settings import get_settings
     from tests.replay import SiteBehaviour
 
     redis_url = redis_test_url(2)
     redis.Redis.from_url(redis_url).flushdb()
     monkeypatch.setenv("REDIS_URL", redis_url)
     monkeypatch.setenv("SEARCH_HEARTBEAT_TIMEOUT_SECONDS", "3")
-    get_settings.cache_clear()
+    reset_process_state()
     replay.scenario["linkedin"] = SiteBehaviour(delay=60)  # still running when the worker dies
     owner = make_user()
     params = parse_search_params({"search_term": "python developer", "site_name": ["indeed", "linkedin"], "results_wanted": 5})

@@ -12,8 +12,8 @@ import pytest
 from jobspy_web.core.errors import DomainError
 from jobspy_web.core.tiers import Tier
 from jobspy_web.db import write_session
-from jobspy_web.infra import rate_limits
 from jobspy_web.models import TrackerStage
+from jobspy_web.settings import reset_process_state
 from jobspy_web.tracker import export, items
 from jobspy_web.tracker.inputs import TrackedJobUpdate
 from tests.tracker.factories import make_user, posting
@@ -59,7 +59,7 @@ def test_xlsx_filtered_by_stage_holds_text_not_formulas(db):
 
 
 async def test_a_tracker_export_counts_against_the_days_exports(db):
-    rate_limits.reset_limiter()
+    reset_process_state()
     owner = make_user()
     two_tracked(owner)
     for _ in range(5):  # free: 5 a day

@@ -15,12 +15,10 @@ from jobspy_web.accounts import jwt_tokens
 from jobspy_web.api.app import build_api
 from jobspy_web.core.tiers import Tier
 from jobspy_web.db import read_session, write_session
-from jobspy_web.infra import rate_limits
-from jobspy_web.infra.cache import get_cache
 from jobspy_web.infra.clickhouse import close_clickhouse
 from jobspy_web.models import ApiUsage, User
 from jobspy_web.models.user import Role
-from jobspy_web.settings import get_settings
+from jobspy_web.settings import reset_process_state
 from jobspy_web.usage import UsageEvent, get_recorder, stop_recorder, usage_summary
 from jobspy_web.usage.recorder import UsageRecorder
 from jobspy_web.usage.store import write_events
@@ -112,7 +110,7 @@ def test_clickhouse_gives_the_dashboard_the_same_figures(db, tmp_path, monkeypat
     write_events(events)
     on_primary = _check_summary(user_id, other)
     monkeypatch.setenv("CLICKHOUSE_URL", f"chdb://{tmp_path / 'clickhouse'}")
-    get_settings.cache_clear()
+    reset_process_state()
     close_clickhouse()
     try:
         write_events(events)
@@ -124,16 +122,14 @@ def test_clickhouse_gives_the_dashboard_the_same_figures(db, tmp_path, monkeypat
 @pytest.fixture
 async def api(db, monkeypatch):
     monkeypatch.setenv("JWT_PRIVATE_KEY", KEY_PEM)
-    get_settings.cache_clear()
-    get_cache.cache_clear()
-    rate_limits.reset_limiter()
+    reset_process_state()
     stop_recorder()
     transport = httpx.ASGITransport(app=build_api(), client=("198.51.100.4", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
     stop_recorder()
     await close_loop_connections()
-    get_settings.cache_clear()
+    reset_process_state()
 
 
 async def test_premium_and_search_api_calls_are_logged_with_who_what_and_how_long(api):
