@@ -16,7 +16,7 @@ Tests that need it are marked `postgresql`; without a server: `pytest -m "not po
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -64,7 +64,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
     The settings and all the process made from them (engines, cache, limiter, signer:
     settings.reset_process_state) are forgotten before and after each test, so a test
-    starts from its own environment. To change it within a test, use `reconfigure`."""
+    starts from its own environment; a test changing it calls reset_process_state()."""
     path = tmp_path / "data"
     monkeypatch.setenv("DATA_DIR", str(path))
     # Also ignore a developer's .env / shell DATABASE_URL: tests never touch a real
@@ -74,22 +74,6 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     reset_process_state()
     yield path
     reset_process_state()
-
-
-@pytest.fixture
-def reconfigure(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
-    """`reconfigure(REDIS_URL="", ...)`: set those environment variables (None unsets one)
-    for the rest of the test, then forget the settings and what was made from them."""
-
-    def set_env(**env: str | None) -> None:
-        for name, value in env.items():
-            if value is None:
-                monkeypatch.delenv(name, raising=False)
-            else:
-                monkeypatch.setenv(name, value)
-        reset_process_state()
-
-    return set_env
 
 
 @pytest.fixture(autouse=True)

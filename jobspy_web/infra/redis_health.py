@@ -17,6 +17,8 @@ import time
 import redis.exceptions
 from prometheus_client import Counter
 
+from jobspy_web.settings import on_reset
+
 __all__ = ["COOL_OFF_S", "FALLBACKS", "REDIS_ERRORS", "failed", "fallback_counts", "forget", "usable", "used_fallback"]
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,9 @@ def fallback_counts() -> dict[str, int]:
 
 
 def forget() -> None:
-    """Start over as if Redis had never failed (tests)."""
+    """Start over as if Redis had never failed: with new settings, Redis may be another."""
     _down_until.clear()
     _warned_at.clear()
+
+
+on_reset(forget)

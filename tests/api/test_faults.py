@@ -100,9 +100,7 @@ def _configure(monkeypatch: pytest.MonkeyPatch, redis_url: str = "") -> None:
     # The load is one client from one IP on one key: limits out of the way of the fault.
     monkeypatch.setenv("LICENSE_LIMIT_PER_IP", "1000000/minute")
     monkeypatch.setenv("LICENSE_LIMIT_PER_KEY", "1000000/minute")
-    reset_process_state()
-    redis_health.forget()
-    reset_process_state()
+    reset_process_state()  # redis_health forgets past failures with it
 
 
 def _license_and_api_token() -> tuple[str, str]:
