@@ -84,8 +84,8 @@ def test_a_terminated_serve_stops_its_server_too(tmp_path):
     child_pid = tmp_path / "server.pid"
     server = f"import os, time; open({str(child_pid)!r}, 'w').write(str(os.getpid())); time.sleep(600)"
     supervise = (
-        "import sys; from pathlib import Path; from jobspy_web import cli; "
-        f"cli._supervise([sys.executable, '-c', {server!r}], dict(__import__('os').environ), Path({str(tmp_path / 'serve.log')!r}), "
+        "import os, sys; from pathlib import Path; from jobspy_web import cli; "
+        f"cli._supervise([sys.executable, '-c', {server!r}], dict(os.environ), Path({str(tmp_path / 'serve.log')!r}), "
         "'http://localhost:1', '127.0.0.1:1')"
     )
     supervisor = subprocess.Popen([sys.executable, "-c", supervise], cwd=Path(__file__).parent.parent)
