@@ -108,7 +108,7 @@ def bench_app():  # type: ignore[no-untyped-def]
 
     async def miss_work() -> None:
         await round_trip()  # limits and cache
-        await (await validate._pool()).fetchval("SELECT 1")  # the license's row
+        await validate._connections().fetchrow("SELECT 1")  # the license's row
         get_signer().signature_header(fixed)  # the answer's signature
         await round_trip()  # caching it
 

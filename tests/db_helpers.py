@@ -128,7 +128,7 @@ def unique_column_sets(inspector: sa.Inspector, table: str) -> set[tuple[str, ..
 
 async def close_loop_connections() -> None:
     """Close the connections the app opened on the running event loop (the License Server's
-    asyncpg pool, the Redis limiter's and cache's): they can't outlive a test's loop, and
+    asyncpg connections, the Redis limiter's and cache's): they can't outlive a test's loop, and
     unclosed ones warn (errors here) when collected."""
     from jobspy_web.infra import rate_limits
     from jobspy_web.infra.cache import get_cache

@@ -1,7 +1,7 @@
 """One value per running event loop, for infra.redis_scripts' pipelined connection:
 asyncio connections belong to the loop that made them (tests run many loops; a worker one).
 
-The database side uses asyncpg's own pool (licensing.validate).
+The database side: infra.pg_connections.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@
     limits     per IP, then per key, in the same Redis round trip as the cache read
     cache      a hit is sent as it was signed (expiry and app version checked again)
     database   on a miss, one statement (licensing.store.MISS, SQLAlchemy Core) on
-               PostgreSQL, on the event loop over asyncpg's pool; a machine to bind, and
+               PostgreSQL, on the event loop over a few asyncpg connections; a machine to bind, and
                every miss on SQLite, through licensing.licenses in a worker thread
     answer     signed (licensing.signing), cached under the generation read before deciding
 
@@ -17,6 +17,7 @@ busy). The order of the checks and the cache's rules: licensing.licenses.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -34,6 +35,7 @@ from sqlalchemy.exc import DBAPIError
 from jobspy_web import db
 from jobspy_web.db import write_session
 from jobspy_web.infra import metrics, rate_limits
+from jobspy_web.infra.pg_connections import ConnectionList
 from jobspy_web.licensing import keys, licenses, store
 from jobspy_web.licensing.licenses import APP_VERSION_PATTERN, LicenseError, SignedAnswer
 from jobspy_web.models.base import utcnow
@@ -203,7 +205,7 @@ async def _miss_on_replica(
     the primary (one issued a moment ago may not have arrived)."""
     arguments = [parameters.get(name, default) for name, default in _REPLICA_ARGUMENTS]
     try:
-        row = await (await _pool(replica=True)).fetchrow(_REPLICA_SQL, *arguments)  # the pool's command_timeout
+        row = await _connections(replica=True).fetchrow(_REPLICA_SQL, *arguments)  # the connections' command_timeout
     except (TimeoutError, asyncpg.PostgresError, *_DROPPED):  # a protocol the replica's stop cut mid-operation included
         db.replica_health.mark_down()
         db.REPLICA_FALLBACKS.labels("down").inc()
@@ -249,14 +251,14 @@ async def _count_and_check(parameters: dict[str, Any], *, key_hash: str, answere
 
 async def _fetch_row(parameters: dict[str, Any]) -> asyncpg.Record | None:
     arguments = [parameters.get(name, default) for name, default in _MISS_ARGUMENTS]
-    # A pooled connection PostgreSQL ended (a restart, pg_terminate_backend) fails its next
-    # statement; the pool drops it, so trying again gets another, or a new one. The
+    # A connection PostgreSQL ended (a restart, pg_terminate_backend) fails its next
+    # statement and is dropped, so trying again gets another, or a new one. The
     # statement commits alone: one that failed counted nothing.
     for attempt in range(CONNECTIONS_PER_WORKER + 1):
         try:
-            # No timeout= here: the pool's command_timeout is the same, and an explicit one
-            # costs a timer per call (~4 us of a miss's ~400).
-            return await (await _pool()).fetchrow(_MISS_SQL, *arguments)
+            # No timeout= here: the connections' command_timeout is the same, and an
+            # explicit one costs a timer per call.
+            return await _connections().fetchrow(_MISS_SQL, *arguments)
         except (TimeoutError, asyncpg.QueryCanceledError):
             raise _busy() from None
         except _DROPPED:
@@ -284,7 +286,7 @@ def _on_postgresql() -> bool:
     return get_settings().sqlalchemy_url.startswith("postgresql")
 
 
-# store.MISS as SQLAlchemy's asyncpg dialect renders it, run on asyncpg's own pool: through
+# store.MISS as SQLAlchemy's asyncpg dialect renders it, run on asyncpg connections: through
 # SQLAlchemy's async engine a miss cost ~3x the CPU (bench/license_validate.py: miss floor
 # ~1,000 us against ~300), more than the Express peer spends on its whole miss.
 _COMPILED = store.MISS.compile(dialect=postgresql_asyncpg.dialect())
@@ -295,23 +297,19 @@ _REPLICA_SQL = str(_REPLICA_COMPILED)
 _REPLICA_ARGUMENTS = [(name, _REPLICA_COMPILED.params[name]) for name in _REPLICA_COMPILED.positiontup or ()]
 
 
-async def _no_reset(_connection: asyncpg.Connection) -> None:
-    # The pool's default reset (RESET ALL, UNLISTEN, ...) is a round trip per release, for
-    # session state these connections never change.
-    return None
+_lists: dict[bool, ConnectionList] = {}  # by `replica`
 
 
-_pool_tasks: dict[bool, asyncio.Task[asyncpg.Pool]] = {}  # by `replica`
+def _connections(*, replica: bool = False) -> ConnectionList:
+    """The running worker's connections for misses (opened as needed), on the primary or
+    the read replica (infra.pg_connections: asyncpg's Pool cost ~3x the CPU per query)."""
+    found = _lists.get(replica)
+    if found is None:
+        found = _lists[replica] = ConnectionList(functools.partial(_connect, replica=replica), CONNECTIONS_PER_WORKER)
+    return found
 
 
-def _pool_task(replica: bool = False) -> asyncio.Task[asyncpg.Pool]:
-    task = _pool_tasks.get(replica)
-    if task is None:
-        task = _pool_tasks[replica] = _new_pool_task(replica)
-    return task
-
-
-def _new_pool_task(replica: bool) -> asyncio.Task[asyncpg.Pool]:
+async def _connect(*, replica: bool) -> asyncpg.Connection:
     url = get_settings().sqlalchemy_replica_url if replica else get_settings().sqlalchemy_url
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     # synchronous_commit off: a crash in the next fraction of a second may lose the last
@@ -322,28 +320,7 @@ def _new_pool_task(replica: bool) -> asyncio.Task[asyncpg.Pool]:
         "statement_timeout": str(int(TIMEOUT_S * 1000) + 1000),  # a backstop, after ours
         "application_name": "jobspy-license-validate",
     }
-    pool = asyncpg.create_pool(
-        dsn,
-        min_size=0,
-        max_size=CONNECTIONS_PER_WORKER,
-        command_timeout=TIMEOUT_S,
-        server_settings=settings,
-        reset=_no_reset,
-    )
-    return asyncio.get_running_loop().create_task(_ready(pool))
-
-
-async def _ready(pool: asyncpg.Pool) -> asyncpg.Pool:
-    return await pool
-
-
-async def _pool(*, replica: bool = False) -> asyncpg.Pool:
-    """The running worker's pool of connections for misses (made on first use), on the
-    primary or the read replica."""
-    task = _pool_task(replica)
-    if task.done():
-        return task.result()  # every request after the first: no future to make
-    return await asyncio.shield(task)
+    return await asyncpg.connect(dsn, command_timeout=TIMEOUT_S, server_settings=settings)
 
 
 # --- the full path, in a worker thread ------------------------------------------------------
@@ -380,11 +357,11 @@ async def in_thread(work: Callable[[], Result]) -> Result:
 
 
 async def aclose() -> None:
-    """Close the pool's connections and forget the database's address (tests switch
+    """Close the connections and forget the database's address (tests switch
     databases and event loops; a worker's connections end with its process)."""
     await asyncio.gather(*_counting, return_exceptions=True)
-    tasks = list(_pool_tasks.values())
-    _pool_tasks.clear()
-    for task in tasks:
-        await (await task).close()
+    lists = list(_lists.values())
+    _lists.clear()
+    for each in lists:
+        await each.aclose()
     _database_threads.cache_clear()

@@ -401,7 +401,7 @@ def test_only_a_validation_commits_without_waiting_for_the_disk(pg_db):
     assert validate(issued.key).valid
 
     async def validations_synchronous_commit() -> str:
-        return await (await validating._pool()).fetchval("SHOW synchronous_commit")
+        return (await validating._connections().fetchrow("SHOW synchronous_commit"))[0]
 
     assert _server[0].call(validations_synchronous_commit) == "off"
     with write_session() as session:

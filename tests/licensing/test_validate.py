@@ -1,6 +1,7 @@
 """licensing.validate: a validation cache miss on PostgreSQL, answered by one statement
-(licensing.store.MISS) on asyncpg's pool. It must answer as licensing.licenses would, count each validation exactly once,
-touch only machines it may, and never cache an answer a change to the license has retired.
+(licensing.store.MISS) on a few asyncpg connections (infra.pg_connections). It must answer
+as licensing.licenses would, count each validation exactly once, touch only machines it may,
+and never cache an answer a change to the license has retired.
 
 Every test runs with the in-process cache and with Redis (DB 10, flushed around each test).
 """
@@ -195,7 +196,7 @@ def fingerprints(prefix: str, how_many: int) -> list[str]:
 
 
 def hot_path_backends(*, waiting_for_a_lock: bool = False, running: bool = False) -> list[int]:
-    """The pids of this database's sessions opened by the pipeline's pool (`running`: only
+    """The pids of this database's sessions opened by the pipeline's connections (`running`: only
     those running a statement)."""
     query = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = :name"
     if waiting_for_a_lock:
@@ -548,7 +549,7 @@ async def test_a_call_cancelled_mid_statement_does_not_poison_later_calls(server
     activate(issued.key, HERE)
     before = count(issued.key)
     assert await hot(issued.key, HERE) is not None  # a connection, idle in the set
-    pool = await validating._pool()
+    connections = validating._connections()
     holder = primary_engine().connect()
     transaction = holder.begin()
     try:
@@ -559,8 +560,9 @@ async def test_a_call_cancelled_mid_statement_does_not_poison_later_calls(server
         call.cancel()
         with pytest.raises(asyncio.CancelledError):
             await call
-        # The connection was interrupted mid-reply: the pool frees its place.
-        assert pool.get_size() <= validating.CONNECTIONS_PER_WORKER
+        # The connection was interrupted mid-reply: asyncpg cancels its statement, and the
+        # connection stays in the list, no more of them than allowed.
+        assert connections.size <= validating.CONNECTIONS_PER_WORKER
     finally:
         transaction.rollback()
         holder.close()
@@ -580,10 +582,10 @@ async def test_a_statement_the_server_refuses_gives_its_connection_back(server):
     issued = issue()
     activate(issued.key, HERE)
     assert await hot(issued.key, HERE) is not None
-    pool = await validating._pool()
+    connections = validating._connections()
     with pytest.raises(asyncpg.PostgresError):  # a NUL is not text to PostgreSQL
         await hot(issued.key, "nul\x00" + HERE)
-    assert pool.get_idle_size() == pool.get_size() == 1  # given back, not closed
+    assert connections.idle == connections.size == 1  # given back, not closed
     before = count(issued.key)
     assert await hot(issued.key, HERE) is not None
     assert count(issued.key) == before + 1
@@ -601,7 +603,7 @@ async def test_a_call_that_times_out_frees_its_slot_ends_its_statement_and_later
         with pytest.raises(LicenseError) as busy:
             await hot(issued.key, HERE)
         assert (busy.value.code, busy.value.status, busy.value.retry_after_s) == ("BUSY", 503, 1)
-        assert (await validating._pool()).get_size() <= validating.CONNECTIONS_PER_WORKER
+        assert validating._connections().size <= validating.CONNECTIONS_PER_WORKER
         # The server ends the statement too (statement_timeout on these connections): no
         # backend is left waiting on the lock to count a validation nobody got an answer for.
         await wait_until(lambda: not hot_path_backends(waiting_for_a_lock=True))

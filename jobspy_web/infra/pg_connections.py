@@ -1,0 +1,112 @@
+"""A few asyncpg connections handed straight from one caller to the next: the License
+Server's misses run one statement each on these.
+
+asyncpg's Pool costs ~100 µs of CPU per query here with 32 callers on 4 connections, a
+list of connections ~30 µs (bench/license_validate.py's miss: ~20% of its CPU). The pool
+gives a connection back through a Queue and an `asyncio.shield`ed Task, so each hand-over
+waits a few event-loop turns: the connection idles, and the loop pays for the turns. Here
+a caller that finds none idle waits on a future that the next release resolves with its
+connection, in the same turn.
+
+Connecting (DSN, TLS, server settings, command_timeout), statements, their cache and
+cancellation stay asyncpg's: a call cancelled or timed out mid-statement leaves its
+connection to asyncpg, whose next statement on it waits for the cancel to finish. A
+connection the server dropped (or that fails mid-protocol) is closed and its place freed;
+the next caller opens a new one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+
+__all__ = ["ConnectionList"]
+
+# Errors after which a connection is still in step with the server: an error reply to the
+# statement, or a caller that gave up (asyncpg cancels the statement on the server). Any
+# other (a dropped socket, a protocol left mid-message, a server shutting down) closes it.
+_STILL_IN_STEP = (asyncpg.PostgresError, TimeoutError, asyncio.CancelledError)
+_CONNECTION_LOST = (asyncpg.PostgresConnectionError, asyncpg.AdminShutdownError, asyncpg.CannotConnectNowError)
+
+
+class ConnectionList:
+    """Up to `size` connections from `connect()`, opened as callers need them."""
+
+    def __init__(self, connect: Callable[[], Awaitable[asyncpg.Connection]], size: int) -> None:
+        self._connect = connect
+        self._max_size = size
+        self._idle: list[asyncpg.Connection] = []
+        self._size = 0  # open or opening
+        # Callers waiting: each gets a connection, or None for "a place is free: open one".
+        self._waiters: deque[asyncio.Future[asyncpg.Connection | None]] = deque()
+        self._closed = False
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    @property
+    def idle(self) -> int:
+        return len(self._idle)
+
+    async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
+        connection = await self._acquire()
+        try:
+            row = await connection.fetchrow(query, *args)
+        except BaseException as error:
+            in_step = isinstance(error, _STILL_IN_STEP) and not isinstance(error, _CONNECTION_LOST)
+            self._release(connection, keep=in_step and not connection.is_closed())
+            raise
+        self._release(connection)
+        return row
+
+    async def _acquire(self) -> asyncpg.Connection:
+        if self._idle:
+            return self._idle.pop()
+        if self._size >= self._max_size:
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            try:
+                handed = await waiter
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled():  # handed over as we were cancelled
+                    self._pass_on(waiter.result())
+                raise
+            if handed is not None:
+                return handed
+        self._size += 1
+        try:
+            return await self._connect()
+        except BaseException:
+            self._size -= 1
+            self._pass_on(None)
+            raise
+
+    def _release(self, connection: asyncpg.Connection, *, keep: bool = True) -> None:
+        if keep and not self._closed:
+            self._pass_on(connection)
+            return
+        self._size -= 1
+        connection.terminate()
+        self._pass_on(None)
+
+    def _pass_on(self, connection: asyncpg.Connection | None) -> None:
+        """`connection` (or a free place, None) to the first caller still waiting."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(connection)
+                return
+        if connection is not None:
+            self._idle.append(connection)
+
+    async def aclose(self) -> None:
+        """Close the idle connections; those in use close as they come back."""
+        self._closed = True
+        idle, self._idle = self._idle, []
+        self._size -= len(idle)
+        await asyncio.gather(*(connection.close() for connection in idle), return_exceptions=True)
