@@ -31,7 +31,10 @@ MAX_FIELD = 1000
 def client_ip(request: Request) -> str:
     """The client's address; behind FORWARDED_ALLOW_IPS proxies, the forwarded one."""
     peer = request.client.host if request.client else None
-    return client_address(peer, request.headers.get("x-forwarded-for", ""), get_settings().forwarded_allow_ips)
+    trusted = get_settings().forwarded_allow_ips
+    # Headers are read only behind a proxy: the License Server asks this on every request.
+    forwarded_for = request.headers.get("x-forwarded-for", "") if trusted else ""
+    return client_address(peer, forwarded_for, trusted)
 
 
 def _redirect(path: str, **query: str) -> RedirectResponse:

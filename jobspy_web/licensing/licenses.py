@@ -227,13 +227,14 @@ class SignedAnswer:
 
     body: bytes
     signature: str
+    code: str | None = None  # the answer's code (None: valid), for metrics without parsing `body`
 
 
 def sign_answer(payload: dict[str, Any], *, fingerprint: str, checked_at: datetime) -> SignedAnswer:
     """`payload` with the machine it is for and when it was checked, rendered once and signed."""
     stamped = {**payload, "hardware_fp": fingerprint, "checked_at": checked_at.isoformat(timespec="seconds")}
     body = orjson.dumps(stamped)
-    return SignedAnswer(body, get_signer().signature_header(body))
+    return SignedAnswer(body, get_signer().signature_header(body), payload.get("code"))
 
 
 def validate_license(*, session: Session, key: str, fingerprint: str, app_version: str, now: datetime | None = None) -> Validation:
@@ -294,7 +295,7 @@ def answer_from_cache(cached: dict[str, Any], *, fingerprint: str, app_version: 
     signer = get_signer()
     if not signer.is_current(signature):
         signature = signer.signature_header(body)  # the signing key was changed since
-    return SignedAnswer(body, signature)
+    return SignedAnswer(body, signature, cached["code"])
 
 
 def answer_from_database(
