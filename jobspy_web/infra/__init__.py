@@ -3,6 +3,6 @@ limits (`rate_limits`), generated secrets (`local_secrets`), mail with its outbo
 the audit log (`audit`), and the two hand-written pieces the License Server's hot path keeps
 on measurement: pipelined Lua over one connection per event loop (`redis_scripts`, with
 `connection_sets.PerLoop`) and a few asyncpg connections handed from caller to caller
-(`pg_connections`)."""
+(`pg_connections`), which `pg_reads` runs SQLAlchemy Core statements on, on the event loop."""
 
-__all__ = ["audit", "cache", "connection_sets", "local_secrets", "mail", "pg_connections", "rate_limits", "redis_scripts"]
+__all__ = ["audit", "cache", "connection_sets", "local_secrets", "mail", "pg_connections", "pg_reads", "rate_limits", "redis_scripts"]

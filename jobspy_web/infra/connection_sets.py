@@ -1,14 +1,19 @@
-"""One value per running event loop, for infra.redis_scripts' pipelined connection:
-asyncio connections belong to the loop that made them (tests run many loops; a worker one).
+"""One value per running event loop, for the connections the API keeps open
+(infra.redis_scripts' pipelined connection, infra.pg_reads' asyncpg connections): asyncio
+connections belong to the loop that made them (tests run many loops; a worker one).
 
-The database side: infra.pg_connections.
+With `close`, a value is closed in its own loop as that loop shuts down (asyncio.run,
+asyncio.Runner and anyio's portals call loop.shutdown_asyncgens() before closing it): an
+async generator, kept per loop, holds the value and closes it in its `finally`. Without it,
+connections left in a test's finished loop are collected unclosed (ResourceWarning).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import weakref
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Generic, TypeVar
 
 __all__ = ["PerLoop"]
@@ -19,17 +24,38 @@ T = TypeVar("T")
 class PerLoop(Generic[T]):
     """One `make()` per running event loop: asyncio connections belong to the loop that made them."""
 
-    def __init__(self, make: Callable[[], T]) -> None:
+    def __init__(self, make: Callable[[], T], close: Callable[[T], Awaitable[None]] | None = None) -> None:
         self._make = make
+        self._close = close
         self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, T] = weakref.WeakKeyDictionary()
+        # The loop keeps its async generators only weakly: they are kept here.
+        self._closers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncGenerator[None, None]] = weakref.WeakKeyDictionary()
 
     def get(self) -> T:
         loop = asyncio.get_running_loop()
         value = self._by_loop.get(loop)
         if value is None:
             value = self._by_loop[loop] = self._make()
+            if self._close is not None:
+                self._closers[loop] = _started(_closed_at_shutdown(self._close, value))
         return value
 
     def pop(self) -> T | None:
         """The running loop's value, forgotten (for closing it), or None if it has none."""
         return self._by_loop.pop(asyncio.get_running_loop(), None)
+
+
+async def _closed_at_shutdown(close: Callable[[T], Awaitable[None]], value: T) -> AsyncGenerator[None, None]:
+    try:
+        yield
+    finally:
+        await close(value)
+
+
+def _started(generator: AsyncGenerator[None, None]) -> AsyncGenerator[None, None]:
+    # Run to its first `yield` now (it doesn't wait there): the running loop's asyncgen
+    # hook registers it, so loop.shutdown_asyncgens() will close it.
+    step = generator.__anext__()
+    with contextlib.suppress(StopIteration):
+        step.send(None)  # type: ignore[attr-defined]
+    return generator

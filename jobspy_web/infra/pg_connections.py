@@ -54,15 +54,21 @@ class ConnectionList:
         return len(self._idle)
 
     async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
+        return await self._run(asyncpg.Connection.fetchrow, query, args)  # type: ignore[no-any-return]
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        return await self._run(asyncpg.Connection.fetch, query, args)  # type: ignore[no-any-return]
+
+    async def _run(self, method: Callable[..., Awaitable[Any]], query: str, args: tuple[Any, ...]) -> Any:
         connection = await self._acquire()
         try:
-            row = await connection.fetchrow(query, *args)
+            result = await method(connection, query, *args)
         except BaseException as error:
             in_step = isinstance(error, _STILL_IN_STEP) and not isinstance(error, _CONNECTION_LOST)
             self._release(connection, keep=in_step and not connection.is_closed())
             raise
         self._release(connection)
-        return row
+        return result
 
     async def _acquire(self) -> asyncpg.Connection:
         if self._idle:

@@ -17,7 +17,6 @@ busy). The order of the checks and the cache's rules: licensing.licenses.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -28,13 +27,11 @@ import asyncpg
 import orjson
 from anyio import CapacityLimiter, to_thread
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import make_url
-from sqlalchemy.dialects.postgresql import asyncpg as postgresql_asyncpg
 from sqlalchemy.exc import DBAPIError
 
 from jobspy_web import db
 from jobspy_web.db import write_session
-from jobspy_web.infra import metrics, rate_limits
+from jobspy_web.infra import metrics, pg_reads, rate_limits
 from jobspy_web.infra.pg_connections import ConnectionList
 from jobspy_web.licensing import keys, licenses, store
 from jobspy_web.licensing.licenses import APP_VERSION_PATTERN, LicenseError, SignedAnswer
@@ -82,7 +79,7 @@ async def validate(raw: bytes, *, ip: str, body_limit: int, now: datetime | None
             metrics.count_validation(cached["code"] or "VALID", cache_hit=True)
             return answer
     counted = False
-    if _on_postgresql():
+    if pg_reads.on_postgresql():
         now = now or utcnow()
         answer, counted = await _miss(body, key_hash, generation, now)
         if answer is not None:
@@ -159,7 +156,7 @@ async def _miss(body: ValidateRequest, key_hash: str, generation: int, now: date
         "version": body.app_version,
         "supported": supported,
     }
-    if await _replica_serves_reads():
+    if await pg_reads.replica_serves_reads():
         answer = await _miss_on_replica(body, key_hash, generation, now, parameters)
         if answer is not None:
             return answer, True
@@ -178,19 +175,6 @@ async def _miss(body: ValidateRequest, key_hash: str, generation: int, now: date
 # --- a miss with a read replica: decided there, counted on the primary -----------------------
 
 
-async def _replica_serves_reads() -> bool:
-    if not db.replica_configured():
-        return False
-    # db's health verdict, asked in a thread when due (it may wait for a connect timeout).
-    verdict = db.replica_health.cached_verdict()
-    if verdict is db.replica_health.UNKNOWN:
-        verdict = await asyncio.to_thread(db.replica_health.verdict)
-    if verdict is not None:
-        db.REPLICA_FALLBACKS.labels(verdict).inc()
-        return False
-    return True
-
-
 async def _miss_on_replica(
     body: ValidateRequest, key_hash: str, generation: int, now: datetime, parameters: dict[str, Any]
 ) -> SignedAnswer | None:
@@ -203,10 +187,9 @@ async def _miss_on_replica(
     answer from before the change is not kept for the cache's hour; and the primary's count
     checks the answer again (_count_and_check). A key the replica doesn't know is asked of
     the primary (one issued a moment ago may not have arrived)."""
-    arguments = [parameters.get(name, default) for name, default in _REPLICA_ARGUMENTS]
     try:
-        row = await _connections(replica=True).fetchrow(_REPLICA_SQL, *arguments)  # the connections' command_timeout
-    except (TimeoutError, asyncpg.PostgresError, *_DROPPED):  # a protocol the replica's stop cut mid-operation included
+        row = await _connections(replica=True).fetchrow(_REPLICA.sql, *_REPLICA.arguments(parameters))  # the connections' command_timeout
+    except (TimeoutError, asyncpg.PostgresError, *pg_reads.DROPPED):  # a protocol the replica's stop cut mid-operation included
         db.replica_health.mark_down()
         db.REPLICA_FALLBACKS.labels("down").inc()
         return None
@@ -250,7 +233,7 @@ async def _count_and_check(parameters: dict[str, Any], *, key_hash: str, answere
 
 
 async def _fetch_row(parameters: dict[str, Any]) -> asyncpg.Record | None:
-    arguments = [parameters.get(name, default) for name, default in _MISS_ARGUMENTS]
+    arguments = _MISS.arguments(parameters)
     # A connection PostgreSQL ended (a restart, pg_terminate_backend) fails its next
     # statement and is dropped, so trying again gets another, or a new one. The
     # statement commits alone: one that failed counted nothing.
@@ -258,43 +241,24 @@ async def _fetch_row(parameters: dict[str, Any]) -> asyncpg.Record | None:
         try:
             # No timeout= here: the connections' command_timeout is the same, and an
             # explicit one costs a timer per call.
-            return await _connections().fetchrow(_MISS_SQL, *arguments)
+            return await _connections().fetchrow(_MISS.sql, *arguments)
         except (TimeoutError, asyncpg.QueryCanceledError):
             raise _busy() from None
-        except _DROPPED:
+        except pg_reads.DROPPED:
             if attempt == CONNECTIONS_PER_WORKER:
                 raise _busy() from None
     raise AssertionError("unreachable")
-
-
-# What a connection that PostgreSQL ended (or never opened) raises.
-_DROPPED = (
-    asyncpg.AdminShutdownError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.InternalClientError,  # a protocol left mid-operation by the termination
-    OSError,
-)
 
 
 def _decoded(row: Any) -> Any:
     return None if row is None else SimpleNamespace(**{**dict(row), "features": orjson.loads(row["features"])})
 
 
-def _on_postgresql() -> bool:
-    return get_settings().sqlalchemy_url.startswith("postgresql")
-
-
 # store.MISS as SQLAlchemy's asyncpg dialect renders it, run on asyncpg connections: through
 # SQLAlchemy's async engine a miss cost ~3x the CPU (bench/license_validate.py: miss floor
 # ~1,000 us against ~300), more than the Express peer spends on its whole miss.
-_COMPILED = store.MISS.compile(dialect=postgresql_asyncpg.dialect())
-_MISS_SQL = str(_COMPILED)
-_MISS_ARGUMENTS = [(name, _COMPILED.params[name]) for name in _COMPILED.positiontup or ()]
-_REPLICA_COMPILED = store.REPLICA_DECISION.compile(dialect=postgresql_asyncpg.dialect())
-_REPLICA_SQL = str(_REPLICA_COMPILED)
-_REPLICA_ARGUMENTS = [(name, _REPLICA_COMPILED.params[name]) for name in _REPLICA_COMPILED.positiontup or ()]
+_MISS = pg_reads.Statement(store.MISS)
+_REPLICA = pg_reads.Statement(store.REPLICA_DECISION)
 
 
 _lists: dict[bool, ConnectionList] = {}  # by `replica`
@@ -305,22 +269,16 @@ def _connections(*, replica: bool = False) -> ConnectionList:
     the read replica (infra.pg_connections: asyncpg's Pool cost ~3x the CPU per query)."""
     found = _lists.get(replica)
     if found is None:
-        found = _lists[replica] = ConnectionList(functools.partial(_connect, replica=replica), CONNECTIONS_PER_WORKER)
+        # synchronous_commit off: a crash in the next fraction of a second may lose the last
+        # few counts and last-seen times, never a change to a license (those commit as usual).
+        found = _lists[replica] = pg_reads.connection_list(
+            replica=replica,
+            size=CONNECTIONS_PER_WORKER,
+            application_name="jobspy-license-validate",
+            timeout_s=TIMEOUT_S,
+            synchronous_commit="off",
+        )
     return found
-
-
-async def _connect(*, replica: bool) -> asyncpg.Connection:
-    url = get_settings().sqlalchemy_replica_url if replica else get_settings().sqlalchemy_url
-    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-    # synchronous_commit off: a crash in the next fraction of a second may lose the last
-    # few counts and last-seen times, never a change to a license (those commit as usual).
-    # statement_timeout: a statement whose caller gave up ends on the server too.
-    settings = {
-        "synchronous_commit": "off",
-        "statement_timeout": str(int(TIMEOUT_S * 1000) + 1000),  # a backstop, after ours
-        "application_name": "jobspy-license-validate",
-    }
-    return await asyncpg.connect(dsn, command_timeout=TIMEOUT_S, server_settings=settings)
 
 
 # --- the full path, in a worker thread ------------------------------------------------------

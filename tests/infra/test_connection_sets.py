@@ -89,3 +89,33 @@ def test_per_loop_does_not_keep_a_finished_loop_alive() -> None:
     gc.collect()
 
     assert loops[0]() is None
+
+
+def test_a_value_with_close_is_closed_in_its_own_loop_as_that_loop_shuts_down() -> None:
+    closed: list[tuple[object, asyncio.AbstractEventLoop]] = []
+
+    async def close(value: object) -> None:
+        await asyncio.sleep(0)  # it may await: its loop is still running
+        closed.append((value, asyncio.get_running_loop()))
+
+    per_loop = PerLoop(Made(), close=close)
+    loops: list[asyncio.AbstractEventLoop] = []
+
+    async def use() -> object:
+        loops.append(asyncio.get_running_loop())
+        value = per_loop.get()
+        assert len(closed) == len(loops) - 1  # not while the loop runs
+        return value
+
+    first = asyncio.run(use())
+    assert closed == [(first, loops[0])]
+    with asyncio.Runner() as runner:  # what pytest-asyncio runs each test in
+        second = runner.run(use())
+        assert len(closed) == 1
+    assert closed[1] == (second, loops[1]) and second is not first
+
+
+async def test_a_value_without_close_is_left_to_its_owner() -> None:
+    per_loop = PerLoop(Made())
+    value = per_loop.get()
+    assert per_loop.pop() is value

@@ -25,6 +25,7 @@ from sqlmodel import select
 
 from jobspy_web.api.app import build_api
 from jobspy_web.db import primary_engine, read_session, write_session
+from jobspy_web.infra import pg_reads
 from jobspy_web.infra.cache import MemoryCache, RedisCache, get_cache
 from jobspy_web.licensing import keys, licenses
 from jobspy_web.licensing import validate as validating
@@ -78,7 +79,7 @@ async def _serve(kind: str, monkeypatch):
     if url:
         _flush_redis()
     _fresh_state()
-    assert validating._on_postgresql()
+    assert pg_reads.on_postgresql()
     assert isinstance(get_cache(), RedisCache if url else MemoryCache)
     yield kind
     await close_loop_connections()
