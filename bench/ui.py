@@ -14,6 +14,8 @@ Lighthouse is bench/package.json's (lighthouse@12.2.3, pinned by bench/package-l
 installed by `npm ci` into JOBSPY_BENCH_NODE_DIR (default ~/.cache/jobspy-web/bench-node) on
 first use, and runs Debian's /usr/bin/chromium (CHROME_PATH). `--no-lighthouse` skips it;
 `--lighthouse-runs=N` prints, for each page and profile, the run with the median performance.
+`--lighthouse-json=DIR` also keeps each run's full report (`DIR/<page>-<profile>-<run>.json`),
+for its opportunities and diagnostics (render-blocking resources, unused JS, main-thread work).
 """
 
 from __future__ import annotations
@@ -121,8 +123,9 @@ def _lighthouse_bin() -> Path:
     return binary
 
 
-def lighthouse(url: str, desktop: bool) -> dict[str, object]:
-    """One Lighthouse run: category scores (0-100) and the failing accessibility audits."""
+def lighthouse(url: str, desktop: bool, keep: Path | None = None) -> dict[str, object]:
+    """One Lighthouse run: category scores (0-100) and the failing accessibility audits;
+    the full JSON report written to `keep` when given."""
     with tempfile.TemporaryDirectory(prefix="bench-lh-") as profile:
         command = [
             str(_lighthouse_bin()),
@@ -137,6 +140,9 @@ def lighthouse(url: str, desktop: bool) -> dict[str, object]:
         done = subprocess.run(command, env={**os.environ, "CHROME_PATH": CHROMIUM}, capture_output=True, text=True, timeout=300)
     if done.returncode != 0:
         raise SystemExit(f"lighthouse failed on {url}: {done.stderr.strip()[-500:]}")
+    if keep is not None:
+        keep.parent.mkdir(parents=True, exist_ok=True)
+        keep.write_text(done.stdout, encoding="utf-8")
     report = json.loads(done.stdout)
     scores = {name: round(category["score"] * 100) for name, category in report["categories"].items() if category["score"] is not None}
     audits = report["audits"]
@@ -150,15 +156,17 @@ def lighthouse(url: str, desktop: bool) -> dict[str, object]:
     return {"scores": scores, "failing": failing, "metrics": metrics}
 
 
-def print_lighthouse(url: str, runs: int) -> None:
+def print_lighthouse(url: str, runs: int, keep_dir: Path | None = None) -> None:
     for path in PAGES:
         for desktop in (False, True):
+            profile = "desktop" if desktop else "mobile"
+            name = path.strip("/") or "index"
+            keeps = [keep_dir / f"{name}-{profile}-{run}.json" if keep_dir else None for run in range(runs)]
             # Lighthouse's advice for a noisy machine: the run with the median performance score.
-            results = sorted((lighthouse(url + path, desktop) for _ in range(runs)), key=lambda one: one["scores"]["performance"])  # type: ignore[index]
+            results = sorted((lighthouse(url + path, desktop, keep) for keep in keeps), key=lambda one: one["scores"]["performance"])  # type: ignore[index]
             result = results[len(results) // 2]
             scores: dict[str, int] = result["scores"]  # type: ignore[assignment]
             metrics: dict[str, float] = result["metrics"]  # type: ignore[assignment]
-            profile = "desktop" if desktop else "mobile"
             misses = [] if desktop else [f"{name} under {bar}" for name, bar in LIGHTHOUSE_BARS.items() if scores.get(name, 0) < bar]
             print(
                 f"{path:10} lighthouse {profile:7} performance {scores.get('performance', 0):3} accessibility"
@@ -197,7 +205,8 @@ def main() -> None:
         )
         if "--no-lighthouse" not in flags:
             runs = next((int(flag.split("=", 1)[1]) for flag in flags if flag.startswith("--lighthouse-runs=")), 1)
-            print_lighthouse(url, runs)
+            keep_dir = next((Path(flag.split("=", 1)[1]) for flag in flags if flag.startswith("--lighthouse-json=")), None)
+            print_lighthouse(url, runs, keep_dir)
     finally:
         if server is not None:
             # Ctrl+C, as a person stops it: `serve` then stops the Reflex server it started in a
