@@ -66,7 +66,10 @@
     };
   }
 
+  var leaving = false; // signing out: nothing is kept any more on this page
+
   function keep() {
+    if (leaving) return;
     if (!navigator.onLine) return; // a page left open offline shows what it had; keep the copy
     var who = session();
     if (!who) return;
@@ -110,7 +113,12 @@
       "submit",
       function (event) {
         var action = event.target && event.target.getAttribute && event.target.getAttribute("action");
-        if (action && /\/auth\/logout$/.test(action)) forget();
+        // A keep() already scheduled (the menu's own changes) must not save it again
+        // while the sign-out is on its way.
+        if (action && /\/auth\/logout$/.test(action)) {
+          leaving = true;
+          forget();
+        }
       },
       true,
     );
@@ -122,6 +130,12 @@
     if (wide) td.className = "wide"; // hidden on a phone, as on the results page
     td.textContent = value;
     row.appendChild(td);
+  }
+
+  function whenServing(tries) {
+    fetch("/health", { cache: "no-store" })
+      .then(function (response) { if (response.ok) window.location.reload(); else throw new Error("not yet"); })
+      .catch(function () { if (tries > 1) window.setTimeout(function () { whenServing(tries - 1); }, 1000); });
   }
 
   function showOfflinePage() {
@@ -164,7 +178,9 @@
     }
     var retry = document.getElementById("offline-retry");
     if (retry) retry.addEventListener("click", function () { window.location.reload(); });
-    window.addEventListener("online", function () { window.location.reload(); });
+    // Back online: reload once the server answers, not at the event itself (the network
+    // may not carry a request yet, and the reload would land on this page again).
+    window.addEventListener("online", function () { whenServing(10); });
     // Online but the server was unreachable (restarting): back to the app once it answers.
     window.setInterval(function () {
       if (!navigator.onLine) return;
