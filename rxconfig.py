@@ -7,6 +7,7 @@ import reflex as rx
 from jobspy_web.infra import server_limits
 from jobspy_web.infra.origins import page_origins
 from jobspy_web.settings import get_settings
+from jobspy_web.ui.first_paint import DropModulePreloads
 
 # Reflex's shared state (several workers) lives in REDIS_STATE_URL, else REDIS_URL;
 # REFLEX_REDIS_URL, if set, still wins because Reflex reads it after this file.
@@ -46,7 +47,8 @@ config = rx.Config(
     # Behind FORWARDED_ALLOW_IPS proxies, the websocket's client IP is the forwarded one.
     trusted_proxy_hops=1 if _settings.forwarded_allow_ips else 0,
     disable_plugins=[rx.plugins.SitemapPlugin],
-    plugins=[RadixThemesUsedColors(theme=rx.theme(accent_color="indigo", radius="medium"))],
+    # The prerendered pages paint before their ~300 KiB of modules arrive (ui.first_paint).
+    plugins=[RadixThemesUsedColors(theme=rx.theme(accent_color="indigo", radius="medium")), DropModulePreloads()],
     # Sidecars served by Reflex's static files in place of the plain file: brotli to browsers
     # that send `br` (over HTTPS), gzip to the rest.
     frontend_compression_formats=["brotli", "gzip"],

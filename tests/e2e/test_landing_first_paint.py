@@ -92,3 +92,18 @@ def test_a_stale_hint_ends_on_the_landing_and_is_cleared(page: Page, app_url: st
     expect(page.get_by_role("link", name="Create a free account")).to_be_visible()
     page.wait_for_function(f"!document.cookie.includes('{HINT}=')")
     assert _hint(page) is None and not page.evaluate("window.__seen.search")
+
+
+def test_the_first_pages_wait_for_their_stylesheets_only_and_still_hydrate(page: Page, app_url: str):
+    """No <link rel="modulepreload"> in the prerendered pages (ui.first_paint): their scripts
+    don't race the stylesheets to the first paint. The module script still loads them all."""
+    for path in ("/", "/login", "/pricing"):
+        served = httpx.get(f"{app_url}{path}").text
+        assert "modulepreload" not in served, path
+        assert '<script type="module"' in served and "entry.client" in served, path
+        head = served.split("</head>", 1)[0]
+        blocking = re.findall(r'<link[^>]*rel="stylesheet"[^>]*>', head)
+        assert len(blocking) == 2, blocking  # app.css and Reflex's global styles, nothing else
+    # Hydrated all the same: the nav the server fills in once the websocket is up.
+    page.goto(f"{app_url}/login")
+    expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Plans")).to_be_visible()
