@@ -9,7 +9,6 @@ ETag; `If-None-Match` with it gets a 304.
 
 from __future__ import annotations
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -59,7 +58,7 @@ def _premium_required() -> JSONResponse:
 
 async def _answer(request: Request) -> service.CachedAnswer:
     query = parse_query(request.query_params.multi_items())  # InsightsError: a 422 naming fields
-    normalised = await run_in_threadpool(service.normalised, query)
+    normalised = await service.normalised_async(query)
     return await service.cached_answer(normalised)
 
 

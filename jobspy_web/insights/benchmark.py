@@ -15,7 +15,6 @@ import sqlite3
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,16 @@ from sqlmodel import Session
 from jobspy_web.insights.places import STATES, metro_index_from_areas
 from jobspy_web.models.insights import OewsArea, OewsOccupation, OewsRelease, OewsWage
 
-__all__ = ["Benchmark", "BenchmarkNotLoaded", "bundled_oews_file", "find_benchmark", "import_oews", "metro_index", "reset_metro_index"]
+__all__ = [
+    "Benchmark",
+    "BenchmarkNotLoaded",
+    "bundled_oews_file",
+    "find_benchmark",
+    "import_oews",
+    "loaded_metro_index",
+    "metro_index",
+    "reset_metro_index",
+]
 
 _AREA_TYPES = {"N": "national", "S": "state", "M": "metro"}
 NATIONAL_AREA = "0000000"
@@ -223,17 +231,24 @@ def find_benchmark(*, session: Session, soc_code: str, areas: list[str]) -> Benc
     return None
 
 
-@lru_cache(maxsize=1)
-def _metro_index(engine: Engine) -> dict[tuple[str, str], tuple[str, str]]:
-    with engine.connect() as connection:
-        rows = connection.execute(select(OewsArea.area_code, OewsArea.name).where(OewsArea.area_type == "metro")).all()  # type: ignore[call-overload,arg-type]
-    return metro_index_from_areas([(code, name) for code, name in rows])
+_metro_indexes: dict[Engine, dict[tuple[str, str], tuple[str, str]]] = {}  # by engine, read once
 
 
 def metro_index(engine: Engine) -> dict[tuple[str, str], tuple[str, str]]:
     """(city, state) → metro area, from the imported areas (empty before an import)."""
-    return _metro_index(engine)
+    found = _metro_indexes.get(engine)
+    if found is None:
+        with engine.connect() as connection:
+            rows = connection.execute(select(OewsArea.area_code, OewsArea.name).where(OewsArea.area_type == "metro")).all()  # type: ignore[call-overload,arg-type]
+        _metro_indexes.clear()  # one engine's at a time
+        found = _metro_indexes[engine] = metro_index_from_areas([(code, name) for code, name in rows])
+    return found
+
+
+def loaded_metro_index(engine: Engine) -> dict[tuple[str, str], tuple[str, str]] | None:
+    """metro_index(engine) if it is in memory already, else None (without reading it)."""
+    return _metro_indexes.get(engine)
 
 
 def reset_metro_index() -> None:
-    _metro_index.cache_clear()
+    _metro_indexes.clear()
