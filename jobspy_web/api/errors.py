@@ -26,7 +26,7 @@ from starlette.responses import JSONResponse
 from starlette.types import Message
 
 from jobspy_web.core.errors import DomainError
-from jobspy_web.infra import redis_health
+from jobspy_web.infra import pg_reads, redis_health
 
 log = logging.getLogger(__name__)
 
@@ -282,7 +282,9 @@ async def _unexpected(_request: Request, error: Exception) -> JSONResponse:
 
 def _unavailable(error: BaseException) -> str:
     """The service `error` says is unreachable ("database" or "redis"), or ""."""
-    if isinstance(error, OperationalError) or (isinstance(error, DBAPIError) and error.connection_invalidated):
+    if isinstance(error, OperationalError | pg_reads.DatabaseUnavailable):
+        return "database"
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
         return "database"
     if isinstance(error, redis_health.REDIS_ERRORS):
         return "redis"

@@ -28,7 +28,7 @@ from jobspy_web.infra.connection_sets import PerLoop
 from jobspy_web.infra.pg_connections import ConnectionList
 from jobspy_web.settings import get_settings
 
-__all__ = ["DROPPED", "Statement", "aclose", "connection_list", "fetch", "on_postgresql", "replica_serves_reads"]
+__all__ = ["DROPPED", "DatabaseUnavailable", "Statement", "aclose", "connection_list", "fetch", "on_postgresql", "replica_serves_reads"]
 
 # What a connection that PostgreSQL ended (or never opened) raises.
 DROPPED = (
@@ -110,14 +110,19 @@ def _reader(replica: bool) -> ConnectionList:
     return found
 
 
+class DatabaseUnavailable(Exception):
+    """The primary could not answer: down, restarting, or too slow (api.errors: a 503)."""
+
+
 async def fetch(statement: Statement, parameters: Mapping[str, Any]) -> list[asyncpg.Record]:
     """`statement`'s rows: on the replica when it serves reads (the primary if it fails now),
-    else on the primary; a connection PostgreSQL ended is dropped and the read tried again."""
+    else on the primary; a connection PostgreSQL ended is dropped and the read tried again.
+    DatabaseUnavailable when the primary can't answer."""
     arguments = statement.arguments(parameters)
     if await replica_serves_reads():
         try:
             rows = await _reader(True).fetch(statement.sql, *arguments)
-        except DROPPED:
+        except (TimeoutError, asyncpg.PostgresError, *DROPPED):  # a replica restarting, lagging or gone
             db.replica_health.mark_down()
             db.REPLICA_FALLBACKS.labels("down").inc()
         else:
@@ -127,9 +132,11 @@ async def fetch(statement: Statement, parameters: Mapping[str, Any]) -> list[asy
     for attempt in range(CONNECTIONS + 1):
         try:
             return await _reader(False).fetch(statement.sql, *arguments)
-        except DROPPED:
+        except (TimeoutError, asyncpg.QueryCanceledError) as error:
+            raise DatabaseUnavailable("the database is too slow to answer") from error
+        except DROPPED as error:
             if attempt == CONNECTIONS:
-                raise
+                raise DatabaseUnavailable("the database is unreachable") from error
     raise AssertionError("unreachable")
 
 

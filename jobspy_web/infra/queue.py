@@ -26,6 +26,7 @@ import saq
 from croniter import croniter
 
 from jobspy_web.infra import metrics
+from jobspy_web.infra.connection_sets import close_at_shutdown
 from jobspy_web.settings import get_settings
 
 __all__ = [
@@ -178,6 +179,8 @@ def get_queue() -> TaskQueue:
     if queue is None:
         url = get_settings().state_redis_url  # REDIS_STATE_URL, else REDIS_URL
         queue = _QUEUES[loop] = SaqQueue(url) if url else InProcessQueue()
+        if isinstance(queue, SaqQueue):
+            close_at_shutdown(queue.close)  # its Redis connections, before their loop closes
     return queue
 
 

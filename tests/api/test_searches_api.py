@@ -126,3 +126,18 @@ async def test_listing_writes_nothing_when_no_search_went_silent(api, monkeypatc
     _seed_search("ada@example.com", status=SearchStatus.QUEUED, created_at=utcnow() - timedelta(hours=1))
     await api.get("/api/searches", headers=ada)
     assert len(marked) == 1  # a search queued for an hour with no runner: marked
+
+
+@pytest.mark.postgresql
+async def test_polls_while_the_database_is_unreachable_get_503_with_retry_after(pg_db, monkeypatch):
+    ada = bearer("ada@example.com")
+    search_id = "00000000-0000-4000-8000-000000000000"
+    # The JWT's signing key stays (DATA_DIR); the database moves to a port nothing listens on.
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:1/test")
+    reset_process_state()
+    transport = httpx.ASGITransport(app=build_api(), raise_app_exceptions=False)  # Starlette re-raises for the server log
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        for path in (f"/api/searches/{search_id}", "/api/searches"):
+            response = await client.get(path, headers=ada)
+            assert response.status_code == 503, response.text
+            assert response.headers["retry-after"] == "2" and response.json()["error"]["code"] == "UNAVAILABLE"

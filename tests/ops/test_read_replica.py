@@ -15,6 +15,7 @@ import httpx
 import pytest
 import redis
 import sqlalchemy as sa
+from api_helpers import bearer
 from db_helpers import clean_tables, close_loop_connections
 from prometheus_client import REGISTRY
 from redis_helpers import redis_test_url
@@ -193,3 +194,22 @@ async def test_a_replica_down_falls_back_to_the_primary_and_is_counted(api, clus
 
 def search_visible_after_write() -> bool:
     return new_search() in history()
+
+
+async def test_search_api_polls_are_read_on_the_replica_and_on_the_primary_once_it_is_down(api, cluster):
+    ada = bearer("ada@example.com")
+    started = await api.post("/api/searches", json={"search_term": "nurse", "site_name": ["indeed"], "results_wanted": 1}, headers=ada)
+    assert started.status_code == 202, started.text
+    search_id = started.json()["id"]
+    cluster.wait_until_replayed()
+    polled = await api.get(f"/api/searches/{search_id}", headers=ada)
+    assert polled.status_code == 200 and polled.json()["id"] == search_id
+    listed = await api.get("/api/searches", headers=ada)
+    assert [each["id"] for each in listed.json()["searches"]] == [search_id]
+    readers = "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'jobspy-api-reads'"
+    assert cluster.execute(cluster.replica_port, readers)[0][0] >= 1  # read there, on the event loop
+    cluster.stop_replica()
+    before = fallbacks("down")
+    polled = await api.get(f"/api/searches/{search_id}", headers=ada)
+    assert polled.status_code == 200 and polled.json()["id"] == search_id
+    assert fallbacks("down") - before >= 1

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from jobspy_web.db import write_session
 from jobspy_web.infra import pg_reads
 from jobspy_web.models import User
 from jobspy_web.search import polls, runner
 from jobspy_web.search.params import SearchParams
+from jobspy_web.settings import reset_process_state
 
 
 def a_user(email: str) -> uuid.UUID:
@@ -51,3 +54,13 @@ async def test_recent_searches_are_the_owners_newest_first_at_most_the_limit(db)
     found = await polls.recent_searches(owner_id=ada)
     assert found == expected[: polls.RECENT_LIMIT]
     assert found[0].params["search_term"] == f"term {polls.RECENT_LIMIT + 1}"  # the newest
+
+
+@pytest.mark.postgresql
+async def test_an_unreachable_primary_is_database_unavailable_after_the_retries(pg_db, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:1/test")  # nothing listens there
+    reset_process_state()
+    with pytest.raises(pg_reads.DatabaseUnavailable):
+        await polls.owned_search(search_id=uuid.uuid4(), owner_id=uuid.uuid4())
+    with pytest.raises(pg_reads.DatabaseUnavailable):
+        await polls.recent_searches(owner_id=uuid.uuid4())
