@@ -5,11 +5,14 @@ will hydrate with (about 20 on "/", ~300 KiB compressed), and has no option to l
 out or lower their priority. The pages are prerendered, so what a visitor reads is in the
 HTML and waits only for the stylesheets; but the browser fetches those modules at high
 priority beside the stylesheets and, once they arrive, runs them before it paints. Measured
-(bench/ui.py, Lighthouse 12 mobile, issue 17): without the links, throttled first paint of
-/login 1628 -> ~930 ms and mobile performance "/" 83 -> 96, /login 90 -> 95+, /pricing 90 ->
-98; with them kept at fetchpriority="low" the scripts still landed before the paint (LCP
-unchanged). The cost: the page's inline module script finds its imports itself, a couple of
-round trips later, so hydration (not the first paint) comes later on a slow network.
+(bench/ui.py, Lighthouse 12 mobile, issue 17, medians of 9 runs on a shared 2-core machine):
+without the links, Lighthouse's first contentful paint ~3.4 -> ~1.1 s on all three pages,
+throttled first paint of /login 1628 -> ~900 ms, performance "/" 83 -> 91, /login 90 -> 94,
+/pricing 84-90 -> 88 (98-100 when the machine is quiet: what is left is total blocking
+time, the hydration that now runs after the paint). Kept at fetchpriority="low", the scripts
+still landed and ran before the paint (LCP unchanged). The cost: the page's inline module
+script finds its imports itself, a couple of round trips later, so hydration (not the first
+paint) comes later on a slow network: the throttled load event of "/" ~2.9 -> ~3.3 s.
 
 `DropModulePreloads.post_build` (Reflex's hook after the production build, before the
 .gz/.br sidecars are made) takes the links out of every prerendered page but the SPA
