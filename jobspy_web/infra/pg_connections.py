@@ -12,7 +12,9 @@ Connecting (DSN, TLS, server settings, command_timeout), statements, their cache
 cancellation stay asyncpg's: a call cancelled or timed out mid-statement leaves its
 connection to asyncpg, whose next statement on it waits for the cancel to finish. A
 connection the server dropped (or that fails mid-protocol) is closed and its place freed;
-the next caller opens a new one.
+the next caller opens a new one. The others are then replaced too as they come up: a
+restart (or pg_terminate_backend) ends them all, and one may look fine until its next
+statement. One the server ended while it sat idle is skipped.
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ class ConnectionList:
         # Callers waiting: each gets a connection, or None for "a place is free: open one".
         self._waiters: deque[asyncio.Future[asyncpg.Connection | None]] = deque()
         self._closed = False
+        # Bumped when a connection is lost: the others may be too (a restart ends them all,
+        # and one can look fine until its next statement), so none older is handed out again.
+        self._generation = 0
+        self._opened_in: dict[int, int] = {}  # id(connection) -> the generation it was opened in
 
     @property
     def size(self) -> int:
@@ -64,41 +70,68 @@ class ConnectionList:
         try:
             result = await method(connection, query, *args)
         except BaseException as error:
-            in_step = isinstance(error, _STILL_IN_STEP) and not isinstance(error, _CONNECTION_LOST)
-            self._release(connection, keep=in_step and not connection.is_closed())
+            if isinstance(error, _STILL_IN_STEP) and not isinstance(error, _CONNECTION_LOST) and not connection.is_closed():
+                self._release(connection)
+            else:
+                self._drop(connection)
+                self._expire()
             raise
         self._release(connection)
         return result
 
     async def _acquire(self) -> asyncpg.Connection:
-        if self._idle:
-            return self._idle.pop()
-        if self._size >= self._max_size:
-            waiter = asyncio.get_running_loop().create_future()
-            self._waiters.append(waiter)
-            try:
-                handed = await waiter
-            except asyncio.CancelledError:
-                if waiter.done() and not waiter.cancelled():  # handed over as we were cancelled
-                    self._pass_on(waiter.result())
-                raise
-            if handed is not None:
-                return handed
+        connection = await self._next()
+        if connection is not None and (connection.is_closed() or self._opened_in.get(id(connection)) != self._generation):
+            self._forget(connection)  # ended by the server while idle, or opened before a loss: its place is ours
+            connection.terminate()
+            connection = None
+        if connection is not None:
+            return connection
         self._size += 1
         try:
-            return await self._connect()
+            connection = await self._connect()
         except BaseException:
             self._size -= 1
             self._pass_on(None)
             raise
+        self._opened_in[id(connection)] = self._generation
+        return connection
 
-    def _release(self, connection: asyncpg.Connection, *, keep: bool = True) -> None:
-        if keep and not self._closed:
+    async def _next(self) -> asyncpg.Connection | None:
+        """An idle connection, one handed over by a caller done with it, or None: a free place."""
+        if self._idle:
+            return self._idle.pop()
+        if self._size < self._max_size:
+            return None
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():  # handed over as we were cancelled
+                self._pass_on(waiter.result())
+            raise
+
+    def _release(self, connection: asyncpg.Connection) -> None:
+        if self._closed:
+            self._drop(connection)
+        else:
             self._pass_on(connection)
-            return
-        self._size -= 1
+
+    def _drop(self, connection: asyncpg.Connection) -> None:
+        self._forget(connection)
         connection.terminate()
         self._pass_on(None)
+
+    def _forget(self, connection: asyncpg.Connection) -> None:
+        self._size -= 1
+        self._opened_in.pop(id(connection), None)
+
+    def _expire(self) -> None:
+        self._generation += 1
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            self._drop(connection)
 
     def _pass_on(self, connection: asyncpg.Connection | None) -> None:
         """`connection` (or a free place, None) to the first caller still waiting."""
@@ -114,5 +147,6 @@ class ConnectionList:
         """Close the idle connections; those in use close as they come back."""
         self._closed = True
         idle, self._idle = self._idle, []
-        self._size -= len(idle)
+        for connection in idle:
+            self._forget(connection)
         await asyncio.gather(*(connection.close() for connection in idle), return_exceptions=True)
