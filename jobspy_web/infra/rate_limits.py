@@ -228,8 +228,9 @@ for check = 1, checks do
         end
         return {check, math.max(wait, 1), false}
     end
-    redis.call('incr', current_key)
-    redis.call('pexpire', current_key, 2 * window_ms)
+    if redis.call('incr', current_key) == 1 then  -- a new window's bucket: its expiry once
+        redis.call('pexpire', current_key, 2 * window_ms)
+    end
 end
 if #KEYS > checks then
     return {0, 0, redis.call('mget', unpack(KEYS, checks + 1))}

@@ -81,3 +81,18 @@ async def test_the_previous_windows_count_weighs_on_the_next_window(redis_limite
     assert not refused.allowed and refused.retry_after_s >= 10
     clock[0] = start + 46  # three quarters of the old minute slid out: 4 × 0.25 = 1 counted
     assert (await rate_limits.hit_each([check]))[0].allowed
+
+
+async def test_each_windows_bucket_expires_after_two_windows(redis_limiter):
+    """The expiry is set by the window's first hit (the script skips it after): a bucket is
+    never left without one, and later hits don't push it back."""
+    check = Check("10/minute", bucket())
+    client = redis.Redis.from_url(REDIS_TEST_URL)
+    assert (await rate_limits.hit_each([check]))[0].allowed
+    [key] = client.keys(f"*{check.identifiers[-1]}*")  # the one window's bucket
+    first_ttl = client.pttl(key)
+    assert 110_000 < first_ttl <= 120_000
+    client.pexpire(key, 100_000)  # as if 20 s had passed
+    for _ in range(3):
+        assert (await rate_limits.hit_each([check]))[0].allowed
+    assert int(client.get(key)) == 4 and 95_000 < client.pttl(key) <= 100_000

@@ -104,6 +104,25 @@ def test_the_dashboard_figures_from_the_primary_database(db):
     _check_summary(user_id, other)
 
 
+def test_each_event_is_stored_field_for_field(db):
+    # PostgreSQL takes the batch by COPY, SQLite by an INSERT: the same row either way.
+    user_id, _ = _users()
+    moment = datetime(2026, 12, 2, 9, 30, 15, 123456, tzinfo=UTC)
+    event = UsageEvent(endpoint="/api/searches/{search_id}", method="GET", status_code=404, response_time_ms=2.5, user_id=user_id,
+                       request_size_bytes=12, response_size_bytes=345, client_ip="2001:db8::1", created_at=moment)  # fmt: skip
+    write_events([event, _event(client_ip=None)])
+    with read_session() as session:
+        rows = session.exec(select(ApiUsage).order_by(ApiUsage.created_at)).all()
+    assert len(rows) == 2 and len({row.id for row in rows}) == 2
+    stored = rows[0]
+    assert (stored.endpoint, stored.method, stored.status_code, stored.response_time_ms, stored.user_id, stored.license_id) == (
+        "/api/searches/{search_id}", "GET", 404, 2.5, user_id, None
+    )  # fmt: skip
+    assert (stored.request_size_bytes, stored.response_size_bytes, stored.client_ip) == (12, 345, "2001:db8::1")
+    assert stored.created_at.astimezone(UTC) == moment and stored.extra_metadata == {}
+    assert rows[1].client_ip is None and rows[1].endpoint == "/premium/salary-insights"
+
+
 def test_clickhouse_gives_the_dashboard_the_same_figures(db, tmp_path, monkeypatch):
     user_id, other = _users()
     events = _events_for(user_id, other)
