@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
 
 import asyncpg
 from sqlalchemy import make_url
@@ -28,7 +28,10 @@ from jobspy_web.infra.connection_sets import PerLoop
 from jobspy_web.infra.pg_connections import ConnectionList
 from jobspy_web.settings import get_settings
 
-__all__ = ["DROPPED", "DatabaseUnavailable", "Statement", "aclose", "connection_list", "fetch", "on_postgresql", "replica_serves_reads"]
+__all__ = [
+    "DROPPED", "FAILED", "DatabaseUnavailable", "Statement", "aclose", "close_lists", "connection_list", "fetch", "on_postgresql",
+    "on_primary", "on_replica", "replica_serves_reads",
+]  # fmt: skip
 
 # What a connection that PostgreSQL ended (or never opened) raises.
 DROPPED = (
@@ -39,6 +42,8 @@ DROPPED = (
     asyncpg.InternalClientError,  # a protocol left mid-operation by the termination
     OSError,
 )
+# What a replica restarting, lagging behind a conflicting statement or gone raises.
+REPLICA_FAILURES = (TimeoutError, asyncpg.PostgresError, *DROPPED)
 TIMEOUT_S = 10.0
 CONNECTIONS = 2  # per worker, for the search API's reads: each answers in well under a millisecond
 
@@ -92,14 +97,15 @@ async def replica_serves_reads() -> bool:
     return True
 
 
-async def _close_all(readers: dict[bool, ConnectionList]) -> None:
-    for reader in list(readers.values()):
-        await reader.aclose()
-    readers.clear()
+async def close_lists(lists: dict[bool, ConnectionList]) -> None:
+    """Close a loop's connection lists (kept by `replica`) and forget them."""
+    for each in list(lists.values()):
+        await each.aclose()
+    lists.clear()
 
 
 # Per event loop, by `replica`; closed as their loop shuts down (a test's, a portal's).
-_readers: PerLoop[dict[bool, ConnectionList]] = PerLoop(dict, close=_close_all)
+_readers: PerLoop[dict[bool, ConnectionList]] = PerLoop(dict, close=close_lists)
 
 
 def _reader(replica: bool) -> ConnectionList:
@@ -114,34 +120,52 @@ class DatabaseUnavailable(Exception):
     """The primary could not answer: down, restarting, or too slow (api.errors: a 503)."""
 
 
+Read = TypeVar("Read")
+FAILED: Any = object()  # what on_replica answers for a replica that failed
+
+
+async def on_replica(read: Callable[[], Awaitable[Read]]) -> Read | Any:
+    """`read()` on the replica, or `FAILED` when the replica fails it now: marked down (the
+    next reads go to the primary at once) and counted as a fallback."""
+    try:
+        return await read()
+    except REPLICA_FAILURES:
+        db.replica_health.mark_down()
+        db.REPLICA_FALLBACKS.labels("down").inc()
+        return FAILED
+
+
+async def on_primary(read: Callable[[], Awaitable[Read]], *, tries: int, unavailable: Callable[[str], Exception]) -> Read:
+    """`read()` on the primary. A connection PostgreSQL ended (a restart, pg_terminate_backend)
+    fails its next statement and is dropped, so trying again gets another or a new one, up
+    to `tries` times; then, or when the statement timed out, `unavailable(why)` is raised."""
+    for attempt in range(1, tries + 1):
+        try:
+            return await read()
+        except (TimeoutError, asyncpg.QueryCanceledError) as error:
+            raise unavailable("the database is too slow to answer") from error
+        except DROPPED as error:
+            if attempt == tries:
+                raise unavailable("the database is unreachable") from error
+    raise AssertionError("unreachable")
+
+
 async def fetch(statement: Statement, parameters: Mapping[str, Any]) -> list[asyncpg.Record]:
     """`statement`'s rows: on the replica when it serves reads (the primary if it fails now),
     else on the primary; a connection PostgreSQL ended is dropped and the read tried again.
     DatabaseUnavailable when the primary can't answer."""
     arguments = statement.arguments(parameters)
     if await replica_serves_reads():
-        try:
-            rows = await _reader(True).fetch(statement.sql, *arguments)
-        except (TimeoutError, asyncpg.PostgresError, *DROPPED):  # a replica restarting, lagging or gone
-            db.replica_health.mark_down()
-            db.REPLICA_FALLBACKS.labels("down").inc()
-        else:
+        rows = await on_replica(lambda: _reader(True).fetch(statement.sql, *arguments))
+        if rows is not FAILED:
             db.DATABASE_READS.labels("replica").inc()
-            return rows
+            return rows  # type: ignore[no-any-return]
     db.DATABASE_READS.labels("primary").inc()
-    for attempt in range(CONNECTIONS + 1):
-        try:
-            return await _reader(False).fetch(statement.sql, *arguments)
-        except (TimeoutError, asyncpg.QueryCanceledError) as error:
-            raise DatabaseUnavailable("the database is too slow to answer") from error
-        except DROPPED as error:
-            if attempt == CONNECTIONS:
-                raise DatabaseUnavailable("the database is unreachable") from error
-    raise AssertionError("unreachable")
+    return await on_primary(lambda: _reader(False).fetch(statement.sql, *arguments), tries=CONNECTIONS + 1, unavailable=DatabaseUnavailable)
 
 
 async def aclose() -> None:
     """Close the running loop's readers now (tests switch databases between calls)."""
     readers = _readers.pop()
     if readers is not None:
-        await _close_all(readers)
+        await close_lists(readers)

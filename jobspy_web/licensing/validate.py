@@ -32,6 +32,7 @@ from sqlalchemy.exc import DBAPIError
 from jobspy_web import db
 from jobspy_web.db import write_session
 from jobspy_web.infra import metrics, pg_reads, rate_limits
+from jobspy_web.infra.connection_sets import PerLoop
 from jobspy_web.infra.pg_connections import ConnectionList
 from jobspy_web.licensing import keys, licenses, store
 from jobspy_web.licensing.licenses import APP_VERSION_PATTERN, LicenseError, SignedAnswer
@@ -187,11 +188,8 @@ async def _miss_on_replica(
     answer from before the change is not kept for the cache's hour; and the primary's count
     checks the answer again (_count_and_check). A key the replica doesn't know is asked of
     the primary (one issued a moment ago may not have arrived)."""
-    try:
-        row = await _connections(replica=True).fetchrow(_REPLICA.sql, *_REPLICA.arguments(parameters))  # the connections' command_timeout
-    except (TimeoutError, asyncpg.PostgresError, *pg_reads.DROPPED):  # a protocol the replica's stop cut mid-operation included
-        db.replica_health.mark_down()
-        db.REPLICA_FALLBACKS.labels("down").inc()
+    row = await pg_reads.on_replica(lambda: _connections(replica=True).fetchrow(_REPLICA.sql, *_REPLICA.arguments(parameters)))
+    if row is pg_reads.FAILED:
         return None
     if row is None:
         return None  # a key issued a moment ago may not be here yet: the primary says NOT_FOUND
@@ -233,21 +231,13 @@ async def _count_and_check(parameters: dict[str, Any], *, key_hash: str, answere
 
 
 async def _fetch_row(parameters: dict[str, Any]) -> asyncpg.Record | None:
+    # The statement commits alone: one that failed on a dropped connection counted nothing,
+    # so on_primary may try it again. No timeout= on fetchrow: the connections'
+    # command_timeout is the same, and an explicit one costs a timer per call.
     arguments = _MISS.arguments(parameters)
-    # A connection PostgreSQL ended (a restart, pg_terminate_backend) fails its next
-    # statement and is dropped, so trying again gets another, or a new one. The
-    # statement commits alone: one that failed counted nothing.
-    for attempt in range(CONNECTIONS_PER_WORKER + 1):
-        try:
-            # No timeout= here: the connections' command_timeout is the same, and an
-            # explicit one costs a timer per call.
-            return await _connections().fetchrow(_MISS.sql, *arguments)
-        except (TimeoutError, asyncpg.QueryCanceledError):
-            raise _busy() from None
-        except pg_reads.DROPPED:
-            if attempt == CONNECTIONS_PER_WORKER:
-                raise _busy() from None
-    raise AssertionError("unreachable")
+    return await pg_reads.on_primary(
+        lambda: _connections().fetchrow(_MISS.sql, *arguments), tries=CONNECTIONS_PER_WORKER + 1, unavailable=lambda _why: _busy()
+    )
 
 
 def _decoded(row: Any) -> Any:
@@ -261,17 +251,19 @@ _MISS = pg_reads.Statement(store.MISS)
 _REPLICA = pg_reads.Statement(store.REPLICA_DECISION)
 
 
-_lists: dict[bool, ConnectionList] = {}  # by `replica`
+# Per event loop, by `replica`; closed as their loop shuts down (a test's, a portal's).
+_lists: PerLoop[dict[bool, ConnectionList]] = PerLoop(dict, close=pg_reads.close_lists)
 
 
 def _connections(*, replica: bool = False) -> ConnectionList:
     """The running worker's connections for misses (opened as needed), on the primary or
     the read replica (infra.pg_connections: asyncpg's Pool cost ~3x the CPU per query)."""
-    found = _lists.get(replica)
+    lists = _lists.get()
+    found = lists.get(replica)
     if found is None:
         # synchronous_commit off: a crash in the next fraction of a second may lose the last
         # few counts and last-seen times, never a change to a license (those commit as usual).
-        found = _lists[replica] = pg_reads.connection_list(
+        found = lists[replica] = pg_reads.connection_list(
             replica=replica,
             size=CONNECTIONS_PER_WORKER,
             application_name="jobspy-license-validate",
@@ -318,8 +310,7 @@ async def aclose() -> None:
     """Close the connections and forget the database's address (tests switch
     databases and event loops; a worker's connections end with its process)."""
     await asyncio.gather(*_counting, return_exceptions=True)
-    lists = list(_lists.values())
-    _lists.clear()
-    for each in lists:
-        await each.aclose()
+    lists = _lists.pop()
+    if lists is not None:
+        await pg_reads.close_lists(lists)
     _database_threads.cache_clear()
