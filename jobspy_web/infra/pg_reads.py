@@ -14,9 +14,10 @@ their sessions (`on_postgresql`).
 from __future__ import annotations
 
 import asyncio
+import enum
 import functools
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import asyncpg
 from sqlalchemy import make_url
@@ -121,10 +122,16 @@ class DatabaseUnavailable(Exception):
 
 
 Read = TypeVar("Read")
-FAILED: Any = object()  # what on_replica answers for a replica that failed
 
 
-async def on_replica(read: Callable[[], Awaitable[Read]]) -> Read | Any:
+class _Failed(enum.Enum):
+    FAILED = "failed"
+
+
+FAILED = _Failed.FAILED  # what on_replica answers for a replica that failed
+
+
+async def on_replica(read: Callable[[], Awaitable[Read]]) -> Read | Literal[_Failed.FAILED]:
     """`read()` on the replica, or `FAILED` when the replica fails it now: marked down (the
     next reads go to the primary at once) and counted as a fallback."""
     try:
@@ -159,7 +166,7 @@ async def fetch(statement: Statement, parameters: Mapping[str, Any]) -> list[asy
         rows = await on_replica(lambda: _reader(True).fetch(statement.sql, *arguments))
         if rows is not FAILED:
             db.DATABASE_READS.labels("replica").inc()
-            return rows  # type: ignore[no-any-return]
+            return rows
     db.DATABASE_READS.labels("primary").inc()
     return await on_primary(lambda: _reader(False).fetch(statement.sql, *arguments), tries=CONNECTIONS + 1, unavailable=DatabaseUnavailable)
 

@@ -72,8 +72,8 @@ def _copy_to_postgresql(engine: Engine, events: Sequence[UsageEvent]) -> None:
     # thread, which shares the GIL with the server's event loop (bench/load.py's mix logs
     # every search API and Premium API call).
     with engine.begin() as connection:
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy(_COPY) as copy:
+        driver = connection.connection.driver_connection  # psycopg's, in SQLAlchemy's transaction
+        with driver.cursor() as cursor, cursor.copy(_COPY) as copy:  # type: ignore[union-attr]
             for event in events:
                 copy.write_row((uuid.uuid4(), "{}", *_row(event)))
 
