@@ -47,11 +47,18 @@ class UsageRecorder:
             self._wake.set()
 
     def flush(self) -> int:
-        """Write everything queued now, in this thread; how many events were written."""
+        """Write everything queued now, in this thread; how many events were written.
+
+        Only what was queued when it started: the events recorded while a batch is being
+        written wait for the next flush. Draining until empty chased the queue's tail, a
+        few dozen events per write, each write costing the GIL's turn (bench/load.py's
+        mix: batches of ~30 at ~50 us of CPU an event, against ~6 us in batches of 500)."""
         written = 0
         with self._write_lock:
-            while self._queue:
-                batch = [self._queue.popleft() for _ in range(min(self._batch_size, len(self._queue)))]
+            pending = len(self._queue)
+            while pending > 0 and self._queue:
+                batch = [self._queue.popleft() for _ in range(min(self._batch_size, pending, len(self._queue)))]
+                pending -= len(batch)
                 try:
                     self._write(batch)
                 except Exception:

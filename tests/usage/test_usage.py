@@ -50,6 +50,23 @@ def test_events_are_written_in_batches_by_another_thread_and_the_rest_on_stop():
     assert sum(batches) == 250 and recorder.queued == 0  # the last 50 on stop: nothing lost
 
 
+def test_a_flush_writes_what_was_queued_when_it_began_and_leaves_later_events_for_the_next():
+    batches = []
+    recorder = UsageRecorder(lambda batch: batches.append(len(batch)) or arrive_meanwhile(), batch_size=100, flush_every_s=30)
+
+    def arrive_meanwhile():
+        if len(batches) == 1:  # requests go on recording while the first batch is written
+            for _ in range(5):
+                recorder.record(_event())
+
+    for _ in range(30):
+        recorder.record(_event())
+    assert recorder.flush() == 30
+    assert batches == [30] and recorder.queued == 5  # not a batch of 5 right after: they wait
+    recorder.stop()
+    assert batches[:2] == [30, 5]
+
+
 def test_a_failed_write_keeps_the_events_for_the_next_try(caplog):
     attempts = []
 
