@@ -200,6 +200,11 @@ async def stripe_webhook(request: Request) -> JSONResponse:
     body = _verified_event(payload, request.headers.get("stripe-signature"), secret)
     # Signed by Stripe, so any shape it has is answered 2xx (else Stripe retries it for
     # days): handle_event checks the fields it reads and ignores an event they don't fit.
+    if body.get("type") not in webhooks.HANDLED_TYPES:
+        # Most of what Stripe sends: handle_event would ignore it at once, so no worker
+        # thread for it (a thread's hand-over costs more than the rest of the request).
+        metrics.count_webhook("other", webhooks.WebhookOutcome.IGNORED)
+        return JSONResponse({"received": True, "outcome": webhooks.WebhookOutcome.IGNORED})
     try:
         outcome = await run_in_threadpool(webhooks.handle_event, body)
     except stripe.StripeError as error:

@@ -269,6 +269,7 @@ async def test_unknown_event_types_are_acknowledged(api, fake):
     event = fake.event("customer.discount.created", {"id": "di_1", "object": "discount"})
     response = await deliver(api, fake, event)
     assert response.json() == {"received": True, "outcome": "ignored"}
+    assert count(StripeEvent) == 0  # nothing to apply, nothing kept
 
 
 async def test_without_a_webhook_secret_events_wait_for_it(api, fake, monkeypatch):
