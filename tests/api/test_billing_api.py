@@ -107,6 +107,13 @@ async def test_pricing_plans_are_public_and_say_payments_are_off_without_keys(ap
     assert "sk_" not in response.text and "whsec" not in response.text
 
 
+async def test_pricing_plans_follow_the_settings_they_are_rendered_from(api, monkeypatch):
+    assert (await api.get("/pricing-plans")).json()["payments_enabled"] is False
+    monkeypatch.setenv("STRIPE_SECRET_KEY", "sk_test_later")
+    get_settings.cache_clear()  # as a restart with the key would
+    assert (await api.get("/pricing-plans")).json()["payments_enabled"] is True
+
+
 async def test_pricing_plans_with_stripe_configured_are_for_sale(api, fake):
     body = (await api.get("/pricing-plans")).json()
     assert body["payments_enabled"] is True
