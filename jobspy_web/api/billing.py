@@ -138,12 +138,12 @@ _rendered: tuple[object, bytes] | None = None
 
 def _pricing_body() -> bytes:
     global _rendered
-    settings = get_settings()
-    if _rendered is None or _rendered[0] is not settings:
+    settings, rendered = get_settings(), _rendered
+    if rendered is None or rendered[0] is not settings:
         enabled = payments_configured()
         plans = [{**plan.as_json(), "purchasable": enabled and plan.for_sale} for plan in all_plans()]
-        _rendered = (settings, JSONResponse({"payments_enabled": enabled, "plans": plans}).body)
-    return _rendered[1]
+        rendered = _rendered = (settings, bytes(JSONResponse({"payments_enabled": enabled, "plans": plans}).body))
+    return rendered[1]
 
 
 async def start_checkout(request: Request) -> Response:
