@@ -235,6 +235,7 @@ class Exchange(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.buffer = bytearray()
         self.waiter: asyncio.Future[tuple[int, bytes, bool]] | None = None
+        self.lost = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -255,11 +256,14 @@ class Exchange(asyncio.Protocol):
             self.waiter.set_result((int(head[9:12]), body, b"\r\nretry-after:" in head))
 
     def connection_lost(self, exc: Exception | None) -> None:
+        self.lost = True
         if self.waiter is not None and not self.waiter.done():
             self.waiter.set_exception(ConnectionResetError("the server closed the connection"))
 
     async def __call__(self, request: bytes) -> tuple[int, bytes, bool]:
         assert self.transport is not None
+        if self.lost:  # closed between two requests: a write would go nowhere, unanswered
+            raise ConnectionResetError("the server closed the connection")
         self.waiter = asyncio.get_running_loop().create_future()
         self.transport.write(request)
         return await self.waiter
