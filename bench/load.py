@@ -228,8 +228,8 @@ class Mix:
 class Exchange(asyncio.Protocol):
     """One keep-alive HTTP/1.1 connection: `await exchange(request)` sends a request and
     answers (status, body, whether the head carries Retry-After). A protocol, not asyncio's
-    streams: the load shares this machine's two cores with the server, and the streams'
-    readuntil/readexactly cost it ~2x the CPU per request."""
+    streams: the load shares this machine's two cores with the server, and with streams it
+    used ~20% more CPU per request."""
 
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
@@ -259,6 +259,10 @@ class Exchange(asyncio.Protocol):
         self.lost = True
         if self.waiter is not None and not self.waiter.done():
             self.waiter.set_exception(ConnectionResetError("the server closed the connection"))
+
+    def close(self) -> None:
+        assert self.transport is not None
+        self.transport.close()
 
     async def __call__(self, request: bytes) -> tuple[int, bytes, bool]:
         assert self.transport is not None
@@ -293,12 +297,12 @@ async def connection(port: int, source: str, mix: Mix, deadline: float, routes: 
                 status, _body, retry_after = await exchange(request)
             except ConnectionError:
                 routes[kind].statuses[0] += 1  # the connection broke: reconnect
-                exchange.transport.close()  # type: ignore[union-attr]
+                exchange.close()
                 exchange = await open_exchange(port, source)
                 continue
             record(routes[kind], status, retry_after, started)
     finally:
-        exchange.transport.close()  # type: ignore[union-attr]
+        exchange.close()
 
 
 async def search_starts(port: int, token: str, deadline: float, routes: dict[str, Route]) -> None:
@@ -311,7 +315,7 @@ async def search_starts(port: int, token: str, deadline: float, routes: dict[str
             record(routes["search-start"], status, retry_after, started)
             await asyncio.sleep(2)
     finally:
-        exchange.transport.close()  # type: ignore[union-attr]
+        exchange.close()
 
 
 async def load(port: int, mix: Mix, token: str, seconds: float, connections: int, sources: list[str]) -> dict[str, Route]:

@@ -58,15 +58,19 @@ def _api_error(error: LicenseError) -> Exception:
     return ApiError(error.status, error.code_text, error.message, headers={"Retry-After": str(error.retry_after_s)})
 
 
+def _answer_headers(answer: SignedAnswer) -> dict[str, str]:
+    """What every signed answer carries beside its body (the signature covers the body)."""
+    return {SIGNATURE_HEADER: answer.signature, "Cache-Control": "no-store"}
+
+
 def _sent(answer: SignedAnswer) -> Response:
-    headers = {SIGNATURE_HEADER: answer.signature, "Cache-Control": "no-store"}
-    return Response(answer.body, media_type="application/json", headers=headers)
+    return Response(answer.body, media_type="application/json", headers=_answer_headers(answer))
 
 
 class _Validate:
     """POST /licenses/validate as a bare ASGI app: the License Server's busiest route skips
     the Request/Response objects and the per-route exception wrapper (a LicenseError still
-    reaches api.errors, through the app's ExceptionMiddleware). ~8 of its ~70 µs in-process."""
+    reaches api.errors, through the app's ExceptionMiddleware): ~5-7 of its ~70 µs in-process."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -74,18 +78,15 @@ class _Validate:
             answer = await validating.validate(raw, ip=client_ip(Request(scope)), body_limit=MAX_BODY_BYTES)
         except LicenseError as error:
             raise _api_error(error) from None
-        headers = [
-            (b"content-type", b"application/json"),
-            (b"content-length", b"%d" % len(answer.body)),
-            (_SIGNATURE_HEADER, answer.signature.encode()),
-            (b"cache-control", b"no-store"),
-        ]
+        # _sent's headers, put as raw ASGI ones directly: building the Response was most of
+        # what this route saved.
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(answer.body))]
+        headers += [(name.lower().encode(), value.encode()) for name, value in _answer_headers(answer).items()]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": answer.body})
 
 
 validate = _Validate()
-_SIGNATURE_HEADER = SIGNATURE_HEADER.lower().encode()
 
 
 async def activate(request: Request) -> Response:

@@ -56,8 +56,8 @@ class UsageRecorder:
         written = 0
         with self._write_lock:
             pending = len(self._queue)
-            while pending > 0 and self._queue:
-                batch = [self._queue.popleft() for _ in range(min(self._batch_size, pending, len(self._queue)))]
+            while pending > 0:  # only this lock's holder takes from the queue
+                batch = [self._queue.popleft() for _ in range(min(self._batch_size, pending))]
                 pending -= len(batch)
                 try:
                     self._write(batch)

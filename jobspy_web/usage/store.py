@@ -72,9 +72,9 @@ def _copy_to_postgresql(engine: Engine, events: Sequence[UsageEvent]) -> None:
     # COPY, not an executemany INSERT: ~30 -> ~5 us of CPU an event, spent in the writer
     # thread, which shares the GIL with the server's event loop (bench/load.py's mix logs
     # every search API and Premium API call).
+    ids = _random_ids(len(events))
     with engine.begin() as connection:
         driver = connection.connection.driver_connection  # psycopg's, in SQLAlchemy's transaction
-        ids = _random_ids(len(events))
         with driver.cursor() as cursor, cursor.copy(_COPY) as copy:  # type: ignore[union-attr]
             for event, row_id in zip(events, ids, strict=True):
                 copy.write_row((row_id, "{}", *_row(event)))
